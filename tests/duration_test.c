@@ -127,7 +127,7 @@ ATF_TC_BODY(duration_parse__syntax, tc)
 		"PT1E3S", "P0x10D",
 		/* Other ISO 8601 forms we do not take. */
 		"P0001-02-03T04:05:06", "P1Y2M3DT4H5M6S/", "R5/P1D",
-		"P1D2", "P1Dx", "P1D\xc2\xa0", "P\xd9\xa3" "D",
+		"P1D2", "P1Dx", "P1D\xc2\xa0", ("P\xd9\xa3" "D"),
 		"never", "1 day",
 	};
 	struct duration d;
