@@ -112,6 +112,8 @@ ATF_TC_BODY(rfc3339_parse__leap_second, tc)
 		"1990-12-31T23:59:60+01:00",	/* 22:59:60Z */
 		"2023-02-28T23:59:61Z",
 		"2024-02-28T23:59:60Z",		/* 2024 is a leap year. */
+		"1991-01-01T00:00:60Z",		/* A first day, not a last. */
+		"2026-03-01T12:30:60Z",
 	};
 
 	check_good(g, ARRAY_LEN(g));
