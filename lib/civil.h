@@ -22,6 +22,9 @@
 #define CIVIL_SECS_PER_DAY	86400
 #define CIVIL_DAYS_PER_WEEK	7
 #define CIVIL_MONTHS_PER_YEAR	12
+#define CIVIL_HOUR_MAX		23
+#define CIVIL_MINUTE_MAX	59
+#define CIVIL_SECOND_MAX	59	/* POSIX time: no leap seconds. */
 
 /* A broken-down UTC time; month 1-12, day 1-31. */
 struct civil_time {
