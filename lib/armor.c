@@ -290,8 +290,8 @@ armor_reader_final(struct armor_reader *r, void *outv, size_t *outlen)
 	if (r->state == ARM_AFTER)
 		goto out;
 	if (r->state == ARM_INSIDE) {
-		/* BEGIN without END. */
-		ret = fail(r, ATK_ERR_ARMOR, r->tpos);
+		/* BEGIN without END: cut short. */
+		ret = fail(r, ATK_ERR_TRUNCATED, r->tpos);
 		goto out;
 	}
 	ret = base64_decoder_final(&r->dec, out + w, &k);

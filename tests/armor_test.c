@@ -130,7 +130,7 @@ ATF_TC_BODY(armor_reader__error_offsets, tc)
 	CHECK_ERROR("-----BEGIN X-----\nYWFhY\n-----END X-----\n",
 	    ATK_ERR_TRUNCATED, 22);
 	/* Armor out of place. */
-	CHECK_ERROR("-----BEGIN X-----\nYWFh\n", ATK_ERR_ARMOR, 23);
+	CHECK_ERROR("-----BEGIN X-----\nYWFh\n", ATK_ERR_TRUNCATED, 23);
 	CHECK_ERROR("YWFh\n-----BEGIN X-----\n", ATK_ERR_ARMOR, 5);
 	CHECK_ERROR("YWFh\n-----END X-----\n", ATK_ERR_ARMOR, 5);
 	CHECK_ERROR("-----BEGIN X-----\n-----BEGIN X-----\n", ATK_ERR_ARMOR,
