@@ -149,7 +149,7 @@ ATF_TC_BODY(armor_writer__certutil_vector, tc)
 
 	armor_writer_init(&a);
 	for (size_t i = 0; i < sizeof(HELLO) - 1; i++)
-		n += armor_writer_update(&a, HELLO + i, 1, out + n);
+		n += armor_writer_update(&a, &HELLO[i], 1, out + n);
 	n += armor_writer_final(&a, out + n);
 	ATF_CHECK_EQ(n, sizeof(CERT_HELLO) - 1);
 	ATF_CHECK(memcmp(out, CERT_HELLO, n) == 0);
