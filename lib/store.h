@@ -41,10 +41,11 @@ void	store_close(struct store *);		/* NULL-safe. */
 const char *store_prefix(const struct store *);
 /*
  * The safety rules of SPEC section 4: a regular file (not a symlink) owned
- * by root or by uid, not writable by group or others, every parent
+ * by root or by uid, not writable by group or others, and every parent
  * directory up to / owned by root or uid and not writable by group or
- * others (sticky directories excepted only for ... never: refused).
- * ATK_ERR_UNSAFE with a reason text in why (may be NULL).
+ * others (a sticky /tmp-like directory is refused too: another user could
+ * have put the file there).  ATK_ERR_UNSAFE, with the reason in why (may be
+ * NULL).
  */
 int	store_check_path(const char *, uid_t, char *, size_t);
 
