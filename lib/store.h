@@ -43,9 +43,10 @@ const char *store_prefix(const struct store *);
  * The safety rules of SPEC section 4: a regular file (not a symlink) owned
  * by root or by uid, not writable by group or others, and every parent
  * directory up to / owned by root or uid and not writable by group or
- * others (a sticky /tmp-like directory is refused too: another user could
- * have put the file there).  ATK_ERR_UNSAFE, with the reason in why (may be
- * NULL).
+ * others - except a root-owned sticky directory such as /tmp, where others
+ * cannot rename or remove what is not theirs, so the next component (which
+ * must itself be ours) cannot be swapped.  ATK_ERR_UNSAFE, with the reason
+ * in why (may be NULL).
  */
 int	store_check_path(const char *, uid_t, char *, size_t);
 
