@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while (r == 0 && k > 0) {
 			r = textin_next(&t, &p, &k, &text, &textlen, scratch,
 			    scratchsz);
-			if (r == 0) {
+			if (r == 0 && textlen > 0) {
 				FUZZ_CHECK(textlen <= fin.n - w);
 				memcpy(got + w, text, textlen);
 				w += textlen;
@@ -97,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (r == 0) {
 		r = textin_final(&t, &text, &textlen);
-		if (r == 0) {
+		if (r == 0 && textlen > 0) {
 			FUZZ_CHECK(textlen <= fin.n - w);
 			memcpy(got + w, text, textlen);
 			w += textlen;
