@@ -126,6 +126,7 @@ format_base64_body() {
 atf_test_case format_base64url
 format_base64url_head() {
 	atf_set descr "--format base64url: URL alphabet, no padding, one line"
+	atf_set require.progs basenc
 }
 format_base64url_body() {
 	for n in 1 2 3 16 32 100 1000; do
@@ -148,6 +149,7 @@ format_base64url_body() {
 atf_test_case format_hex
 format_hex_head() {
 	atf_set descr "--format hex: lowercase, one line"
+	atf_set require.progs xxd
 }
 format_hex_body() {
 	for n in 1 16 1000 5000; do

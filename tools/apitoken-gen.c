@@ -156,13 +156,15 @@ out_flush(struct out *o)
 	return 0;
 }
 
-/* Make room for n bytes at *p; n is at most OUT_BUFSZ. */
+/* Make room for n bytes at *p. */
 static int
 out_reserve(struct out *o, size_t n, char **p)
 {
 	int r;
 
 	*p = NULL;
+	if (n > OUT_BUFSZ)
+		return ATK_ERR_INVAL;
 	if (OUT_BUFSZ - o->len < n && (r = out_flush(o)) != 0)
 		return r;
 	*p = o->buf + o->len;
@@ -197,10 +199,13 @@ out_put(struct out *o, const void *data, size_t n)
 	return 0;
 }
 
-/* base64 (or base64url) of n random bytes, in the stream's line shape. */
+/*
+ * base64 (or base64url) of n random bytes, in the encoder's line shape; a
+ * newline after it when the encoder does not wrap (and so end) lines.
+ */
 static int
-put_base64(struct out *o, struct base64_encoder *e, unsigned char *rnd,
-    size_t n)
+put_base64(struct out *o, struct base64_encoder *e, int wraps,
+    unsigned char *rnd, size_t n)
 {
 	size_t k;
 	char *p;
@@ -216,8 +221,7 @@ put_base64(struct out *o, struct base64_encoder *e, unsigned char *rnd,
 	if ((r = out_reserve(o, base64_encoder_bound(e, 0) + 1, &p)) != 0)
 		return r;
 	k = base64_encoder_final(e, p);
-	/* A wrapping encoder ends its last line itself. */
-	if (e->cols == 0)
+	if (!wraps)
 		p[k++] = '\n';
 	out_commit(o, k);
 	return 0;
@@ -287,18 +291,18 @@ gen_bytes(struct out *o, const struct options *opt)
 			base64_encoder_init(&e, 0, CERTUTIL_COLS, 1);
 			if ((r = out_put(o, CERTUTIL_HEADER,
 			    sizeof(CERTUTIL_HEADER) - 1)) != 0 ||
-			    (r = put_base64(o, &e, rnd, n)) != 0 ||
+			    (r = put_base64(o, &e, 1, rnd, n)) != 0 ||
 			    (r = out_put(o, CERTUTIL_FOOTER,
 			    sizeof(CERTUTIL_FOOTER) - 1)) != 0)
 				goto out;
 		} else {
 			base64_encoder_init(&e, 0, GNU_BASE64_COLS, 0);
-			r = put_base64(o, &e, rnd, n);
+			r = put_base64(o, &e, 1, rnd, n);
 		}
 		break;
 	case FORMAT_BASE64URL:
 		base64_encoder_init(&e, BASE64_URL | BASE64_NOPAD, 0, 0);
-		r = put_base64(o, &e, rnd, n);
+		r = put_base64(o, &e, 0, rnd, n);
 		break;
 	case FORMAT_HEX:
 		r = put_hex(o, rnd, n);
