@@ -290,11 +290,10 @@ gen_bytes(struct out *o, const struct options *opt)
 		if (opt->certutil) {
 			base64_encoder_init(&e, 0, CERTUTIL_COLS, 1);
 			if ((r = out_put(o, CERTUTIL_HEADER,
-			    sizeof(CERTUTIL_HEADER) - 1)) != 0 ||
-			    (r = put_base64(o, &e, 1, rnd, n)) != 0 ||
-			    (r = out_put(o, CERTUTIL_FOOTER,
-			    sizeof(CERTUTIL_FOOTER) - 1)) != 0)
-				goto out;
+			    sizeof(CERTUTIL_HEADER) - 1)) == 0 &&
+			    (r = put_base64(o, &e, 1, rnd, n)) == 0)
+				r = out_put(o, CERTUTIL_FOOTER,
+				    sizeof(CERTUTIL_FOOTER) - 1);
 		} else {
 			base64_encoder_init(&e, 0, GNU_BASE64_COLS, 0);
 			r = put_base64(o, &e, 1, rnd, n);
@@ -317,7 +316,6 @@ gen_bytes(struct out *o, const struct options *opt)
 		r = ATK_ERR_INVAL;
 		break;
 	}
- out:
 	explicit_bzero(rnd, n < sizeof(rnd) ? n : sizeof(rnd));
 	explicit_bzero(&e, sizeof(e));
 	return r;
