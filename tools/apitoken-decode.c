@@ -180,6 +180,14 @@ read_some(int fd, void *buf, size_t len)
 	}
 }
 
+/* A signal is no read error: it is reported by dying of it. */
+static void
+read_error(const char *name)
+{
+	if (!caught)
+		warn("%s", name);
+}
+
 static int
 sink_write(struct sink *s, const void *buf, size_t len)
 {
@@ -266,7 +274,7 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 		}
 	}
 	if (got < 0) {
-		warn("%s", o->inname);
+		read_error(o->inname);
 		goto out;
 	}
 	r = armor_reader_final(ar, out, &n);
@@ -323,7 +331,7 @@ read_all(const struct opts *o, int fd, char **bufp, size_t *lenp)
 			buf = nbuf;
 		}
 		if ((got = read_some(fd, buf + len, size - len)) < 0) {
-			warn("%s", o->inname);
+			read_error(o->inname);
 			goto fail;
 		}
 		if (got == 0)
@@ -442,7 +450,7 @@ run_encode(const struct opts *o, int fd, struct sink *s)
 			goto out;
 	}
 	if (got < 0) {
-		warn("%s", o->inname);
+		read_error(o->inname);
 		goto out;
 	}
 	n = o->certutil ? armor_writer_final(&a, out) :
