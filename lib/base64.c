@@ -163,43 +163,92 @@ load_be64(const unsigned char *p)
  * Four groups per step: the 12 bytes are spread one group to a 32-bit
  * lane, the four sextets of each cut out with two multiplies, and turned
  * into characters by adding an offset looked up by range (A-Z, a-z, 0-9,
- * the two last).  A step loads 16 bytes and stores 16 characters, so it
- * needs more groups beyond the n to read and write over: extra of them are
- * there for it (their output is written later).  Returns the groups done.
+ * the two last).  A step loads 16 bytes and stores 16 characters.
+ */
+struct enc_simd {
+	__m128i	spread;
+	__m128i	offsets;
+};
+
+__attribute__((target("ssse3")))
+static inline void
+enc_simd_init(struct enc_simd *k, int url)
+{
+	k->spread = _mm_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9,
+	    11, 10);
+	k->offsets = _mm_setr_epi8('a' - 26, '0' - 52, '0' - 52, '0' - 52,
+	    '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+	    '0' - 52, (char)((url ? '-' : '+') - 62),
+	    (char)((url ? '_' : '/') - 63), 'A', 0, 0);
+}
+
+__attribute__((target("ssse3"), always_inline))
+static inline void
+enc_simd_step(const struct enc_simd *k, const unsigned char *in, char *out)
+{
+	__m128i v, ac, bd, idx, range;
+
+	v = _mm_shuffle_epi8(_mm_loadu_si128((const void *)in), k->spread);
+	ac = _mm_mulhi_epu16(_mm_and_si128(v, _mm_set1_epi32(0x0fc0fc00)),
+	    _mm_set1_epi32(0x04000040));
+	bd = _mm_mullo_epi16(_mm_and_si128(v, _mm_set1_epi32(0x003f03f0)),
+	    _mm_set1_epi32(0x01000010));
+	idx = _mm_or_si128(ac, bd);
+	/* 0..25 -> 13, 26..51 -> 0, 52..63 -> 1..12. */
+	range = _mm_or_si128(_mm_subs_epu8(idx, _mm_set1_epi8(51)),
+	    _mm_and_si128(_mm_cmpgt_epi8(_mm_set1_epi8(26), idx),
+	    _mm_set1_epi8(13)));
+	_mm_storeu_si128((void *)out, _mm_add_epi8(idx,
+	    _mm_shuffle_epi8(k->offsets, range)));
+}
+
+/*
+ * n groups, with extra more groups after them to read and write over
+ * (their output is written later).  Returns the groups done.
  */
 __attribute__((target("ssse3")))
 static size_t
 encode_ssse3(const unsigned char *in, size_t n, size_t extra, char *out,
     int url)
 {
-	const __m128i spread = _mm_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8,
-	    7, 10, 9, 11, 10);
-	const __m128i offsets = _mm_setr_epi8('a' - 26, '0' - 52, '0' - 52,
-	    '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
-	    '0' - 52, '0' - 52, (char)((url ? '-' : '+') - 62),
-	    (char)((url ? '_' : '/') - 63), 'A', 0, 0);
-	__m128i v, ac, bd, idx, range;
+	struct enc_simd k;
 	size_t done;
 
+	enc_simd_init(&k, url);
 	for (done = 0; done < n && n - done + extra >= 6;
 	    done += n - done < 4 ? n - done : 4) {
-		v = _mm_loadu_si128((const void *)in);
-		v = _mm_shuffle_epi8(v, spread);
-		ac = _mm_mulhi_epu16(_mm_and_si128(v,
-		    _mm_set1_epi32(0x0fc0fc00)), _mm_set1_epi32(0x04000040));
-		bd = _mm_mullo_epi16(_mm_and_si128(v,
-		    _mm_set1_epi32(0x003f03f0)), _mm_set1_epi32(0x01000010));
-		idx = _mm_or_si128(ac, bd);
-		/* 0..25 -> 13, 26..51 -> 0, 52..63 -> 1..12. */
-		range = _mm_or_si128(_mm_subs_epu8(idx, _mm_set1_epi8(51)),
-		    _mm_and_si128(_mm_cmpgt_epi8(_mm_set1_epi8(26), idx),
-		    _mm_set1_epi8(13)));
-		_mm_storeu_si128((void *)out, _mm_add_epi8(idx,
-		    _mm_shuffle_epi8(offsets, range)));
+		enc_simd_step(&k, in, out);
 		in += 4 * B64_GROUP_BYTES;
 		out += 4 * B64_GROUP_CHARS;
 	}
 	return done;
+}
+
+/*
+ * Whole lines of per groups each, ended by eol, while a line and 6 more
+ * groups are left (the last step of a line reads into the next and writes
+ * over where its line end and the next line go).  Returns the lines done.
+ */
+__attribute__((target("ssse3")))
+static size_t
+encode_lines_ssse3(const unsigned char *in, size_t groups, size_t per,
+    int crlf, char *out, int url)
+{
+	struct enc_simd k;
+	size_t lines;
+
+	enc_simd_init(&k, url);
+	for (lines = 0; groups >= per + 6; lines++, groups -= per) {
+		for (size_t j = 0; j < per; j += 4)
+			enc_simd_step(&k, in + j * B64_GROUP_BYTES,
+			    out + j * B64_GROUP_CHARS);
+		in += per * B64_GROUP_BYTES;
+		out += per * B64_GROUP_CHARS;
+		if (crlf)
+			*out++ = '\r';
+		*out++ = '\n';
+	}
+	return lines;
 }
 
 /*
@@ -331,6 +380,10 @@ base64_encoder_update(struct base64_encoder *e, const void *inv, size_t len,
 	const unsigned char *in = inv;
 	char stage[B64_STAGE_GROUPS * B64_GROUP_CHARS];
 	size_t w = 0, groups, k;
+#ifdef B64_SSSE3
+	int simd = !(e->flags & BASE64_SCALAR) &&
+	    __builtin_cpu_supports("ssse3");
+#endif
 
 	/* First complete a group begun by an earlier call. */
 	if (e->ntail > 0) {
@@ -352,6 +405,20 @@ base64_encoder_update(struct base64_encoder *e, const void *inv, size_t len,
 	} else if (e->cols % B64_GROUP_CHARS == 0) {
 		/* Groups never straddle a line: encode straight out. */
 		while (groups > 0) {
+#ifdef B64_SSSE3
+			/* Whole lines at a time once at a line's start. */
+			if (e->col == 0 && simd) {
+				k = encode_lines_ssse3(in, groups,
+				    e->cols / B64_GROUP_CHARS, e->crlf,
+				    out + w, e->flags & BASE64_URL);
+				groups -= k * (e->cols / B64_GROUP_CHARS);
+				in += k * (e->cols / B64_GROUP_CHARS) *
+				    B64_GROUP_BYTES;
+				w += k * (e->cols + (e->crlf ? 2 : 1));
+				if (groups == 0)
+					break;
+			}
+#endif
 			k = (e->cols - e->col) / B64_GROUP_CHARS;
 			if (k > groups)
 				k = groups;
