@@ -26,13 +26,15 @@ text_of(const char *in, size_t len, size_t step, char *out, size_t *outlen,
 		while (left > 0 && r == 0) {
 			r = textin_next(t, &p, &left, &text, &tlen, scratch,
 			    sizeof(scratch));
-			memcpy(out + w, text, tlen);
+			if (tlen > 0)
+				memcpy(out + w, text, tlen);
 			w += tlen;
 		}
 	}
 	if (r == 0) {
 		r = textin_final(t, &text, &tlen);
-		memcpy(out + w, text, tlen);
+		if (tlen > 0)
+			memcpy(out + w, text, tlen);
 		w += tlen;
 	}
 	*outlen = w;
