@@ -242,8 +242,8 @@ ATF_TC_BODY(base64_decoder__every_error_position, tc)
 			r = base64_decoder_update(&d, text, len, out, &got);
 			ATF_CHECK_EQ_MSG(r, ATK_ERR_BASE64, "byte %zu = %#x",
 			    i, (unsigned char)bad[b]);
-			ATF_CHECK_EQ_MSG(d.errpos, i % len, "byte %zu: offset %ju",
-			    i, (uintmax_t)d.errpos);
+			ATF_CHECK_EQ_MSG(d.errpos, i % len,
+			    "byte %zu: offset %ju", i, (uintmax_t)d.errpos);
 			/* What came before the bad byte is decoded right. */
 			ATF_CHECK(memcmp(out, in, i % len / 66 * 48 +
 			    i % len % 66 / 4 * 3) == 0);
@@ -270,7 +270,8 @@ ATF_TC_BODY(base64_decoder__round_trips, tc)
 		for (size_t wi = 0; wi < 5; wi++) {
 			for (int f = 0; f < 8; f++) {
 				/* url, no padding, and with or without SIMD. */
-				int flags = (f & 3) | (f & 4 ? BASE64_SCALAR : 0);
+				int flags = (f & 3) |
+				    (f & 4 ? BASE64_SCALAR : 0);
 
 				base64_encoder_init(&e, flags, widths[wi],
 				    flags & 1);

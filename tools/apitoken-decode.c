@@ -28,11 +28,12 @@
 #define STDIO_NAME	"-"
 #define STDIN_NAME	"stdin"
 #define STDOUT_NAME	"stdout"
-#define IO_BUF		(64 * 1024)	/* Read at a time: in and out fit in L2. */
+/* Bytes read at a time: input and output buffers stay in L2. */
+#define IO_BUF		(64 * 1024)
 #define GNU_COLS	76		/* GNU base64's default line width. */
 #define COLS_MAX	((uint64_t)SIZE_MAX / 8)
 #define JSON_MAX	(16 * 1024 * 1024) /* Largest Secret read. */
-#define JSON_DATA	"data"		/* The map of a Secret's values. */
+#define JSON_DATA	"data"		/* A Secret's values. */
 
 enum {
 	OPT_CERTUTIL = 256,
@@ -444,8 +445,10 @@ run_encode(const struct opts *o, int fd, struct sink *s)
 		goto out;
 	}
 	while ((got = read_some(fd, in, IO_BUF)) > 0) {
-		n = o->certutil ? armor_writer_update(&a, in, (size_t)got, out) :
-		    base64_encoder_update(&e, in, (size_t)got, out);
+		if (o->certutil)
+			n = armor_writer_update(&a, in, (size_t)got, out);
+		else
+			n = base64_encoder_update(&e, in, (size_t)got, out);
 		if (sink_write(s, out, n) != 0)
 			goto out;
 	}
