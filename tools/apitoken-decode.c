@@ -574,6 +574,12 @@ main(int argc, char *argv[])
 		ret = run_secret(&o, fd, &s);
 	else
 		ret = run_decode(&o, fd, &s);
+	if (s.tbuf != NULL) {
+		explicit_bzero(s.tbuf, s.tbufsz);
+		free(s.tbuf);
+	}
+	if (fd != STDIN_FILENO)
+		(void)close(fd);
 	if (caught && ret == 0)
 		ret = -1;
 	if (ret != 0) {
@@ -587,11 +593,5 @@ main(int argc, char *argv[])
 			    "overwrite)", o.outname);
 		err(1, "%s", o.outname);
 	}
-	if (s.tbuf != NULL) {
-		explicit_bzero(s.tbuf, s.tbufsz);
-		free(s.tbuf);
-	}
-	if (fd != STDIN_FILENO)
-		(void)close(fd);
 	return 0;
 }
