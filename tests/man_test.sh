@@ -1,0 +1,23 @@
+# Every man page is clean under mandoc -Tlint.  SRCDIR is set above.
+
+atf_test_case lint
+lint_head()
+{
+	atf_set "descr" "mandoc -Tlint -Wwarning finds nothing in any page"
+	atf_set "require.progs" "mandoc"
+}
+lint_body()
+{
+	n=0
+	for page in "$SRCDIR"/man/*.[0-9]; do
+		[ -f "$page" ] || continue
+		atf_check -o empty -e empty mandoc -Tlint -Wwarning "$page"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || atf_fail "no man pages in $SRCDIR/man"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case lint
+}
