@@ -122,7 +122,6 @@ def deccu_ours 'apitoken-decode data.crt' "$qd $qw/data.crt"
 def deccu_ossl 'openssl base64 -d -in data.crt' "openssl base64 -d -in $qw/data.crt"
 def deccu_gnu 'base64 -d data.crt' "base64 -d $qw/data.crt"
 def dec64_gnu 'base64 -d data.b64 (LF, 64 col)' "base64 -d $qw/data.b64"
-def dec64_ossl 'openssl base64 -d -in data.b64' "openssl base64 -d -in $qw/data.b64"
 def enc_ours 'apitoken-decode -e data.bin' "$qd -e $qw/data.bin"
 def enccu_ours 'apitoken-decode -e --certutil data.bin' "$qd -e --certutil $qw/data.bin"
 def enc_gnu 'base64 data.bin' "base64 $qw/data.bin"
@@ -209,7 +208,6 @@ check deccu_ours "$work/data.bin"
 check deccu_ossl "$work/data.bin"
 check deccu_gnu "$work/data.bin"
 check dec64_gnu "$work/data.bin"
-check dec64_ossl "$work/data.bin"
 check enc_ours "$work/data.b76"
 check enccu_ours "$work/data.crt"
 check enc_gnu "$work/data.b76"
@@ -273,7 +271,7 @@ for ((r = 1; r <= runs; r++)); do
 	w=0
 	[ "$r" -eq 1 ] && w=1
 	hf "$r" dec76 null "$w" 1 dec76_ours dec76_gnu dec76_ossl
-	hf "$r" deccu null "$w" 1 deccu_ours deccu_ossl deccu_gnu dec64_gnu dec64_ossl
+	hf "$r" deccu null "$w" 1 deccu_ours deccu_ossl deccu_gnu dec64_gnu
 	hf "$r" enc null "$w" 1 enc_ours enccu_ours enc_gnu enc_ossl
 	hf "$r" file "$work/out" "$w" 1 file_ours file_oursf file_gnu
 	hf "$r" proc null "$PROC_WARMUP" "$proc_per_round" \
@@ -414,7 +412,6 @@ show deccu_ours "$bytes"
 show deccu_ossl "$bytes" deccu_ours
 show deccu_gnu "$bytes" deccu_ours
 show dec64_gnu "$bytes" deccu_ours 0.50 0.25
-show dec64_ossl "$bytes" deccu_ours
 note "(GNU base64 -d refuses the certutil file - its BEGIN/END lines and" \
     "CRs are not base64 - so the goal compares ours on it with GNU on the" \
     "same data as LF 64-column lines.)"
