@@ -129,6 +129,8 @@ def enc_ossl 'openssl base64 -in data.bin (64 col)' "openssl base64 -in $qw/data
 def file_ours 'apitoken-decode data.b76 >out' "$qd $qw/data.b76"
 def file_oursf 'apitoken-decode -f data.b76 out.f' "$qd -f $qw/data.b76 $qw/out.f"
 def file_gnu 'base64 -d data.b76 >out' "base64 -d $qw/data.b76"
+sync_cmd="base64 -d $qw/data.b76 >$qw/out.s && sync $qw/out.s"
+def file_gnus 'sh: base64 -d ... >out.s && sync out.s' "sh -c $(printf '%q' "$sync_cmd")"
 def tok_ours 'apitoken-decode token.b64' "$qd $qw/token.b64"
 def tok_gnu 'base64 -d token.b64' "base64 -d $qw/token.b64"
 def gen_ours 'apitoken-gen' "$qg"
@@ -213,6 +215,7 @@ check enccu_ours "$work/data.crt"
 check enc_gnu "$work/data.b76"
 check enc_ossl "$work/data.b64"
 check_file file_oursf "$work/out.f" "$work/data.bin"
+check_file file_gnus "$work/out.s" "$work/data.bin"
 STATUS[file_ours]=${STATUS[dec76_ours]}
 STATUS[file_gnu]=${STATUS[dec76_gnu]}
 check tok_ours "$work/token.bin"
@@ -273,11 +276,11 @@ for ((r = 1; r <= runs; r++)); do
 	hf "$r" dec76 null "$w" 1 dec76_ours dec76_gnu dec76_ossl
 	hf "$r" deccu null "$w" 1 deccu_ours deccu_ossl deccu_gnu dec64_gnu
 	hf "$r" enc null "$w" 1 enc_ours enccu_ours enc_gnu enc_ossl
-	hf "$r" file "$work/out" "$w" 1 file_ours file_oursf file_gnu
+	hf "$r" file "$work/out" "$w" 1 file_ours file_gnu file_oursf file_gnus
 	hf "$r" proc null "$PROC_WARMUP" "$proc_per_round" \
 	    tok_ours tok_gnu gen_ours gen_pipe sh_true bare
 done
-rm -f "$work/out" "$work/out.f"
+rm -f "$work/out" "$work/out.f" "$work/out.s"
 
 # --- the table -----------------------------------------------------------------
 
@@ -428,13 +431,14 @@ note "(the --certutil row's ours/it is our GNU layout over our certutil" \
 
 header "decode $mb MiB to a file in the work directory"
 show file_ours "$bytes"
-show file_oursf "$bytes" file_ours
 show file_gnu "$bytes" file_ours
+show file_oursf "$bytes"
+show file_gnus "$bytes" file_oursf
 note "(on $(df -P "$work" | awk 'NR == 2 { print $1 }'), the disk of the" \
-    "inputs.  The output stays in the page cache: this is the cost of" \
-    "writing $mb MiB there, not of the disk.  >out: hyperfine sends stdout" \
-    "to the file; -f out.f: our temporary file and rename; ours/it of that" \
-    "row is our stdout over our OUTFILE.)"
+    "inputs.  >out: hyperfine sends stdout to the file, which stays in the" \
+    "page cache: the cost of writing $mb MiB there, not of the disk." \
+    "-f out.f: our OUTFILE, a temporary file synced to the disk and renamed;" \
+    "so it is set against GNU's output synced with sync(1).)"
 
 header "one token, whole process (no shell unless it says sh -c)"
 show bare
