@@ -34,13 +34,16 @@ say() { printf '%s: %s\n' "$prog" "$*" >&2; }
 die() { say "$*"; exit 1; }
 usage() { echo "usage: $prog DECODE GEN BARE [WORKPARENT]" >&2; exit 2; }
 
-[ $# -ge 3 ] && [ $# -le 4 ] || usage
+if [ $# -lt 3 ] || [ $# -gt 4 ]; then
+	usage
+fi
 decode=$1 gen=$2 bare=$3 parent=${4:-.}
 
 count() {
 	local name=$1 value=$2 max=$3
-	[[ $value =~ ^[1-9][0-9]*$ ]] && [ ${#value} -le 9 ] &&
-	    [ "$value" -le "$max" ] || die "$name must be a number from 1 to $max"
+	if ! [[ $value =~ ^[1-9][0-9]{0,8}$ ]] || [ "$value" -gt "$max" ]; then
+		die "$name must be a number from 1 to $max"
+	fi
 }
 mb=${BENCH_MB:-256}
 runs=${BENCH_RUNS:-5}
@@ -333,7 +336,7 @@ row() {
 # the ratio is at most GOAL) instead of "reference".
 show() {
 	local name=$1 size=${2:-} ours=${3:-} goal=${4:-} stretch=${5:-}
-	local t=${MED[$name]:-} mbps= ratio= goaltext= verdict= over=
+	local t=${MED[$name]:-} mbps='' ratio='' goaltext='' verdict='' over=''
 	local label=${LABEL[$name]:-$name}
 	if [ "${STATUS[$name]}" != ok ]; then
 		row "$label" n/a "" "" "" "${STATUS[$name]}"
