@@ -118,8 +118,8 @@ outfile_open(const char *path, int force, struct outfile **ofp)
 		free(of->tmp);
 		if ((r = tmp_name(path, &of->tmp)) != 0)
 			goto out;
-		of->fd = open(of->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, OUTFILE_MODE);
+		of->fd = open(of->tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, OUTFILE_MODE);
 		if (of->fd >= 0 || errno != EEXIST)
 			break;
 	}

@@ -28,7 +28,7 @@ utf16_decoder_init(struct utf16_decoder *u)
 size_t
 utf16_decoder_bound(size_t len)
 {
-	/* A code unit gives at most 3 bytes, a low surrogate ending a pair 4. */
+	/* A unit gives at most 3 bytes, a low surrogate ending a pair 4. */
 	return (len + 2) / 2 * 3 + 1;
 }
 

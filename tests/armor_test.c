@@ -140,6 +140,78 @@ ATF_TC_BODY(armor_reader__error_offsets, tc)
 	    23);
 }
 
+/* Reads s in random pieces; like read_pieces but the pieces vary. */
+static int
+read_random(const char *s, size_t len, unsigned int *seed, int flags,
+    unsigned char *out, size_t *outlen, uint64_t *errpos)
+{
+	struct armor_reader *r;
+	size_t n, w = 0, k;
+	int ret;
+
+	ATF_REQUIRE((r = malloc(sizeof(*r))) != NULL);
+	armor_reader_init(r, flags);
+	for (size_t i = 0; i < len; i += k) {
+		k = 1 + (size_t)rand_r(seed) % (len - i);
+		if ((ret = armor_reader_update(r, s + i, k, out + w, &n)) != 0)
+			goto out;
+		w += n;
+	}
+	ret = armor_reader_final(r, out + w, &n);
+	w += n;
+out:
+	*outlen = w;
+	*errpos = r->errpos;
+	free(r);
+	return ret;
+}
+
+/*
+ * Random mixes of base64, armor lines, marks, white space and junk: the
+ * result, the output and the error offset do not depend on how the input
+ * is cut into pieces, nor on SIMD.
+ */
+ATF_TC_WITHOUT_HEAD(armor_reader__pieces_do_not_matter);
+ATF_TC_BODY(armor_reader__pieces_do_not_matter, tc)
+{
+	static const char *const parts[] = { "-----BEGIN X-----", "\r\n",
+	    "-----END Y-----", "\n", " ", "=", "YWFh", "QUJD", "-", "_", "+",
+	    "/", "\xff\xfe", "\xef\xbb\xbf", "*", "-----BEGIN ",
+	    "Zm9vYmFyYmF6cXV4cXV1eA", "\0", "a", "B" };
+	unsigned char out1[1024], out2[1024];
+	char in[400];
+	size_t len, n1, n2, k;
+	uint64_t p1, p2;
+	unsigned int seed = 7;
+	int r1, r2;
+
+	for (int round = 0; round < 20000; round++) {
+		len = 0;
+		for (int i = rand_r(&seed) % 20; i > 0; i--) {
+			const char *s = parts[(size_t)rand_r(&seed) %
+			    (sizeof(parts) / sizeof(parts[0]))];
+
+			/* "\0" is one byte; the others are strings. */
+			k = *s == '\0' ? 1 : strlen(s);
+			memcpy(in + len, s, k);
+			len += k;
+		}
+		ATF_REQUIRE(armor_reader_bound(len) < sizeof(out1));
+		r1 = read_pieces(in, len, len + 1, 0, out1, &n1, &p1);
+		/* Every other round without SIMD. */
+		r2 = read_random(in, len, &seed, round % 2 ? BASE64_SCALAR : 0,
+		    out2, &n2, &p2);
+		ATF_CHECK_EQ(r1, r2);
+		ATF_CHECK(n1 <= base64_decoder_bound(len));
+		if (r1 == 0) {
+			ATF_CHECK(n1 == n2 && memcmp(out1, out2, n1) == 0);
+		} else {
+			ATF_CHECK_EQ(p1, p2);
+			ATF_CHECK(p1 <= len);
+		}
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(armor_writer__certutil_vector);
 ATF_TC_BODY(armor_writer__certutil_vector, tc)
 {
@@ -193,6 +265,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, armor_reader__byte_order_marks);
 	ATF_TP_ADD_TC(tp, armor_reader__certutil);
 	ATF_TP_ADD_TC(tp, armor_reader__error_offsets);
+	ATF_TP_ADD_TC(tp, armor_reader__pieces_do_not_matter);
 	ATF_TP_ADD_TC(tp, armor_writer__certutil_vector);
 	return atf_no_error();
 }

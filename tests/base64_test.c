@@ -213,6 +213,45 @@ ATF_TC_BODY(base64_decoder__error_offsets, tc)
 	check_decode_error("YWFh\xc3\xa9", 0, ATK_ERR_BASE64, 4);
 }
 
+/* A bad byte anywhere in long lines is found at its offset. */
+ATF_TC_WITHOUT_HEAD(base64_decoder__every_error_position);
+ATF_TC_BODY(base64_decoder__every_error_position, tc)
+{
+	static const char bad[] = { '*', '\0', '\x80', '.', '\xff' };
+	struct base64_encoder e;
+	struct base64_decoder d;
+	unsigned char in[150], out[256];
+	char text[256], saved;
+	size_t got, len;
+	int r;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 7 + 3);
+	base64_encoder_init(&e, 0, 64, 1);
+	len = base64_encoder_update(&e, in, sizeof(in), text);
+	len += base64_encoder_final(&e, text + len);
+	ATF_REQUIRE(base64_decoder_bound(len) <= sizeof(out));
+	for (size_t i = 0; i < 2 * len; i++) {
+		saved = text[i % len];
+		if (saved == '\r' || saved == '\n')
+			continue;
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			text[i % len] = bad[b];
+			/* The second time round without SIMD. */
+			base64_decoder_init(&d, i < len ? 0 : BASE64_SCALAR);
+			r = base64_decoder_update(&d, text, len, out, &got);
+			ATF_CHECK_EQ_MSG(r, ATK_ERR_BASE64, "byte %zu = %#x",
+			    i, (unsigned char)bad[b]);
+			ATF_CHECK_EQ_MSG(d.errpos, i % len,
+			    "byte %zu: offset %ju", i, (uintmax_t)d.errpos);
+			/* What came before the bad byte is decoded right. */
+			ATF_CHECK(memcmp(out, in, i % len / 66 * 48 +
+			    i % len % 66 / 4 * 3) == 0);
+		}
+		text[i % len] = saved;
+	}
+}
+
 /* Random bytes through the encoder and back, every size and chunking. */
 ATF_TC_WITHOUT_HEAD(base64_decoder__round_trips);
 ATF_TC_BODY(base64_decoder__round_trips, tc)
@@ -229,7 +268,11 @@ ATF_TC_BODY(base64_decoder__round_trips, tc)
 		for (size_t i = 0; i < len; i++)
 			in[i] = (unsigned char)rand_r(&seed);
 		for (size_t wi = 0; wi < 5; wi++) {
-			for (int flags = 0; flags < 4; flags++) {
+			for (int f = 0; f < 8; f++) {
+				/* url, no padding, and with or without SIMD. */
+				int flags = (f & 3) |
+				    (f & 4 ? BASE64_SCALAR : 0);
+
 				base64_encoder_init(&e, flags, widths[wi],
 				    flags & 1);
 				ATF_REQUIRE(base64_encoder_bound(&e, len) <
@@ -237,7 +280,8 @@ ATF_TC_BODY(base64_decoder__round_trips, tc)
 				n = base64_encoder_update(&e, in, len, enc);
 				n += base64_encoder_final(&e, enc + n);
 				k = 1 + (size_t)rand_r(&seed) % 97;
-				base64_decoder_init(&d, flags & BASE64_URL);
+				base64_decoder_init(&d, flags &
+				    (BASE64_URL | BASE64_SCALAR));
 				w = 0;
 				for (size_t i = 0; i < n; i += k) {
 					ATF_REQUIRE_EQ(base64_decoder_update(&d,
@@ -279,6 +323,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, base64_decode__one_shot);
 	ATF_TP_ADD_TC(tp, base64_decoder__alphabets);
 	ATF_TP_ADD_TC(tp, base64_decoder__error_offsets);
+	ATF_TP_ADD_TC(tp, base64_decoder__every_error_position);
 	ATF_TP_ADD_TC(tp, base64_decoder__like_gnu);
 	ATF_TP_ADD_TC(tp, base64_decoder__rfc4648_vectors);
 	ATF_TP_ADD_TC(tp, base64_decoder__round_trips);

@@ -162,6 +162,35 @@ output_files_body()
 	atf_check -o inline:'out\n' ls -A d
 }
 
+atf_test_case signal
+signal_head()
+{
+	atf_set "descr" "Killed while writing OUTFILE: no file is left behind"
+}
+signal_body()
+{
+	mkfifo fifo
+	"$DECODE" fifo d.out 2>err &
+	pid=$!
+	exec 3>fifo
+	printf 'YWFh\n' >&3
+	# Wait for the temporary file, then stop the decoder.
+	i=0
+	while [ -z "$(ls -A | grep '^\.d\.out\.')" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || atf_fail "no temporary file"
+		sleep 0.05
+	done
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	exec 3>&-
+	[ $rc -eq 143 ] || atf_fail "exit status $rc, not 143"
+	ls -A >files
+	atf_check -s exit:1 grep 'd\.out' files
+	atf_check -o empty cat err
+}
+
 atf_test_case errors
 errors_head()
 {
@@ -269,5 +298,6 @@ atf_init_test_cases()
 	atf_add_test_case no_heavy_libraries
 	atf_add_test_case output_files
 	atf_add_test_case round_trips
+	atf_add_test_case signal
 	atf_add_test_case text_encodings
 }

@@ -28,11 +28,12 @@
 #define STDIO_NAME	"-"
 #define STDIN_NAME	"stdin"
 #define STDOUT_NAME	"stdout"
-#define IO_BUF		(64 * 1024)	/* Read at a time: in and out fit in L2. */
+/* Bytes read at a time: input and output buffers stay in L2. */
+#define IO_BUF		(64 * 1024)
 #define GNU_COLS	76		/* GNU base64's default line width. */
 #define COLS_MAX	((uint64_t)SIZE_MAX / 8)
 #define JSON_MAX	(16 * 1024 * 1024) /* Largest Secret read. */
-#define JSON_DATA	"data"		/* The map of a Secret's values. */
+#define JSON_DATA	"data"		/* A Secret's values. */
 
 enum {
 	OPT_CERTUTIL = 256,
@@ -180,6 +181,14 @@ read_some(int fd, void *buf, size_t len)
 	}
 }
 
+/* A signal is no read error: it is reported by dying of it. */
+static void
+read_error(const char *name)
+{
+	if (!caught)
+		warn("%s", name);
+}
+
 static int
 sink_write(struct sink *s, const void *buf, size_t len)
 {
@@ -266,7 +275,7 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 		}
 	}
 	if (got < 0) {
-		warn("%s", o->inname);
+		read_error(o->inname);
 		goto out;
 	}
 	r = armor_reader_final(ar, out, &n);
@@ -323,7 +332,7 @@ read_all(const struct opts *o, int fd, char **bufp, size_t *lenp)
 			buf = nbuf;
 		}
 		if ((got = read_some(fd, buf + len, size - len)) < 0) {
-			warn("%s", o->inname);
+			read_error(o->inname);
 			goto fail;
 		}
 		if (got == 0)
@@ -436,13 +445,15 @@ run_encode(const struct opts *o, int fd, struct sink *s)
 		goto out;
 	}
 	while ((got = read_some(fd, in, IO_BUF)) > 0) {
-		n = o->certutil ? armor_writer_update(&a, in, (size_t)got, out) :
-		    base64_encoder_update(&e, in, (size_t)got, out);
+		if (o->certutil)
+			n = armor_writer_update(&a, in, (size_t)got, out);
+		else
+			n = base64_encoder_update(&e, in, (size_t)got, out);
 		if (sink_write(s, out, n) != 0)
 			goto out;
 	}
 	if (got < 0) {
-		warn("%s", o->inname);
+		read_error(o->inname);
 		goto out;
 	}
 	n = o->certutil ? armor_writer_final(&a, out) :
@@ -563,6 +574,12 @@ main(int argc, char *argv[])
 		ret = run_secret(&o, fd, &s);
 	else
 		ret = run_decode(&o, fd, &s);
+	if (s.tbuf != NULL) {
+		explicit_bzero(s.tbuf, s.tbufsz);
+		free(s.tbuf);
+	}
+	if (fd != STDIN_FILENO)
+		(void)close(fd);
 	if (caught && ret == 0)
 		ret = -1;
 	if (ret != 0) {
@@ -576,11 +593,5 @@ main(int argc, char *argv[])
 			    "overwrite)", o.outname);
 		err(1, "%s", o.outname);
 	}
-	if (s.tbuf != NULL) {
-		explicit_bzero(s.tbuf, s.tbufsz);
-		free(s.tbuf);
-	}
-	if (fd != STDIN_FILENO)
-		(void)close(fd);
 	return 0;
 }
