@@ -34,6 +34,7 @@ static const char std_alphabet[] =
 
 #define B64_GROUP_BYTES	3	/* Bytes in a group... */
 #define B64_GROUP_CHARS	4	/* ...and the characters they become. */
+#define B64_STORE_MAX	16	/* Widest store of a fast path (SSSE3). */
 #define B64_STAGE_GROUPS 256	/* Groups encoded at once for odd widths. */
 #define B64_ONESHOT_CHARS 256	/* Characters a one-shot call does at once. */
 
@@ -555,10 +556,12 @@ size_t
 base64_decoder_bound(size_t len)
 {
 	/*
-	 * Up to three characters carried over make one more group, and the
-	 * fast paths store up to 4 bytes past the last they write.
+	 * Up to three characters carried over make one more group, and a
+	 * fast path's store (a word, or an SSSE3 register) may reach up to
+	 * B64_STORE_MAX bytes past where it starts: past the last byte
+	 * written, when the characters it read are not all data.
 	 */
-	return (len / B64_GROUP_CHARS + 2) * B64_GROUP_BYTES;
+	return (len / B64_GROUP_CHARS + 1) * B64_GROUP_BYTES + B64_STORE_MAX;
 }
 
 /* Writes the bytes of a group of nq characters (2, 3 or 4). */
@@ -717,8 +720,9 @@ base64_decode(const char *in, size_t len, void *outv, size_t outsz,
     size_t *outlen, int flags, size_t *errpos)
 {
 	struct base64_decoder d;
-	unsigned char stage[(B64_ONESHOT_CHARS / B64_GROUP_CHARS + 2) *
-	    B64_GROUP_BYTES];
+	/* base64_decoder_bound(B64_ONESHOT_CHARS). */
+	unsigned char stage[(B64_ONESHOT_CHARS / B64_GROUP_CHARS + 1) *
+	    B64_GROUP_BYTES + B64_STORE_MAX];
 	unsigned char *out = outv;
 	size_t n, k, w = 0;
 	int r = 0;
