@@ -236,21 +236,25 @@ armor_reader_update(struct armor_reader *r, const void *in, size_t len,
 	const unsigned char *p = in, *text;
 	unsigned char *out = outv;
 	size_t w = 0, tlen;
-	int ret = 0;
+	int ret = 0, tret;
 
 	*outlen = 0;
 	if (r->err != 0)
 		return r->err;
 	while (len > 0 && r->state != ARM_AFTER) {
-		ret = textin_next(&r->tin, &p, &len, &text, &tlen, r->scratch,
-		    sizeof(r->scratch));
-		if (ret != 0) {
+		tret = textin_next(&r->tin, &p, &len, &text, &tlen,
+		    r->scratch, sizeof(r->scratch));
+		/*
+		 * The text before a bad code unit goes first: it may hold an
+		 * earlier error, or the END line after which nothing counts.
+		 */
+		if (tlen > 0 && (ret = feed_text(r, text, tlen, out, &w)) != 0)
+			break;
+		if (tret != 0 && r->state != ARM_AFTER) {
 			r->errpos = r->tin.errpos;
-			r->err = ret;
+			ret = r->err = tret;
 			break;
 		}
-		if ((ret = feed_text(r, text, tlen, out, &w)) != 0)
-			break;
 	}
 	*outlen = w;
 	return ret;
