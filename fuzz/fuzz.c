@@ -85,3 +85,40 @@ fuzz_split_next(struct fuzz_split *sp, size_t left)
 	n = (size_t)(sp->state >> FUZZ_SPLIT_SHIFT) % sp->max + 1;
 	return n < left ? n : left;
 }
+
+/* One UTF-8 sequence at s (n bytes left): its code point, or -1. */
+long
+fuzz_utf8_next(const unsigned char *s, size_t n, size_t *used)
+{
+	unsigned long c;
+	size_t len, i;
+
+	if (s[0] < 0x80) {
+		*used = 1;
+		return s[0];
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return -1;
+	if (n < len)
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return -1;
+	*used = len;
+	return (long)c;
+}

@@ -24,6 +24,12 @@ char	*fuzz_strndup(const uint8_t *, size_t);
 void	*fuzz_malloc(size_t);
 
 /*
+ * One well-formed UTF-8 sequence (RFC 3629) at s, n > 0 bytes left: its
+ * code point, and its length in *used; -1 if there is none.
+ */
+long	fuzz_utf8_next(const unsigned char *, size_t, size_t *);
+
+/*
  * Reads control values off the front of the input: a byte, a little-endian
  * integer; 0 once the input is used up.
  */

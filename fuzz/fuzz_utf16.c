@@ -52,43 +52,6 @@ decode(const uint8_t *in, size_t len, size_t max, uint8_t seed, char *out,
 	return r;
 }
 
-/* One UTF-8 sequence at s (n bytes left): its code point, or -1. */
-static long
-utf8_next(const unsigned char *s, size_t n, size_t *used)
-{
-	unsigned long c;
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*used = 1;
-		return s[0];
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return -1;
-	if (n < len)
-		return -1;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return -1;
-	*used = len;
-	return (long)c;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -117,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Back to UTF-16LE. */
 	back = fuzz_malloc(in.n);
 	for (i = 0; i < len1; i += used) {
-		c = utf8_next((const unsigned char *)one + i, len1 - i, &used);
+		c = fuzz_utf8_next((const unsigned char *)one + i, len1 - i, &used);
 		FUZZ_CHECK(c >= 0);
 		FUZZ_CHECK(c >= ' ' || c == '\t' || c == '\n' || c == '\r');
 		FUZZ_CHECK((c < 0x7f || c > 0x9f) && c != 0xfffe &&
