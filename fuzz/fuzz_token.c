@@ -39,14 +39,14 @@ all_base62(const char *s, size_t n)
 static size_t
 native_shape(const char *t, size_t len)
 {
-	size_t p;
+	size_t p, i;
 
 	if (len < TAIL_CHARS + 1)
 		return 0;
 	p = len - TAIL_CHARS;
 	if (p > TOKEN_PREFIX_MAX || t[0] < 'a' || t[0] > 'z')
 		return 0;
-	for (size_t i = 1; i < p; i++)
+	for (i = 1; i < p; i++)
 		if (!((t[i] >= 'a' && t[i] <= 'z') ||
 		    (t[i] >= '0' && t[i] <= '9')))
 			return 0;

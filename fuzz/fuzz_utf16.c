@@ -80,7 +80,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Back to UTF-16LE. */
 	back = fuzz_malloc(in.n);
 	for (i = 0; i < len1; i += used) {
-		c = fuzz_utf8_next((const unsigned char *)one + i, len1 - i, &used);
+		c = fuzz_utf8_next((const unsigned char *)one + i, len1 - i,
+		    &used);
 		FUZZ_CHECK(c >= 0);
 		FUZZ_CHECK(c >= ' ' || c == '\t' || c == '\n' || c == '\r');
 		FUZZ_CHECK((c < 0x7f || c > 0x9f) && c != 0xfffe &&

@@ -21,7 +21,8 @@
 
 #include "fuzz.h"
 
-#define REPLAY_MAX_INPUT	(1U << 20)	/* libFuzzer's -max_len is less. */
+/* More than libFuzzer's -max_len ever makes. */
+#define REPLAY_MAX_INPUT	(1U << 20)
 
 static void
 run_file(const char *path)
