@@ -731,7 +731,7 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 	struct store *st = NULL;
 	struct stat sb;
 	char *lock = NULL;
-	int fd, r;
+	int dead, fd, r;
 
 	*stp = NULL;
 	set_why(why, whysz, "%s", "");
@@ -774,6 +774,13 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 	    (r = check_size(st, why, whysz)) != 0 ||
 	    (r = load_meta(st, why, whysz)) != 0)
 		goto out;
+	/*
+	 * A reader killed with SIGKILL leaves its slot behind, and LMDB
+	 * cannot reuse pages it might still see: the admin tool clears such
+	 * slots, logins need not.
+	 */
+	if (!(flags & STORE_RDONLY))
+		(void)mdb_reader_check(st->env, &dead);
 	if ((r = mac_setup(st)) != 0) {
 		set_why(why, whysz, "HMAC-SHA-256 set-up failed");
 		goto out;
