@@ -99,6 +99,9 @@ struct store_txn {
 	unsigned char	 old_key[STORE_KEY_BYTES];
 };
 
+static void set_why(char *, size_t, const char *, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+
 static void
 set_why(char *why, size_t whysz, const char *fmt, ...)
 {
