@@ -63,6 +63,7 @@
 #define OPEN_CALLS	2000
 #define PATH_BUFSZ	4096
 #define NAME_BUFSZ	32
+#define NAME_STRIDE	7919
 /* Where the verifier sits in a schema 1 record: version, flags, id. */
 #define REC_VERIFIER_AT	(2 + TOKEN_ID_BYTES)
 #define GOAL_RATIO	2.0
@@ -209,6 +210,11 @@ fill(const char *path, size_t n, struct sample *samples, size_t nsamples,
 	struct record rec;
 	struct token tok;
 	size_t every = n / nsamples, next = 0;
+	/*
+	 * Names in no particular order, as a restore of an export (in id
+	 * order) puts them: a prime stride visits every number below n once.
+	 */
+	uint64_t stride = n % NAME_STRIDE == 0 ? 1 : NAME_STRIDE;
 	uint64_t t0;
 	double secs;
 
@@ -250,7 +256,8 @@ fill(const char *path, size_t n, struct sample *samples, size_t nsamples,
 			lib_check(random_buf(rec.verifier,
 			    sizeof(rec.verifier)), "random_buf", path);
 		}
-		snprintf(name, sizeof(name), "bench-%07zu", i);
+		snprintf(name, sizeof(name), "bench-%07zu",
+		    (size_t)(((uint64_t)i * stride) % n));
 		lib_check(record_default_user(rec.id, user, sizeof(user)),
 		    "record_default_user", path);
 		lib_check(store_put(t, &rec, 0), "store_put", path);
