@@ -1106,6 +1106,69 @@ unindex(struct store_txn *t, const struct record *old,
 	return 0;
 }
 
+/*
+ * Claim a unique key for id with MDB_NOOVERWRITE: one walk down the tree
+ * instead of a look and a put.  *claimed says whether this call added it
+ * (it may already be id's own).
+ */
+static int
+claim(struct store_txn *t, MDB_dbi dbi, MDB_val *k, const unsigned char *id,
+    int *claimed)
+{
+	MDB_val v = val(id, TOKEN_ID_BYTES);
+	int rc;
+
+	*claimed = 0;
+	if ((rc = mdb_put(t->txn, dbi, k, &v, MDB_NOOVERWRITE)) == 0) {
+		*claimed = 1;
+		return 0;
+	}
+	if (rc != MDB_KEYEXIST)
+		return st_rc(t->st, "mdb_put", rc);
+	/* v now holds the id the key belongs to. */
+	if (v.mv_size == TOKEN_ID_BYTES &&
+	    memcmp(v.mv_data, id, TOKEN_ID_BYTES) == 0)
+		return 0;
+	return ATK_ERR_EXISTS;
+}
+
+/*
+ * A new record (the create and bulk restore path): name, digest and id
+ * claimed in turn, and what was claimed handed back when a later one is
+ * taken, so a refused insert leaves the txn as it was.
+ */
+static int
+insert_new(struct store_txn *t, const struct record *rec,
+    const unsigned char *enc, size_t enclen)
+{
+	unsigned char ukey[USER_KEY_BYTES];
+	MDB_val kn, kd, k, v;
+	int got_name = 0, got_digest = 0, r;
+
+	kn = str_val(rec->name);
+	kd = val(rec->verifier, RECORD_VERIFIER_BYTES);
+	if ((r = claim(t, t->st->names, &kn, rec->id, &got_name)) != 0)
+		goto undo;
+	if (rec->imported && (r = claim(t, t->st->digests, &kd, rec->id,
+	    &got_digest)) != 0)
+		goto undo;
+	k = val(rec->id, TOKEN_ID_BYTES);
+	v = val(enc, enclen);
+	if ((r = put(t, t->st->tokens, &k, &v, MDB_NOOVERWRITE)) != 0)
+		goto undo;
+	if ((r = user_key(t->st, rec->user, ukey)) != 0)
+		return r;
+	k = val(ukey, sizeof(ukey));
+	v = val(rec->id, TOKEN_ID_BYTES);
+	return put(t, t->st->users, &k, &v, MDB_NODUPDATA);
+ undo:
+	if (got_digest)
+		(void)mdb_del(t->txn, t->st->digests, &kd, NULL);
+	if (got_name)
+		(void)mdb_del(t->txn, t->st->names, &kn, NULL);
+	return r;
+}
+
 int
 store_put(struct store_txn *t, const struct record *rec, int replace)
 {
@@ -1120,12 +1183,14 @@ store_put(struct store_txn *t, const struct record *rec, int replace)
 		return ATK_ERR_INVAL;
 	if ((r = record_encode(rec, &enc, &enclen)) != 0)
 		return r;
-	if (replace) {
-		if ((r = store_get(t, rec->id, &old)) == 0)
-			have_old = 1;
-		else if (r != ATK_ERR_NOTFOUND)
-			goto out;
+	if (!replace) {
+		r = insert_new(t, rec, enc, enclen);
+		goto out;
 	}
+	if ((r = store_get(t, rec->id, &old)) == 0)
+		have_old = 1;
+	else if (r != ATK_ERR_NOTFOUND)
+		goto out;
 	/* Every conflict is found before anything is written. */
 	k = str_val(rec->name);
 	if ((r = taken(t, t->st->names, &k, rec->id)) != 0)
@@ -1137,8 +1202,7 @@ store_put(struct store_txn *t, const struct record *rec, int replace)
 	}
 	k = val(rec->id, TOKEN_ID_BYTES);
 	v = val(enc, enclen);
-	if ((r = put(t, t->st->tokens, &k, &v,
-	    replace ? 0 : MDB_NOOVERWRITE)) != 0)
+	if ((r = put(t, t->st->tokens, &k, &v, 0)) != 0)
 		goto out;
 	if (have_old && (r = unindex(t, &old, rec)) != 0)
 		goto out;
