@@ -21,12 +21,14 @@
  * An imported token's verifier is its digest: knowing the text is the only
  * way to find the record at all, and the index and the record then agree.
  * The HMAC context is keyed once per store_open() and re-initialised per
- * call (EVP_MAC_init with a NULL key keeps the key schedule): measured at
- * about a fifth of the cost of EVP_MAC_CTX_dup() per call.
+ * call (EVP_MAC_init with a NULL key keeps the key schedule).  Measured by
+ * bench/verify_bench: 0.3 us a call, against 0.7 us for EVP_MAC_CTX_dup()
+ * per call and 1.5 us for a one-shot HMAC().
  *
  * Map size: STORE_MAPSIZE (1 GiB) is address space, not disk: the file
- * grows as it fills, about 230 bytes per token, so 1 GiB holds some four
- * million tokens.
+ * grows as it fills, about 270 bytes per token (bench/verify_bench at a
+ * million), so 1 GiB holds close to four million tokens; past that a put
+ * fails with MDB_MAP_FULL (ATK_ERR_STORE, the words in store_errstr()).
  */
 #include "config.h"
 
