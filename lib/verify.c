@@ -201,7 +201,6 @@ verify_token(struct store *st, const char *text, size_t len,
 	old = known && rec.old_until != 0 ? rec.old_verifier : dummy_verifier;
 	match = CRYPTO_memcmp(v, cur, sizeof(v)) == 0;
 	match_old = CRYPTO_memcmp(v, old, sizeof(v)) == 0;
-	r = 0;
 	foreign = tok.kind == TOKEN_NATIVE &&
 	    strcmp(tok.prefix, store_prefix(st)) != 0;
 	if (foreign || !known) {
