@@ -534,6 +534,28 @@ ATF_TC_BODY(store_get__newer_record_refused, tc)
 	store_close(st);
 }
 
+ATF_TC_WITHOUT_HEAD(store_open__damaged_meta);
+ATF_TC_BODY(store_open__damaged_meta, tc)
+{
+	static const char *const keys[][2] = {
+		{ "prefix", "prefiy" },		/* Entry missing. */
+		{ "key", "kez" },
+	};
+	char why[STORE_WHY_MAX];
+	struct store *st;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		remove(DB);
+		remove(DB_LOCK);
+		ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+		ATF_REQUIRE(patch_file(DB, keys[i][0], keys[i][1],
+		    strlen(keys[i][0])) > 0);
+		ATF_CHECK_EQ(store_open_why(DB, STORE_RDONLY, &st, why,
+		    sizeof(why)), ATK_ERR_CORRUPT);
+		ATF_CHECK_MSG(strstr(why, keys[i][0]) != NULL, "%s", why);
+	}
+}
+
 static int
 never_ok(int r)
 {
@@ -999,6 +1021,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_open__newer_schema_refused);
 	ATF_TP_ADD_TC(tp, store_get__newer_record_refused);
 	ATF_TP_ADD_TC(tp, store_open__truncated_and_random);
+	ATF_TP_ADD_TC(tp, store_open__damaged_meta);
 	ATF_TP_ADD_TC(tp, store_check_path__safe);
 	ATF_TP_ADD_TC(tp, store_check_path__unsafe);
 	ATF_TP_ADD_TC(tp, store_check_path__wrong_owner);
