@@ -114,7 +114,7 @@ static void
 set_why(char *why, size_t whysz, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int n, saved = errno;
 
 	if (why == NULL || whysz == 0)
 		return;
@@ -124,6 +124,8 @@ set_why(char *why, size_t whysz, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		why[0] = '\0';
+	/* Callers look at errno after saying why. */
+	errno = saved;
 }
 
 /*
