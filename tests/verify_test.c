@@ -174,8 +174,12 @@ ATF_TC_BODY(verify_token__malformed_and_checksum, tc)
 	memcpy(typo, f.text, len + 1);
 	typo[10] = typo[10] == 'a' ? 'b' : 'a';
 	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_CHECKSUM);
-	typo[len - 1] = '\0';
-	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_UNKNOWN);	/* Imported. */
+	typo[len - 1] = '\0';			/* Cut short. */
+	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_CHECKSUM);
+	typo[30] = '\0';
+	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_CHECKSUM);
+	typo[20] = '\0';				/* Any text. */
+	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_UNKNOWN);
 	ATF_CHECK_EQ(check(&f, "short", &req), VERIFY_MALFORMED);
 	ATF_CHECK_EQ(check(&f, "", &req), VERIFY_MALFORMED);
 	ATF_CHECK_EQ(check(&f, NULL, &req), VERIFY_MALFORMED);
