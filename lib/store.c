@@ -135,15 +135,21 @@ set_why(char *why, size_t whysz, const char *fmt, ...)
 static int
 map_rc(char *why, size_t whysz, const char *what, int rc)
 {
+	/*
+	 * A miss or a taken key is an answer, not a failure: no words, and
+	 * no formatting on the way of a lookup of an unknown token.
+	 */
+	if (rc == MDB_NOTFOUND || rc == MDB_KEYEXIST) {
+		if (why != NULL && whysz > 0)
+			why[0] = '\0';
+		return rc == MDB_NOTFOUND ? ATK_ERR_NOTFOUND : ATK_ERR_EXISTS;
+	}
 	set_why(why, whysz, "%s: %s", what, mdb_strerror(rc));
 	switch (rc) {
 	case 0:
 		return 0;
-	case MDB_NOTFOUND:
 	case ENOENT:
 		return ATK_ERR_NOTFOUND;
-	case MDB_KEYEXIST:
-		return ATK_ERR_EXISTS;
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID:
