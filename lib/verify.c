@@ -130,7 +130,7 @@ static int
 stand_in_work(const struct token *tok)
 {
 	char name[] = "stand-in-token-name";
-	char user[] = "service-account-0000000000000000000000";
+	char user[RECORD_DEFAULT_USER_BUFSZ];
 	char role[] = "User";
 	struct verify_result scratch;
 	struct record in, copy;
@@ -138,6 +138,9 @@ stand_in_work(const struct token *tok)
 
 	memset(&in, 0, sizeof(in));
 	memset(&scratch, 0, sizeof(scratch));
+	/* As a decode rebuilds a default user from the id. */
+	if ((r = record_default_user(tok->id, user, sizeof(user))) != 0)
+		return r;
 	in.name = name;
 	in.user = user;
 	in.role = role;
