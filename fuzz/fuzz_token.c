@@ -1,7 +1,8 @@
 /*
  * Token text (lib/token.h).  token_parse() sorts every text the way a
  * plain reference of SPEC section 3 does: too long, bad characters, the
- * native shape (then a good or bad checksum), or imported.  A parsed
+ * native shape (then a good or bad checksum), the start of a native token
+ * (a checksum error), or imported.  A parsed
  * native token re-formats to itself from its prefix, id and secret; a bad
  * checksum, once put right, parses; an id re-formats to its text; a token
  * regenerated for the parsed id parses back to that id.
@@ -56,6 +57,25 @@ native_shape(const char *t, size_t len)
 	    TOKEN_SECRET_CHARS + TOKEN_CHECKSUM_CHARS))
 		return 0;
 	return p;
+}
+
+/*
+ * 1 if the text starts like a native token: a prefix, '_', 22 digits, '_'
+ * (token.h: then it is a native token or a damaged one, never imported).
+ */
+static int
+native_head(const char *t, size_t len)
+{
+	size_t p;
+
+	for (p = 0; p < len && p <= TOKEN_PREFIX_MAX && t[p] != SEP; p++)
+		if (!((t[p] >= 'a' && t[p] <= 'z') ||
+		    (p > 0 && t[p] >= '0' && t[p] <= '9')))
+			return 0;
+	return p > 0 && p <= TOKEN_PREFIX_MAX &&
+	    len >= p + 2 + TOKEN_ID_CHARS && t[p] == SEP &&
+	    all_base62(t + p + 1, TOKEN_ID_CHARS) &&
+	    t[p + 1 + TOKEN_ID_CHARS] == SEP;
 }
 
 /* The checksum characters of the len bytes of text. */
@@ -136,6 +156,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r == ATK_ERR_TOOLONG);
 	else if (!printable)
 		FUZZ_CHECK(r == ATK_ERR_SYNTAX);
+	else if (plen == 0 && native_head(text, size))
+		FUZZ_CHECK(r == ATK_ERR_CHECKSUM);
 	else if (plen == 0) {
 		FUZZ_CHECK(r == (size >= TOKEN_IMPORT_MIN ? TOKEN_IMPORTED :
 		    ATK_ERR_SYNTAX));
@@ -147,7 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    r == ATK_ERR_SYNTAX);
 	if (r == TOKEN_NATIVE)
 		check_native(text, size, &tok);
-	else if (r == ATK_ERR_CHECKSUM) {
+	else if (r == ATK_ERR_CHECKSUM && plen != 0) {
 		/* Put the checksum right: a token, or digits too large. */
 		fixed = fuzz_malloc(size + 1);
 		memcpy(fixed, text, size);

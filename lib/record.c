@@ -189,13 +189,16 @@ record_default_user(const unsigned char *id, char *buf, size_t bufsz)
 	}
 	memcpy(buf, RECORD_DEFAULT_USER_PREFIX, plen);
 	token_id_format(id, buf + plen);
-	for (i = plen; buf[i] != '\0'; i++)
-		if (buf[i] >= 'A' && buf[i] <= 'Z')
-			buf[i] = (char)(buf[i] - 'A' + 'a');
+	/* Without a branch: random letters would mispredict half of them. */
+	for (i = plen; buf[i] != '\0'; i++) {
+		unsigned int up = (unsigned char)(buf[i] - 'A') < 26;
+
+		buf[i] = (char)(buf[i] + 32 * up);
+	}
 	return 0;
 }
 
-/* --- encoding ------------------------------------------------------------ */
+/* --- encoding ------------------------------------------------------------- */
 
 static void
 enc_put(struct enc *e, const void *p, size_t n)
@@ -334,7 +337,7 @@ record_encode(const struct record *rec, unsigned char **bufp, size_t *lenp)
 	return 0;
 }
 
-/* --- decoding ------------------------------------------------------------ */
+/* --- decoding ------------------------------------------------------------- */
 
 static int
 dec_get(struct dec *d, void *p, size_t n)
@@ -551,7 +554,7 @@ record_decode(const void *buf, size_t len, struct record *rec)
 	return r;
 }
 
-/* --- copies ---------------------------------------------------------------- */
+/* --- copies --------------------------------------------------------------- */
 
 static int
 dup_str(const char *s, char **out)
@@ -643,7 +646,8 @@ record_has_policy(const struct record *rec, const char *p)
 	if (p == NULL)
 		return 0;
 	for (i = 0; i < rec->npolicies; i++)
-		if (rec->policies[i] != NULL && strcmp(rec->policies[i], p) == 0)
+		if (rec->policies[i] != NULL &&
+		    strcmp(rec->policies[i], p) == 0)
 			return 1;
 	return 0;
 }
