@@ -11,7 +11,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +23,7 @@
 
 #include "apitoken.h"
 #include "error.h"
+#include "record.h"
 #include "rfc3339.h"
 #include "store.h"
 #include "token.h"
@@ -115,28 +115,44 @@ tool_strerror(int r)
 	return atk_strerror(r);
 }
 
-/* One line about a store that cannot be used, naming the file. */
+/*
+ * One line about a store operation that failed: the file, what was being
+ * done, and why (LMDB's own words for an LMDB failure).
+ */
 void
-tool_store_error(const struct ctx *ctx, int r)
+tool_store_warn(const struct ctx *ctx, const struct store *s,
+    const char *what, int r)
 {
-	if ((r == ATK_ERR_SYSTEM && errno == ENOENT) || r == ATK_ERR_NOTFOUND)
-		warnx("%s: no store here (apitoken init makes one)", ctx->db);
+	const char *lmdb = s != NULL ? store_errstr(s) : NULL;
+
+	if (r == ATK_ERR_STORE && lmdb != NULL && *lmdb != '\0')
+		warnx("%s: %s: %s", ctx->db, what, lmdb);
 	else
-		warnx("%s: %s", ctx->db, tool_strerror(r));
+		warnx("%s: %s: %s", ctx->db, what, tool_strerror(r));
 }
 
-/* Open the store, or say why not; 0 or -1. */
+/* Open the store, or say why not in one line; 0 or -1. */
 int
 tool_open(const struct ctx *ctx, int flags, struct store **sp)
 {
+	char why[STORE_WHY_MAX];
+	size_t n = strlen(ctx->db);
 	int r;
 
 	errno = 0;
-	if ((r = store_open(ctx->db, flags, sp)) != 0) {
-		tool_store_error(ctx, r);
-		return -1;
-	}
-	return 0;
+	why[0] = '\0';
+	if ((r = store_open_why(ctx->db, flags, sp, why, sizeof(why))) == 0)
+		return 0;
+	*sp = NULL;
+	if (r == ATK_ERR_NOTFOUND || (r == ATK_ERR_SYSTEM && errno == ENOENT))
+		warnx("%s: no store here (apitoken init makes one)", ctx->db);
+	else if (why[0] == '\0')
+		warnx("%s: %s", ctx->db, tool_strerror(r));
+	else if (strncmp(why, ctx->db, n) == 0 && why[n] == ':')
+		warnx("%s", why);
+	else
+		warnx("%s: %s", ctx->db, why);
+	return -1;
 }
 
 /* A token by id or name, or a message naming what was asked for. */
@@ -157,32 +173,22 @@ tool_find(struct store_txn *txn, const char *cmd, const char *what,
 }
 
 /*
- * A user, role or policy: printable, no blanks (they separate words in
- * pam.d lines) and no commas (lists print with them).
+ * A user, role or policy as the record takes it, and no comma: lists of
+ * them print with commas.
  */
 int
 tool_word_valid(const char *s)
 {
-	size_t n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (!isgraph((unsigned char)s[n]) || s[n] == ',' ||
-		    (unsigned char)s[n] > 0x7e)
-			return 0;
-	return n > 0 && n <= TOOL_WORD_MAX;
+	return record_word_valid(s) && strchr(s, ',') == NULL;
 }
 
-/* A description or a reason: UTF-8 text on one line, bounded. */
+/* A description or a reason as the record takes it, in UTF-8. */
 int
 tool_text_valid(const char *s)
 {
 	json_t *j;
-	size_t n;
 
-	for (n = 0; s[n] != '\0'; n++)
-		if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f)
-			return 0;
-	if (n > RECORD_TEXT_MAX)
+	if (!record_text_valid(s))
 		return 0;
 	/* jansson refuses a string that is not valid UTF-8. */
 	if ((j = json_string(s)) == NULL)

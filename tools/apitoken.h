@@ -19,11 +19,7 @@
 /* Token text read from stdin or a prompt, with room to spot a long one. */
 #define TOOL_TOKEN_BUFSZ	(TOKEN_MAX_LEN + 3)
 #define TOOL_PROMPT		"API token: "
-/* "service-account-<id in lower case>", Cloudfleet's user for a token. */
-#define TOOL_USER_PREFIX	"service-account-"
 #define TOOL_ROLE_DEFAULT	"User"
-/* Longest user, role or policy word. */
-#define TOOL_WORD_MAX		256
 /* prune keeps expired and revoked tokens this long for audit. */
 #define TOOL_PRUNE_DEFAULT	"P30D"
 /* The first line of an export. */
@@ -53,7 +49,8 @@ struct create_opts {
 
 /* apitoken.c: messages and shared checks. */
 const char *tool_strerror(int);
-void	tool_store_error(const struct ctx *, int);
+void	tool_store_warn(const struct ctx *, const struct store *,
+	    const char *, int);
 int	tool_open(const struct ctx *, int, struct store **);
 int	tool_find(struct store_txn *, const char *, const char *,
 	    struct record *);

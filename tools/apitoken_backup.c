@@ -144,7 +144,7 @@ wfail:
 	warn("export: standard output");
 	goto out;
 fail:
-	warnx("export: %s: %s", ctx->db, tool_strerror(r));
+	tool_store_warn(ctx, s, "export", r);
 out:
 	json_decref(head);
 	store_txn_abort(txn);
@@ -159,7 +159,7 @@ restore_header(const char *line, char *prefix, size_t prefixsz,
 {
 	json_error_t jerr;
 	json_t *o;
-	const char *format = NULL, *p = NULL, *k = NULL;
+	const char *format = NULL, *p = NULL, *k = NULL, *when = NULL;
 	json_int_t version = 0, schema = 0;
 	int rv = -1;
 
@@ -170,7 +170,7 @@ restore_header(const char *line, char *prefix, size_t prefixsz,
 	if (json_unpack_ex(o, &jerr, JSON_STRICT,
 	    "{s:s, s:I, s:I, s:s, s:s, s?s, s:I}", "format", &format,
 	    "version", &version, "schema", &schema, "prefix", &p, "key", &k,
-	    "exported", NULL, "count", count) != 0 ||
+	    "exported", &when, "count", count) != 0 ||
 	    strcmp(format, EXPORT_FORMAT) != 0) {
 		warnx("restore: line 1: not an apitoken export header");
 		goto out;
@@ -274,7 +274,7 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 		{ NULL,		0,			NULL,	0 }
 	};
 	unsigned char key[STORE_KEY_BYTES];
-	char prefix[TOKEN_PREFIX_MAX + 1];
+	char prefix[TOKEN_PREFIX_MAX + 1], why[STORE_WHY_MAX];
 	struct stat st;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
@@ -306,8 +306,11 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	if (stat(ctx->db, &st) == -1 && errno == ENOENT) {
 		errno = 0;
-		if ((r = store_init(ctx->db, prefix)) != 0) {
-			warnx("%s: %s", ctx->db, tool_strerror(r));
+		why[0] = '\0';
+		if ((r = store_init_why(ctx->db, prefix, why,
+		    sizeof(why))) != 0) {
+			warnx("%s: %s", ctx->db,
+			    why[0] != '\0' ? why : tool_strerror(r));
 			goto out;
 		}
 		created = 1;
@@ -317,11 +320,11 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	errno = 0;
 	if ((r = store_txn_begin(s, 0, &txn)) != 0) {
 		txn = NULL;
-		warnx("%s: write transaction: %s", ctx->db, tool_strerror(r));
+		tool_store_warn(ctx, s, "write transaction", r);
 		goto out;
 	}
 	if ((r = store_reset(txn, prefix, key)) != 0) {
-		warnx("%s: restore: %s", ctx->db, tool_strerror(r));
+		tool_store_warn(ctx, s, "restore", r);
 		goto out;
 	}
 	while (getline(&line, &linesz, stdin) != -1) {
@@ -345,7 +348,7 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	r = store_txn_commit(txn);
 	txn = NULL;
 	if (r != 0) {
-		warnx("%s: restore: %s", ctx->db, tool_strerror(r));
+		tool_store_warn(ctx, s, "restore", r);
 		goto out;
 	}
 	rv = 0;

@@ -241,8 +241,7 @@ get_words(json_t *o, const char *key, struct record *rec, const char **why)
 		return -1;
 	}
 	json_array_foreach(a, i, v) {
-		if (!json_is_string(v) ||
-		    !tool_word_valid(json_string_value(v)))
+		if (!json_is_string(v))
 			return -1;
 		if ((rec->policies[i] = strdup(json_string_value(v))) == NULL) {
 			*why = "out of memory";
@@ -340,18 +339,6 @@ json_to_record(json_t *o, struct record *rec, int64_t *last_used,
 	    get_b64(o, "verifier", rec->verifier, sizeof(rec->verifier),
 	    why) != 0)
 		return -1;
-	if (!record_name_valid(rec->name)) {
-		*why = "name";
-		return -1;
-	}
-	if (!tool_word_valid(rec->user)) {
-		*why = "user";
-		return -1;
-	}
-	if (!tool_word_valid(rec->role)) {
-		*why = "role";
-		return -1;
-	}
 	if (rec->description != NULL && !tool_text_valid(rec->description)) {
 		*why = "description";
 		return -1;
@@ -373,6 +360,10 @@ json_to_record(json_t *o, struct record *rec, int64_t *last_used,
 		return -1;
 	}
 	rec->has_parent = s != NULL;
+	if (record_validate(rec) != 0) {
+		*why = "name, user, role or policy";
+		return -1;
+	}
 	if (rec->old_until != 0 && get_b64(o, "old_verifier",
 	    rec->old_verifier, sizeof(rec->old_verifier), why) != 0)
 		return -1;

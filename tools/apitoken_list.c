@@ -289,7 +289,7 @@ open_read(const struct ctx *ctx, struct store **sp, struct store_txn **txnp)
 	errno = 0;
 	if ((r = store_txn_begin(*sp, STORE_RDONLY, txnp)) != 0) {
 		*txnp = NULL;
-		warnx("%s: read transaction: %s", ctx->db, tool_strerror(r));
+		tool_store_warn(ctx, *sp, "read transaction", r);
 		return -1;
 	}
 	return 0;
@@ -360,7 +360,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	if (open_read(ctx, &s, &txn) != 0)
 		goto out;
 	if ((r = collect(txn, &c, 1)) != 0) {
-		warnx("%s: %s", ctx->db, tool_strerror(r));
+		tool_store_warn(ctx, s, "list", r);
 		goto out;
 	}
 	store_txn_abort(txn);
@@ -510,7 +510,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	errno = 0;
 	if ((r = store_usage(txn, it.rec.id, &it.used, &it.from)) != 0) {
-		warnx("%s: %s: %s", ctx->db, it.rec.name, tool_strerror(r));
+		tool_store_warn(ctx, s, it.rec.name, r);
 		goto out;
 	}
 	if (fmt == FMT_TABLE)
@@ -575,7 +575,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	errno = 0;
 	if ((r = store_txn_begin(s, 0, &txn)) != 0) {
 		txn = NULL;
-		warnx("%s: write transaction: %s", ctx->db, tool_strerror(r));
+		tool_store_warn(ctx, s, "write transaction", r);
 		goto out;
 	}
 	if ((r = collect(txn, &c, 0)) != 0)
@@ -598,7 +598,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	rv = 0;
 	goto out;
 fail:
-	warnx("%s: prune: %s", ctx->db, tool_strerror(r));
+	tool_store_warn(ctx, s, "prune", r);
 out:
 	collect_free(&c);
 	store_txn_abort(txn);

@@ -23,6 +23,10 @@
 #include "token.h"
 #include "verify.h"
 
+/* A bare "YYYY-MM-DD" expiry means midnight UTC that day. */
+#define DATE_LEN	10
+#define MIDNIGHT	"T00:00:00Z"
+
 /* What an option parser returns when the command goes on. */
 #define TOOL_CONTINUE	(-1)
 
@@ -35,13 +39,6 @@ enum {
 	OPT_DESCRIPTION, OPT_PARENT, OPT_PREFIX, OPT_GRACE, OPT_REASON,
 	OPT_SERVICE, OPT_RHOST,
 };
-
-/* One line about a failed store operation, naming the file. */
-static void
-store_warn(const struct ctx *ctx, const char *what, int r)
-{
-	warnx("%s: %s: %s", ctx->db, what, tool_strerror(r));
-}
 
 static void
 oom(void)
@@ -58,6 +55,7 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		{ NULL,		0,			NULL,	0 }
 	};
 	const char *prefix = TOKEN_PREFIX_DEFAULT;
+	char why[STORE_WHY_MAX];
 	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -80,11 +78,13 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	errno = 0;
-	if ((r = store_init(ctx->db, prefix)) != 0) {
+	why[0] = '\0';
+	if ((r = store_init_why(ctx->db, prefix, why, sizeof(why))) != 0) {
 		if (r == ATK_ERR_EXISTS)
 			warnx("%s: a store is already there", ctx->db);
 		else
-			warnx("%s: %s", ctx->db, tool_strerror(r));
+			warnx("%s: %s", ctx->db,
+			    why[0] != '\0' ? why : tool_strerror(r));
 		return 1;
 	}
 	return 0;
@@ -162,6 +162,26 @@ create_parse(const char *cmd, int argc, char **argv, struct create_opts *o)
 	return TOOL_CONTINUE;
 }
 
+/*
+ * 1 if s is a date of the calendar, whenever: duration_parse_expiry() says
+ * ATK_ERR_RANGE both for "2027-13-01" and for a date in the past.
+ */
+static int
+date_valid(const char *s)
+{
+	char buf[RFC3339_BUFSZ];
+	int64_t t;
+	int n;
+
+	if (strlen(s) == DATE_LEN) {
+		n = snprintf(buf, sizeof(buf), "%s%s", s, MIDNIGHT);
+		if (n < 0 || (size_t)n >= sizeof(buf))
+			return 0;
+		s = buf;
+	}
+	return rfc3339_parse(s, &t) == 0;
+}
+
 /* Why an --expires value was refused, in the words of its kind. */
 static void
 expiry_warn(const char *cmd, const char *name, const char *s, int r)
@@ -169,7 +189,10 @@ expiry_warn(const char *cmd, const char *name, const char *s, int r)
 	const char *kind = s[0] == 'P' ? "duration" :
 	    (s[0] >= '0' && s[0] <= '9') ? "date" : "expiry";
 
-	if (r == ATK_ERR_RANGE)
+	if (r == ATK_ERR_RANGE && !date_valid(s))
+		warnx("%s %s: bad date \"%s\": a field is out of range", cmd,
+		    name, s);
+	else if (r == ATK_ERR_RANGE)
 		warnx("%s %s: expiry \"%s\" is not in the future", cmd, name,
 		    s);
 	else if (r == ATK_ERR_OVERFLOW)
@@ -365,29 +388,22 @@ out:
 static int
 set_verifier(struct store *s, const struct token *tok, struct record *rec)
 {
-	if (tok->kind == TOKEN_NATIVE)
-		return store_verifier(s, tok->secret, sizeof(tok->secret),
-		    rec->verifier);
-	return store_verifier(s, tok->text, tok->len, rec->verifier);
+	return store_token_verifier(s, tok, rec->verifier);
 }
 
 /* "service-account-<id in lower case>" unless --user said otherwise. */
 static int
 default_user(struct record *rec)
 {
-	char id[TOKEN_ID_BUFSZ];
-	size_t i;
+	char user[RECORD_DEFAULT_USER_BUFSZ];
+	int r;
 
 	if (rec->user != NULL)
 		return 0;
-	token_id_format(rec->id, id);
-	for (i = 0; id[i] != '\0'; i++)
-		if (id[i] >= 'A' && id[i] <= 'Z')
-			id[i] = (char)(id[i] - 'A' + 'a');
-	if (asprintf(&rec->user, "%s%s", TOOL_USER_PREFIX, id) == -1) {
-		rec->user = NULL;
+	if ((r = record_default_user(rec->id, user, sizeof(user))) != 0)
+		return r;
+	if ((rec->user = strdup(user)) == NULL)
 		return ATK_ERR_NOMEM;
-	}
 	return 0;
 }
 
@@ -513,7 +529,7 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 		goto out;
 	errno = 0;
 	if ((r = store_txn_begin(s, 0, &txn)) != 0) {
-		store_warn(ctx, "write transaction", r);
+		tool_store_warn(ctx, s, "write transaction", r);
 		goto out;
 	}
 	if (o.parent != NULL &&
@@ -540,13 +556,13 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 		if (r == ATK_ERR_EXISTS)
 			warnx("%s: a token of that name exists", rec.name);
 		else
-			store_warn(ctx, rec.name, r);
+			tool_store_warn(ctx, s, rec.name, r);
 		goto out;
 	}
 	r = store_txn_commit(txn);
 	txn = NULL;
 	if (r != 0) {
-		store_warn(ctx, rec.name, r);
+		tool_store_warn(ctx, s, rec.name, r);
 		goto out;
 	}
 	if (announce(import ? "imported" : "created", &rec,
@@ -596,7 +612,7 @@ open_token(const struct ctx *ctx, const char *cmd, const char *what,
 	errno = 0;
 	if ((r = store_txn_begin(*sp, 0, txnp)) != 0) {
 		*txnp = NULL;
-		store_warn(ctx, "write transaction", r);
+		tool_store_warn(ctx, *sp, "write transaction", r);
 		return -1;
 	}
 	return tool_find(*txnp, cmd, what, rec);
@@ -604,20 +620,20 @@ open_token(const struct ctx *ctx, const char *cmd, const char *what,
 
 /* Put the changed record back and commit; 0 or -1 after saying why. */
 static int
-save_token(const struct ctx *ctx, struct store_txn **txnp,
+save_token(const struct ctx *ctx, struct store *s, struct store_txn **txnp,
     const struct record *rec)
 {
 	int r;
 
 	errno = 0;
 	if ((r = store_put(*txnp, rec, PUT_REPLACE)) != 0) {
-		store_warn(ctx, rec->name, r);
+		tool_store_warn(ctx, s, rec->name, r);
 		return -1;
 	}
 	r = store_txn_commit(*txnp);
 	*txnp = NULL;
 	if (r != 0) {
-		store_warn(ctx, rec->name, r);
+		tool_store_warn(ctx, s, rec->name, r);
 		return -1;
 	}
 	return 0;
@@ -692,7 +708,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		warnx("regenerate %s: %s", rec.name, tool_strerror(r));
 		goto out;
 	}
-	if (save_token(ctx, &txn, &rec) != 0)
+	if (save_token(ctx, s, &txn, &rec) != 0)
 		goto out;
 	if (!quiet && rec.old_until != 0 &&
 	    rfc3339_format(rec.old_until, when, sizeof(when)) == 0)
@@ -755,7 +771,7 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 		oom();
 		goto out;
 	}
-	if (save_token(ctx, &txn, &rec) != 0)
+	if (save_token(ctx, s, &txn, &rec) != 0)
 		goto out;
 	rv = 0;
 out:
@@ -792,13 +808,13 @@ cmd_delete(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	errno = 0;
 	if ((r = store_delete(txn, rec.id)) != 0) {
-		store_warn(ctx, rec.name, r);
+		tool_store_warn(ctx, s, rec.name, r);
 		goto out;
 	}
 	r = store_txn_commit(txn);
 	txn = NULL;
 	if (r != 0) {
-		store_warn(ctx, rec.name, r);
+		tool_store_warn(ctx, s, rec.name, r);
 		goto out;
 	}
 	rv = 0;
@@ -826,7 +842,7 @@ cmd_verify(struct ctx *ctx, int argc, char **argv)
 	struct verify_request req;
 	struct verify_result res;
 	struct store *s = NULL;
-	char buf[TOOL_TOKEN_BUFSZ], why[256];
+	char buf[TOOL_TOKEN_BUFSZ], why[STORE_WHY_MAX];
 	size_t len;
 	int ch, rv = 1, r;
 
@@ -873,12 +889,8 @@ cmd_verify(struct ctx *ctx, int argc, char **argv)
 	/* The module refuses an unsafe store: say so before it does. */
 	errno = 0;
 	why[0] = '\0';
-	if ((r = store_check_path(ctx->db, geteuid(), why, sizeof(why))) != 0 &&
-	    r != ATK_ERR_UNSAFE) {
-		tool_store_error(ctx, r);
-		return 1;
-	}
-	if (r == ATK_ERR_UNSAFE) {
+	if ((r = store_check_path(ctx->db, geteuid(), why, sizeof(why))) ==
+	    ATK_ERR_UNSAFE) {
 		warnx("%s: unsafe store, pam_apitoken would refuse it: %s",
 		    ctx->db, why);
 		return 1;
@@ -889,7 +901,7 @@ cmd_verify(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	errno = 0;
 	if ((r = verify_token(s, buf, len, &req, &res)) != 0) {
-		warnx("verify: %s: %s", ctx->db, tool_strerror(r));
+		tool_store_warn(ctx, s, "verify", r);
 		goto out;
 	}
 	if (res.reason != VERIFY_OK) {
