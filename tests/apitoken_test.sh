@@ -569,6 +569,18 @@ import_body()
 	mk native
 	sed 's/.$/x/' native.tok | sed 's/xx$/xy/' >typo.tok
 	fails "bad checksum" "$APITOKEN" import --name typo <typo.tok
+	# The longest token, with a CR LF line end; one more is too long.
+	head -c 1023 /dev/zero | tr '\0' 'k' >long.tok
+	printf '\r\n' >>long.tok
+	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" import --name long \
+	    --user u <long.tok
+	ok long.tok u
+	printf 'k' | cat long.tok - | tr -d '\r\n' >longer.tok
+	fails "token longer than 1023 characters" "$APITOKEN" import \
+	    --name longer --user u <longer.tok
+	head -c 100000 /dev/zero | tr '\0' 'k' >huge.tok
+	fails "token longer than 1023 characters" "$APITOKEN" verify \
+	    --user u <huge.tok
 	# Reset as Keptn does it: delete, then create a new one.
 	atf_check -s exit:0 "$APITOKEN" delete keptn
 	refused keptn.tok keptn "unknown token"

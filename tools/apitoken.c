@@ -236,11 +236,6 @@ tool_read_token(const char *cmd, char *buf, size_t size, size_t *lenp)
 			return -1;
 		}
 		len = strlen(buf);
-		if (len + 1 >= size) {
-			warnx("%s: token longer than %d characters", cmd,
-			    TOKEN_MAX_LEN);
-			return -1;
-		}
 	} else {
 		if ((n = read_all(STDIN_FILENO, buf, size - 1)) == -1) {
 			warn("%s: standard input", cmd);
@@ -260,6 +255,11 @@ tool_read_token(const char *cmd, char *buf, size_t size, size_t *lenp)
 	}
 	if (len == 0) {
 		warnx("%s: no token on standard input", cmd);
+		return -1;
+	}
+	if (len > TOKEN_MAX_LEN) {
+		warnx("%s: token longer than %d characters", cmd,
+		    TOKEN_MAX_LEN);
 		return -1;
 	}
 	if (memchr(buf, '\n', len) != NULL) {
@@ -327,10 +327,10 @@ no_core_dumps(void)
 enum { OPT_DB = 256, OPT_VERSION };
 
 static const struct option longopts[] = {
-	{ "db",		required_argument,	NULL,	OPT_DB },
-	{ "help",	no_argument,		NULL,	'h' },
-	{ "version",	no_argument,		NULL,	OPT_VERSION },
-	{ NULL,		0,			NULL,	0 }
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
 };
 
 int

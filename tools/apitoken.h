@@ -16,8 +16,11 @@
 
 #define EXIT_USAGE		2
 
-/* Token text read from stdin or a prompt, with room to spot a long one. */
-#define TOOL_TOKEN_BUFSZ	(TOKEN_MAX_LEN + 3)
+/*
+ * Token text read from stdin or a prompt: the longest token, CR, LF, one
+ * byte more to see that a token is too long, and the NUL.
+ */
+#define TOOL_TOKEN_BUFSZ	(TOKEN_MAX_LEN + 4)
 #define TOOL_PROMPT		"API token: "
 #define TOOL_ROLE_DEFAULT	"User"
 /* prune keeps expired and revoked tokens this long for audit. */
@@ -29,7 +32,7 @@
 /* What every command gets. */
 struct ctx {
 	const char	*db;		/* Store path. */
-	int64_t		 now;		/* One clock reading per run. */
+	int64_t		 now;		/* One clock reading. */
 };
 
 /* Options shared by create and import, and what they make of a record. */
@@ -62,7 +65,8 @@ int	tool_time_text(int64_t, char *, size_t);
 void	tool_id_text(const unsigned char *, char *);
 
 /* apitoken_json.c: records to and from JSON objects. */
-json_t	*json_from_record(const struct record *, int64_t, const char *, int);
+json_t	*json_from_record(const struct record *, int64_t, const char *,
+	    int);
 int	json_to_record(json_t *, struct record *, int64_t *, char **,
 	    const char **);
 int	json_print_line(json_t *);

@@ -34,7 +34,7 @@
 struct export_ctx {
 	struct store_txn *txn;
 	size_t		 n;
-	int		 err;		/* ATK_ERR_*, or 1 for a write error. */
+	int		 err;		/* ATK_ERR_*, 1: write error */
 };
 
 static int
@@ -93,8 +93,8 @@ int
 cmd_export(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct export_ctx e;
 	struct store *s = NULL;
@@ -185,7 +185,8 @@ restore_header(const char *line, char *prefix, size_t prefixsz,
 		warnx("restore: line 1: bad version, schema or count");
 		goto out;
 	}
-	if (!token_prefix_valid(p) || strlcpy(prefix, p, prefixsz) >= prefixsz) {
+	if (!token_prefix_valid(p) ||
+	    strlcpy(prefix, p, prefixsz) >= prefixsz) {
 		warnx("restore: line 1: bad prefix");
 		goto out;
 	}
@@ -269,9 +270,9 @@ int
 cmd_restore(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "atomic",	no_argument,		NULL,	'a' },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "atomic", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	unsigned char key[STORE_KEY_BYTES];
 	char prefix[TOKEN_PREFIX_MAX + 1], why[STORE_WHY_MAX];
@@ -329,8 +330,8 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	}
 	while (getline(&line, &linesz, stdin) != -1) {
 		if (++lineno - 1 > (size_t)count) {
-			warnx("restore: line %zu: more tokens than the header's "
-			    "count of %lld", lineno, (long long)count);
+			warnx("restore: line %zu: more tokens than the "
+			    "header's count of %lld", lineno, (long long)count);
 			goto out;
 		}
 		if (restore_line(line, lineno, txn) != 0)

@@ -131,7 +131,8 @@ json_from_record(const struct record *rec, int64_t last_used,
 		return NULL;
 	}
 	for (i = 0; i < rec->npolicies; i++)
-		bad |= json_array_append_new(pol, json_string(rec->policies[i]));
+		bad |= json_array_append_new(pol,
+		    json_string(rec->policies[i]));
 	for (i = 0; i < rec->nfrom; i++) {
 		if (cidr_format(&rec->from[i], net, sizeof(net)) != 0)
 			bad = -1;

@@ -44,7 +44,7 @@ static const char *const col_head[NCOLS] = {
 struct item {
 	struct record	 rec;
 	int64_t		 used;
-	char		*from;		/* Where it was last used from. */
+	char		*from;		/* Last used from where. */
 };
 
 /* Which tokens to collect, and where they go. */
@@ -53,7 +53,7 @@ struct collect {
 	const char	*role;
 	enum state	 state;
 	int64_t		 now;
-	int64_t		 until;		/* --expiring: expires by then. */
+	int64_t		 until;		/* --expiring: by then. */
 	const struct duration *older;	/* prune: past this long ago. */
 	struct item	*items;
 	size_t		 n, cap;
@@ -299,14 +299,14 @@ int
 cmd_list(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output",	required_argument,	NULL,	'o' },
-		{ "user",	required_argument,	NULL,	OPT_USER },
-		{ "role",	required_argument,	NULL,	OPT_ROLE },
-		{ "expired",	no_argument,		NULL,	OPT_EXPIRED },
-		{ "active",	no_argument,		NULL,	OPT_ACTIVE },
-		{ "expiring",	required_argument,	NULL,	OPT_EXPIRING },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "output", required_argument, NULL, 'o' },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "expired", no_argument, NULL, OPT_EXPIRED },
+		{ "active", no_argument, NULL, OPT_ACTIVE },
+		{ "expiring", required_argument, NULL, OPT_EXPIRING },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct collect c;
 	struct duration d;
@@ -480,9 +480,9 @@ int
 cmd_show(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output",	required_argument,	NULL,	'o' },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct item it;
 	struct store *s = NULL;
@@ -536,9 +536,9 @@ int
 cmd_prune(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "older-than",	required_argument,	NULL,	OPT_OLDER },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "older-than", required_argument, NULL, OPT_OLDER },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct collect c;
 	struct duration d;

@@ -50,9 +50,9 @@ int
 cmd_init(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "prefix",	required_argument,	NULL,	OPT_PREFIX },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "prefix", required_argument, NULL, OPT_PREFIX },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	const char *prefix = TOKEN_PREFIX_DEFAULT;
 	char why[STORE_WHY_MAX];
@@ -93,17 +93,17 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 /* --- create and import ------------------------------------------------ */
 
 static const struct option create_longopts[] = {
-	{ "name",		required_argument,	NULL,	OPT_NAME },
-	{ "user",		required_argument,	NULL,	OPT_USER },
-	{ "role",		required_argument,	NULL,	OPT_ROLE },
-	{ "policy",		required_argument,	NULL,	OPT_POLICY },
-	{ "from",		required_argument,	NULL,	OPT_FROM },
-	{ "expires",		required_argument,	NULL,	OPT_EXPIRES },
-	{ "description",	required_argument,	NULL,	OPT_DESCRIPTION },
-	{ "parent",		required_argument,	NULL,	OPT_PARENT },
-	{ "quiet",		no_argument,		NULL,	'q' },
-	{ "help",		no_argument,		NULL,	'h' },
-	{ NULL,			0,			NULL,	0 }
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "role", required_argument, NULL, OPT_ROLE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "expires", required_argument, NULL, OPT_EXPIRES },
+	{ "description", required_argument, NULL, OPT_DESCRIPTION },
+	{ "parent", required_argument, NULL, OPT_PARENT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
 };
 
 static int
@@ -643,10 +643,10 @@ int
 cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "grace",	required_argument,	NULL,	OPT_GRACE },
-		{ "quiet",	no_argument,		NULL,	'q' },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "grace", required_argument, NULL, OPT_GRACE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct duration d;
 	struct record rec;
@@ -731,9 +731,9 @@ int
 cmd_revoke(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "reason",	required_argument,	NULL,	OPT_REASON },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct record rec;
 	struct store *s = NULL;
@@ -785,8 +785,8 @@ int
 cmd_delete(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct record rec;
 	struct store *s = NULL;
@@ -831,13 +831,13 @@ int
 cmd_verify(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "user",	required_argument,	NULL,	OPT_USER },
-		{ "service",	required_argument,	NULL,	OPT_SERVICE },
-		{ "rhost",	required_argument,	NULL,	OPT_RHOST },
-		{ "role",	required_argument,	NULL,	OPT_ROLE },
-		{ "policy",	required_argument,	NULL,	OPT_POLICY },
-		{ "help",	no_argument,		NULL,	'h' },
-		{ NULL,		0,			NULL,	0 }
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "rhost", required_argument, NULL, OPT_RHOST },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct verify_request req;
 	struct verify_result res;
