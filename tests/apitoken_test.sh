@@ -428,6 +428,28 @@ verify_rules_body()
 	    --user deploy
 }
 
+atf_test_case verify_prompt
+verify_prompt_head()
+{
+	atf_set "descr" "on a terminal, verify and import prompt without echo"
+	atf_set "require.progs" "script"
+}
+verify_prompt_body()
+{
+	store
+	mk p --user ci
+	# Typed after the prompt has turned the echo off.
+	(sleep 0.5; cat p.tok) | atf_check -s exit:0 -o save:out \
+	    script -qec "'$APITOKEN' verify --user ci" /dev/null
+	atf_check -o match:"^API token: " -o match:"accepted for user ci" cat out
+	atf_check -s exit:1 grep -F "$(cut -d_ -f3 <p.tok)" out
+	echo typed-imported-token-text >typed.tok
+	(sleep 0.5; cat typed.tok) | atf_check -s exit:0 -o save:out \
+	    script -qec "'$APITOKEN' import -q --name typed --user ci" /dev/null
+	atf_check -s exit:1 grep -F typed-imported out
+	ok typed.tok ci
+}
+
 atf_test_case verify_expired
 verify_expired_head()
 {
@@ -712,6 +734,34 @@ export_restore_body()
 	atf_check -o inline:"6\n" -x "\"$APITOKEN\" list -o json | wc -l | tr -d ' '"
 }
 
+atf_test_case last_used
+last_used_head()
+{
+	atf_set "descr" "the last use travels through export and restore"
+}
+last_used_body()
+{
+	store
+	mk used --user ci
+	mk idle --user ci
+	atf_check -s exit:0 -o save:dump "$APITOKEN" export
+	# Logins record their use; here restore plants one.
+	jq -c 'if .name == "used" then .last_used = "2026-01-02T03:04:05Z" |
+	    .last_from = "192.0.2.9" else . end' dump >dump2
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore <dump2
+	atf_check -o match:"^Last used: +2026-01-02T03:04:05Z from 192.0.2.9$" \
+	    "$APITOKEN" show used
+	atf_check -o match:"^Last used: +never$" "$APITOKEN" show idle
+	jis used .last_used "2026-01-02T03:04:05Z"
+	jis used .last_from "192.0.2.9"
+	jis idle .last_from "null"
+	atf_check -o match:"^used .* [0-9]+[smhdy] ago +[0-9]+[smhdy]$" \
+	    -o match:"^idle .* never +[0-9]+[smhdy]$" "$APITOKEN" list
+	atf_check -s exit:0 -o save:dump3 "$APITOKEN" export
+	atf_check -o file:dump2 -x "tail -n +2 dump3 | sed '1i\\
+'\"\$(head -1 dump2)\""
+}
+
 atf_test_case restore_refuses
 restore_refuses_head()
 {
@@ -875,6 +925,7 @@ atf_init_test_cases()
 	atf_add_test_case list_json
 	atf_add_test_case show
 	atf_add_test_case verify_rules
+	atf_add_test_case verify_prompt
 	atf_add_test_case verify_expired
 	atf_add_test_case regenerate
 	atf_add_test_case regenerate_grace
@@ -884,6 +935,7 @@ atf_init_test_cases()
 	atf_add_test_case parent
 	atf_add_test_case prune
 	atf_add_test_case export_restore
+	atf_add_test_case last_used
 	atf_add_test_case restore_refuses
 	atf_add_test_case secret_not_stored
 	atf_add_test_case store_not_writable
