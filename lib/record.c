@@ -189,9 +189,12 @@ record_default_user(const unsigned char *id, char *buf, size_t bufsz)
 	}
 	memcpy(buf, RECORD_DEFAULT_USER_PREFIX, plen);
 	token_id_format(id, buf + plen);
-	for (i = plen; buf[i] != '\0'; i++)
-		if (buf[i] >= 'A' && buf[i] <= 'Z')
-			buf[i] = (char)(buf[i] - 'A' + 'a');
+	/* Without a branch: random letters would mispredict half of them. */
+	for (i = plen; buf[i] != '\0'; i++) {
+		unsigned int up = (unsigned char)(buf[i] - 'A') < 26;
+
+		buf[i] = (char)(buf[i] + 32 * up);
+	}
 	return 0;
 }
 

@@ -731,7 +731,7 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 	struct store *st = NULL;
 	struct stat sb;
 	char *lock = NULL;
-	int made, r;
+	int dead, fd, r;
 
 	*stp = NULL;
 	set_why(why, whysz, "%s", "");
@@ -753,10 +753,18 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 		set_why(why, whysz, "%s: empty file", path);
 		return ATK_ERR_CORRUPT;
 	}
-	/* LMDB would create a missing lock file under the umask. */
+	/*
+	 * LMDB would create a missing lock file under the umask: make it
+	 * 0600 first.  One that is there is left alone (a reader must not
+	 * touch it), and an error here is LMDB's to report.
+	 */
 	if ((r = lock_path(path, &lock)) != 0)
 		return r;
-	(void)create_private(lock, 0, &made, NULL, 0);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, STORE_MODE)) >= 0) {
+		(void)fchmod(fd, STORE_MODE);
+		(void)close(fd);
+	}
 	free(lock);
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return ATK_ERR_NOMEM;
@@ -766,6 +774,13 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 	    (r = check_size(st, why, whysz)) != 0 ||
 	    (r = load_meta(st, why, whysz)) != 0)
 		goto out;
+	/*
+	 * A reader killed with SIGKILL leaves its slot behind, and LMDB
+	 * cannot reuse pages it might still see: the admin tool clears such
+	 * slots, logins need not.
+	 */
+	if (!(flags & STORE_RDONLY))
+		(void)mdb_reader_check(st->env, &dead);
 	if ((r = mac_setup(st)) != 0) {
 		set_why(why, whysz, "HMAC-SHA-256 set-up failed");
 		goto out;

@@ -79,9 +79,16 @@ network_ok(const struct record *rec, const char *rhost)
 }
 
 static int
-copy_out(const struct record *rec, struct verify_result *res)
+copy_out(const struct record *rec, const struct token *tok,
+    struct verify_result *res)
 {
-	token_id_format(rec->id, res->id);
+	/* A native token carries its id's text: no need to format it. */
+	if (tok->kind == TOKEN_NATIVE) {
+		memcpy(res->id, tok->text + strlen(tok->prefix) + 1,
+		    TOKEN_ID_CHARS);
+		res->id[TOKEN_ID_CHARS] = '\0';
+	} else
+		token_id_format(rec->id, res->id);
 	if ((res->name = strdup(rec->name)) == NULL ||
 	    (res->role = strdup(rec->role)) == NULL ||
 	    (res->user = strdup(rec->user)) == NULL)
@@ -176,7 +183,7 @@ verify_token(struct store *st, const char *text, size_t len,
 		goto out;
 	}
 	res->known = 1;
-	if ((r = copy_out(&rec, res)) != 0)
+	if ((r = copy_out(&rec, &tok, res)) != 0)
 		goto out;
 	if (!(match || (match_old && rec.old_until > req->now)))
 		res->reason = VERIFY_WRONG_SECRET;

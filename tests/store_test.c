@@ -2,9 +2,11 @@
 
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +21,16 @@
 #include "record.h"
 #include "store.h"
 #include "token.h"
+#include "verify.h"
 
 #define DB		"tokens.db"
 #define DB_LOCK		"tokens.db-lock"
 #define FILL		300
 #define OTHER_UID	12345
+#define WRITER_COMMITS	200
+#define KILL_ROUNDS	8
+#define KILL_MAX_US	30000
+#define NAME_MAX_TEST	32
 
 static char role_user[] = "User";
 static char user_robot[] = "robot";
@@ -743,6 +750,219 @@ ATF_TC_BODY(store_txn__reader_sees_commits_only, tc)
 	store_close(st);
 }
 
+
+/* A token and its record, made in and put by the calling process. */
+static void
+mktoken(struct store *st, struct named *n, const char *name, char *text,
+    size_t textsz)
+{
+	struct token tok;
+
+	mkrec(n, name);
+	ATF_REQUIRE_EQ(token_generate(store_prefix(st), &tok, text, textsz),
+	    0);
+	memcpy(n->rec.id, tok.id, TOKEN_ID_BYTES);
+	ATF_REQUIRE_EQ(record_default_user(n->rec.id, n->user,
+	    sizeof(n->user)), 0);
+	ATF_REQUIRE_EQ(store_token_verifier(st, &tok, n->rec.verifier), 0);
+	token_clear(&tok);
+}
+
+static int
+verifies(struct store *st, const char *text, const char *user)
+{
+	struct verify_request req;
+	struct verify_result res;
+	int r, ok;
+
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	req.now = 1700000100;
+	r = verify_token(st, text, strlen(text), &req, &res);
+	ok = r == 0 && res.reason == VERIFY_OK;
+	verify_result_free(&res);
+	return ok;
+}
+
+static int
+count_all(const struct record *rec, void *arg)
+{
+	size_t *n = arg;
+
+	(*n)++;
+	return rec->name == NULL ? -1 : 0;
+}
+
+/*
+ * The writer of the concurrency test, in a child: creates, regenerates
+ * (replaces) and deletes tokens, one commit each.  Exit 0 if all went
+ * well.
+ */
+static int
+writer(void)
+{
+	struct store *st;
+	struct store_txn *t;
+	struct named a, b;
+	char name[NAME_MAX_TEST];
+	int i;
+
+	if (store_open(DB, 0, &st) != 0)
+		return 1;
+	for (i = 0; i < WRITER_COMMITS; i++) {
+		memset(&a, 0, sizeof(a));
+		(void)snprintf(name, sizeof(name), "w%d", i);
+		if (random_buf(a.rec.id, TOKEN_ID_BYTES) != 0 ||
+		    random_buf(a.rec.verifier, RECORD_VERIFIER_BYTES) != 0 ||
+		    record_default_user(a.rec.id, a.user, sizeof(a.user)) != 0)
+			return 1;
+		strcpy(a.name, name);
+		a.rec.name = a.name;
+		a.rec.user = a.user;
+		a.rec.role = role_user;
+		if (store_txn_begin(st, 0, &t) != 0 ||
+		    store_put(t, &a.rec, 0) != 0 || store_txn_commit(t) != 0)
+			return 2;
+		/* Regenerate it: same id, new verifier. */
+		b = a;
+		b.rec.name = a.name;
+		b.rec.user = a.user;
+		if (random_buf(b.rec.verifier, RECORD_VERIFIER_BYTES) != 0 ||
+		    store_txn_begin(st, 0, &t) != 0 ||
+		    store_put(t, &b.rec, 1) != 0 || store_txn_commit(t) != 0)
+			return 3;
+		if (i % 2 == 0 && (store_txn_begin(st, 0, &t) != 0 ||
+		    store_delete(t, a.rec.id) != 0 ||
+		    store_txn_commit(t) != 0))
+			return 4;
+	}
+	store_close(st);
+	return 0;
+}
+
+/* Readers never fail or misread while a writer commits. */
+ATF_TC_WITHOUT_HEAD(store_txn__readers_during_writes);
+ATF_TC_BODY(store_txn__readers_during_writes, tc)
+{
+	char text[TOKEN_NATIVE_BUFSZ];
+	struct store *st;
+	struct store_txn *t;
+	struct named keep;
+	size_t n, rounds = 0;
+	pid_t pid;
+	int status, done = 0;
+
+	st = fresh();
+	mktoken(st, &keep, "keep", text, sizeof(text));
+	put1(st, &keep.rec, 0, 0);
+	store_close(st);
+	/* No environment crosses the fork: each side opens its own. */
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(writer());
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	while (!done || rounds < 100) {
+		ATF_REQUIRE(verifies(st, text, keep.user));
+		ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+		n = 0;
+		ATF_REQUIRE_EQ(store_foreach(t, count_all, &n), 0);
+		ATF_REQUIRE(n >= 1);
+		store_txn_abort(t);
+		rounds++;
+		if (!done && waitpid(pid, &status, WNOHANG) == pid)
+			done = 1;
+	}
+	ATF_CHECK(WIFEXITED(status));
+	ATF_CHECK_EQ(WEXITSTATUS(status), 0);
+	/* Every second token was deleted, the rest kept. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	n = 0;
+	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
+	ATF_CHECK_EQ(n, 1 + WRITER_COMMITS / 2);
+	store_txn_abort(t);
+	store_close(st);
+}
+
+/*
+ * The creator of the SIGKILL test, in a child: makes tokens without end
+ * and sends each one's text down the pipe once its commit returned.
+ */
+static void
+creator(int fd)
+{
+	char text[TOKEN_NATIVE_BUFSZ], name[NAME_MAX_TEST];
+	struct store *st;
+	struct store_txn *t;
+	struct named n;
+	struct token tok;
+
+	if (store_open(DB, 0, &st) != 0)
+		_exit(1);
+	for (unsigned long i = 0; ; i++) {
+		memset(text, 0, sizeof(text));
+		memset(&n, 0, sizeof(n));
+		if (token_generate(store_prefix(st), &tok, text,
+		    sizeof(text)) != 0)
+			_exit(2);
+		memcpy(n.rec.id, tok.id, TOKEN_ID_BYTES);
+		(void)snprintf(name, sizeof(name), "k%d-%lu", (int)getpid(), i);
+		strcpy(n.name, name);
+		n.rec.name = n.name;
+		n.rec.user = user_robot;
+		n.rec.role = role_user;
+		if (store_token_verifier(st, &tok, n.rec.verifier) != 0 ||
+		    store_txn_begin(st, 0, &t) != 0 ||
+		    store_put(t, &n.rec, 0) != 0 || store_txn_commit(t) != 0)
+			_exit(3);
+		/* One write of less than PIPE_BUF: whole or not at all. */
+		if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text))
+			_exit(4);
+	}
+}
+
+/* A create killed at a random moment loses no token it reported. */
+ATF_TC_WITHOUT_HEAD(store_put__survives_sigkill);
+ATF_TC_BODY(store_put__survives_sigkill, tc)
+{
+	char text[TOKEN_NATIVE_BUFSZ];
+	struct store *st;
+	size_t reported = 0;
+	uint32_t us;
+	ssize_t got;
+	pid_t pid;
+	int fds[2], status;
+
+	st = fresh();
+	store_close(st);
+	for (int round = 0; round < KILL_ROUNDS; round++) {
+		ATF_REQUIRE(pipe(fds) == 0);
+		ATF_REQUIRE((pid = fork()) != -1);
+		if (pid == 0) {
+			close(fds[0]);
+			creator(fds[1]);
+		}
+		close(fds[1]);
+		ATF_REQUIRE_EQ(random_uniform(KILL_MAX_US, &us), 0);
+		usleep(us);
+		ATF_REQUIRE(kill(pid, SIGKILL) == 0);
+		ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+		ATF_CHECK(WIFSIGNALED(status));
+		/* Everything reported must verify in a fresh environment. */
+		ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+		while ((got = read(fds[0], text, sizeof(text))) ==
+		    (ssize_t)sizeof(text)) {
+			ATF_CHECK_MSG(verifies(st, text, "robot"),
+			    "round %d: a reported token is gone", round);
+			reported++;
+		}
+		ATF_CHECK(got == 0);
+		close(fds[0]);
+		store_close(st);
+	}
+	/* The kills did hit a working writer. */
+	ATF_CHECK(reported > 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, store_init__private_files);
@@ -763,5 +983,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_check_path__wrong_owner);
 	ATF_TP_ADD_TC(tp, store_reset__new_prefix_and_key);
 	ATF_TP_ADD_TC(tp, store_txn__reader_sees_commits_only);
+	ATF_TP_ADD_TC(tp, store_txn__readers_during_writes);
+	ATF_TP_ADD_TC(tp, store_put__survives_sigkill);
 	return atf_no_error();
 }

@@ -278,6 +278,33 @@ ATF_TC_BODY(token_id__format_and_parse, tc)
 	ATF_CHECK_EQ(token_id_parse("0000000000000000000000", back), 0);
 }
 
+/* The token's own fast base62 writes what lib/base62.c writes. */
+ATF_TC_WITHOUT_HEAD(token_generate__same_text_as_base62);
+ATF_TC_BODY(token_generate__same_text_as_base62, tc)
+{
+	char buf[TOKEN_NATIVE_BUFSZ], want[64], id[TOKEN_ID_BUFSZ];
+	unsigned char edge[TOKEN_ID_BYTES];
+	struct token tok;
+
+	for (int i = 0; i < 500; i++) {
+		make("atk", &tok, buf, sizeof(buf));
+		ATF_REQUIRE_EQ(base62_encode(tok.id, TOKEN_ID_BYTES, want,
+		    sizeof(want)), 0);
+		ATF_CHECK(strncmp(buf + 4, want, TOKEN_ID_CHARS) == 0);
+		ATF_REQUIRE_EQ(base62_encode(tok.secret, TOKEN_SECRET_BYTES,
+		    want, sizeof(want)), 0);
+		ATF_CHECK(strncmp(buf + 5 + TOKEN_ID_CHARS, want,
+		    TOKEN_SECRET_CHARS) == 0);
+	}
+	memset(edge, 0xff, sizeof(edge));
+	token_id_format(edge, id);
+	ATF_CHECK_STREQ(id, "7n42DGM5Tflk9n8mt7Fhc7");
+	memset(edge, 0, sizeof(edge));
+	token_id_format(edge, id);
+	ATF_CHECK_STREQ(id, "0000000000000000000000");
+	token_clear(&tok);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, token_prefix_valid__rules);
@@ -285,6 +312,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, token_generate__errors);
 	ATF_TP_ADD_TC(tp, token_parse__round_trip);
 	ATF_TP_ADD_TC(tp, token_regenerate__keeps_id);
+	ATF_TP_ADD_TC(tp, token_generate__same_text_as_base62);
 	ATF_TP_ADD_TC(tp, token_parse__every_typo_rejected);
 	ATF_TP_ADD_TC(tp, token_parse__every_truncation_rejected);
 	ATF_TP_ADD_TC(tp, token_parse__imported_lengths);
