@@ -95,8 +95,9 @@ civil_to_time(const struct civil_time *ct, int64_t *t)
 	if (ct->year < CIVIL_YEAR_MIN || ct->year > CIVIL_YEAR_MAX ||
 	    ct->month < 1 || ct->month > CIVIL_MONTHS_PER_YEAR ||
 	    ct->day < 1 || ct->day > civil_days_in_month(ct->year, ct->month) ||
-	    ct->hour < 0 || ct->hour > 23 || ct->minute < 0 ||
-	    ct->minute > 59 || ct->second < 0 || ct->second > 59)
+	    ct->hour < 0 || ct->hour > CIVIL_HOUR_MAX || ct->minute < 0 ||
+	    ct->minute > CIVIL_MINUTE_MAX || ct->second < 0 ||
+	    ct->second > CIVIL_SECOND_MAX)
 		return ATK_ERR_RANGE;
 	days = civil_days_from_date(ct->year, ct->month, ct->day);
 	*t = days * CIVIL_SECS_PER_DAY + ct->hour * CIVIL_SECS_PER_HOUR +

@@ -13,7 +13,9 @@
 #include "error.h"
 #include "rfc3339.h"
 
-#define LEAP_SECOND	60
+#define LEAP_SECOND	60	/* 23:59:60, counted as 23:59:59. */
+#define YEAR_DIGITS	4
+#define FIELD_DIGITS	2
 
 /* Exactly n decimal digits at *sp; moves *sp past them. */
 static int
@@ -53,21 +55,21 @@ rfc3339_parse(const char *s, int64_t *t)
 	*t = 0;
 	if (s == NULL)
 		return ATK_ERR_SYNTAX;
-	if ((r = read_digits(&p, 4, &year)) != 0 ||
+	if ((r = read_digits(&p, YEAR_DIGITS, &year)) != 0 ||
 	    (r = read_char(&p, '-')) != 0 ||
-	    (r = read_digits(&p, 2, &month)) != 0 ||
+	    (r = read_digits(&p, FIELD_DIGITS, &month)) != 0 ||
 	    (r = read_char(&p, '-')) != 0 ||
-	    (r = read_digits(&p, 2, &day)) != 0)
+	    (r = read_digits(&p, FIELD_DIGITS, &day)) != 0)
 		return r;
 	/* RFC 3339 5.6 note: 'T', 't', or a space for readability. */
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return ATK_ERR_SYNTAX;
 	p++;
-	if ((r = read_digits(&p, 2, &hour)) != 0 ||
+	if ((r = read_digits(&p, FIELD_DIGITS, &hour)) != 0 ||
 	    (r = read_char(&p, ':')) != 0 ||
-	    (r = read_digits(&p, 2, &minute)) != 0 ||
+	    (r = read_digits(&p, FIELD_DIGITS, &minute)) != 0 ||
 	    (r = read_char(&p, ':')) != 0 ||
-	    (r = read_digits(&p, 2, &second)) != 0)
+	    (r = read_digits(&p, FIELD_DIGITS, &second)) != 0)
 		return r;
 	/* time-secfrac: whole seconds are all we keep. */
 	if (*p == '.') {
@@ -82,9 +84,9 @@ rfc3339_parse(const char *s, int64_t *t)
 	else if (*p == '+' || *p == '-') {
 		sign = *p == '+' ? 1 : -1;
 		p++;
-		if ((r = read_digits(&p, 2, &oh)) != 0 ||
+		if ((r = read_digits(&p, FIELD_DIGITS, &oh)) != 0 ||
 		    (r = read_char(&p, ':')) != 0 ||
-		    (r = read_digits(&p, 2, &om)) != 0)
+		    (r = read_digits(&p, FIELD_DIGITS, &om)) != 0)
 			return r;
 	} else
 		return ATK_ERR_SYNTAX;
@@ -92,12 +94,13 @@ rfc3339_parse(const char *s, int64_t *t)
 		return ATK_ERR_SYNTAX;
 
 	if (month < 1 || month > CIVIL_MONTHS_PER_YEAR || day < 1 ||
-	    day > civil_days_in_month(year, month) || hour > 23 ||
-	    minute > 59 || second > LEAP_SECOND || oh > 23 || om > 59)
+	    day > civil_days_in_month(year, month) || hour > CIVIL_HOUR_MAX ||
+	    minute > CIVIL_MINUTE_MAX || second > LEAP_SECOND ||
+	    oh > CIVIL_HOUR_MAX || om > CIVIL_MINUTE_MAX)
 		return ATK_ERR_RANGE;
 	local = civil_days_from_date(year, month, day) * CIVIL_SECS_PER_DAY +
 	    hour * CIVIL_SECS_PER_HOUR + minute * CIVIL_SECS_PER_MINUTE +
-	    (second == LEAP_SECOND ? LEAP_SECOND - 1 : second);
+	    (second == LEAP_SECOND ? CIVIL_SECOND_MAX : second);
 	utc = local - sign * (oh * CIVIL_SECS_PER_HOUR +
 	    om * CIVIL_SECS_PER_MINUTE);
 	if (utc < CIVIL_TIME_MIN || utc > CIVIL_TIME_MAX)

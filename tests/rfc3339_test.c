@@ -126,7 +126,7 @@ ATF_TC_BODY(rfc3339_parse__syntax, tc)
 	static const char *const bad[] = {
 		"",
 		"2026",
-		"2026-11-24",			/* No time: only for --expires. */
+		"2026-11-24",			/* Only for --expires. */
 		"2026-11-24T",
 		"2026-11-24T23:35",
 		"2026-11-24T23:35:33",		/* No offset. */
