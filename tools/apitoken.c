@@ -24,7 +24,6 @@
 #include "apitoken.h"
 #include "error.h"
 #include "record.h"
-#include "rfc3339.h"
 #include "store.h"
 #include "token.h"
 
@@ -77,7 +76,7 @@ usage(FILE *fp)
 	fprintf(fp, "       %s --help | --version\n", PROG);
 }
 
-static int
+static void
 synopsis(FILE *fp, const char *name)
 {
 	size_t i;
@@ -86,10 +85,9 @@ synopsis(FILE *fp, const char *name)
 		if (strcmp(commands[i].name, name) == 0) {
 			fprintf(fp, "usage: %s %s%s\n", PROG, DB_PREFIX,
 			    commands[i].synopsis);
-			return 0;
+			return;
 		}
 	usage(fp);
-	return 0;
 }
 
 int
@@ -297,19 +295,6 @@ tool_write_secret(const char *s, size_t len)
 		left -= (size_t)n;
 	}
 	return 0;
-}
-
-/* RFC 3339 UTC text of a time. */
-int
-tool_time_text(int64_t t, char *buf, size_t size)
-{
-	return rfc3339_format(t, buf, size);
-}
-
-void
-tool_id_text(const unsigned char *id, char *buf)
-{
-	token_id_format(id, buf);
 }
 
 /* A secret is in memory: no core file and no ptrace by other users. */

@@ -27,6 +27,21 @@
 #define DATE_LEN	10
 #define MIDNIGHT	"T00:00:00Z"
 
+/* Options shared by create and import. */
+struct create_opts {
+	const char	*name;
+	const char	*user;
+	const char	*role;
+	const char	*description;
+	const char	*expires;
+	const char	*parent;
+	const char	**policies;
+	size_t		 npolicies;
+	const char	**from;
+	size_t		 nfrom;
+	int		 quiet;
+};
+
 /* What an option parser returns when the command goes on. */
 #define TOOL_CONTINUE	(-1)
 
