@@ -910,6 +910,23 @@ store_corrupt_body()
 	done
 }
 
+atf_test_case man_pages
+man_pages_head()
+{
+	atf_set "descr" "the man pages are lint-clean and name every option"
+	atf_set "require.progs" "mandoc"
+}
+man_pages_body()
+{
+	atf_check -s exit:0 -o empty -e empty mandoc -Tlint -Wwarning \
+	    "$SRCDIR/man/apitoken.8" "$SRCDIR/man/apitoken.db.5"
+	mandoc -Tascii "$SRCDIR/man/apitoken.8" | sed 's/.\x08//g' >page
+	for word in $("$APITOKEN" --help | grep -Eo -- '--?[a-z-]+|^ +apitoken \[--db PATH\] [a-z]+' |
+	    sed 's/.* //' | sort -u); do
+		grep -q -e "$word" page || atf_fail "apitoken.8 lacks $word"
+	done
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case usage
@@ -941,4 +958,5 @@ atf_init_test_cases()
 	atf_add_test_case store_not_writable
 	atf_add_test_case store_newer_schema
 	atf_add_test_case store_corrupt
+	atf_add_test_case man_pages
 }
