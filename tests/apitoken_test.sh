@@ -881,6 +881,32 @@ store_newer_schema_body()
 	fails "tokens.db: .*schema 99" "$APITOKEN" create --name x
 	atf_check -s exit:1 -o empty -e match:"schema 99" "$APITOKEN" verify \
 	    --user ci <n.tok
+	# A record of a newer schema (its first byte), and a damaged one.
+	atf_check -s exit:0 -e ignore mdb_load -n -s meta -f meta.txt tokens.db
+	atf_check -s exit:0 -o ignore "$APITOKEN" list
+	mdb_dump -n -s tokens tokens.db >tokens.txt
+	for how in newer damaged; do
+		awk -v how=$how '/^HEADER=END/ { h = 1; print; next }
+		    h && /^ / && ++n % 2 == 0 {
+			if (how == "newer") sub(/^ 01/, " 02")
+			else $0 = " 01ff"
+		    } { print }' tokens.txt >tokens2.txt
+		atf_check -s exit:1 cmp -s tokens.txt tokens2.txt
+		atf_check -s exit:0 -e ignore mdb_load -n -s tokens \
+		    -f tokens2.txt tokens.db
+		case $how in
+		newer)	words="newer version" ;;
+		damaged) words="corrupt" ;;
+		esac
+		fails "tokens.db: list: .*$words" "$APITOKEN" list
+		fails "tokens.db: n: .*$words" "$APITOKEN" show n
+		fails "tokens.db: n: .*$words" "$APITOKEN" revoke n
+		fails "tokens.db: export: .*$words" "$APITOKEN" export
+		refused_or_err=$("$APITOKEN" verify --user ci <n.tok 2>&1) &&
+		    atf_fail "a $how record verified"
+		echo "$refused_or_err" | grep -q "$words" ||
+		    atf_fail "verify of a $how record: $refused_or_err"
+	done
 }
 
 atf_test_case store_corrupt

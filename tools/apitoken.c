@@ -153,9 +153,9 @@ tool_open(const struct ctx *ctx, int flags, struct store **sp)
 	return -1;
 }
 
-/* A token by id or name, or a message naming what was asked for. */
+/* A token by id or name, or one line naming what was asked for. */
 int
-tool_find(struct store_txn *txn, const char *cmd, const char *what,
+tool_find(const struct ctx *ctx, struct store_txn *txn, const char *what,
     struct record *rec)
 {
 	int r;
@@ -166,7 +166,7 @@ tool_find(struct store_txn *txn, const char *cmd, const char *what,
 	if (r == ATK_ERR_NOTFOUND)
 		warnx("%s: no such token", what);
 	else
-		warnx("%s %s: %s", cmd, what, tool_strerror(r));
+		tool_store_warn(ctx, NULL, what, r);
 	return -1;
 }
 

@@ -40,7 +40,7 @@ const char *tool_strerror(int);
 void	tool_store_warn(const struct ctx *, const struct store *,
 	    const char *, int);
 int	tool_open(const struct ctx *, int, struct store **);
-int	tool_find(struct store_txn *, const char *, const char *,
+int	tool_find(const struct ctx *, struct store_txn *, const char *,
 	    struct record *);
 int	tool_word_valid(const char *);
 int	tool_text_valid(const char *);
