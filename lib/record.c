@@ -68,9 +68,15 @@ struct dec {
 	size_t		 left;
 };
 
+/*
+ * [A-Za-z0-9][A-Za-z0-9._-]{0,63}, and not the text of an id: "show X"
+ * and "delete X" take an id or a name, and a name must never stand for
+ * another token's id.
+ */
 int
 record_name_valid(const char *s)
 {
+	unsigned char id[TOKEN_ID_BYTES];
 	size_t i;
 
 	if (s == NULL || !((s[0] >= 'A' && s[0] <= 'Z') ||
@@ -85,7 +91,7 @@ record_name_valid(const char *s)
 		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
 			return 0;
 	}
-	return 1;
+	return i != TOKEN_ID_CHARS || token_id_parse(s, id) != 0;
 }
 
 int

@@ -50,7 +50,7 @@ struct record {
 	unsigned char	 old_verifier[RECORD_VERIFIER_BYTES];
 };
 
-/* 1 if the name is valid, else 0. */
+/* 1 if the name is valid (and not the text of an id), else 0. */
 int	record_name_valid(const char *);
 /* 1 if the text is a valid user, role or policy word, else 0. */
 int	record_word_valid(const char *);
