@@ -368,7 +368,8 @@ bench_verify(const char *path, const struct sample *samples,
 			memcpy(text, s->text, sizeof(text));
 		else if (feed == FEED_WRONG_SECRET)
 			lib_check(token_regenerate(store_prefix(st), s->id,
-			    &tok, text, sizeof(text)), "token_regenerate", path);
+			    &tok, text, sizeof(text)), "token_regenerate",
+			    path);
 		else
 			lib_check(token_generate(store_prefix(st), &tok, text,
 			    sizeof(text)), "token_generate", path);
@@ -447,7 +448,8 @@ main(int argc, char *argv[])
 	struct stat sb;
 	uint64_t v, sizes[MAX_SIZES], calls = DEFAULT_CALLS;
 	size_t nsizes = 0, nsamples;
-	double fill_s, floor_ns, verify_ns, wrong_ns, unknown_ns, bytes, open_ns;
+	double fill_s, floor_ns, verify_ns, wrong_ns, unknown_ns, bytes;
+	double open_ns;
 	int ch, n;
 
 	sizes_arg = strdup(DEFAULT_SIZES);

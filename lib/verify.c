@@ -164,7 +164,7 @@ verify_token(struct store *st, const char *text, size_t len,
 	int known = 0, foreign, lookup, match, match_old, r;
 
 	memset(res, 0, sizeof(*res));
-	/* Never VERIFY_OK by accident: a caller that ignores r still refuses. */
+	/* Never VERIFY_OK by accident: a caller ignoring r still refuses. */
 	res->reason = VERIFY_UNKNOWN;
 	memset(&rec, 0, sizeof(rec));
 	memset(&tok, 0, sizeof(tok));
