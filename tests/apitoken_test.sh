@@ -240,7 +240,7 @@ create_bad_values_body()
 	bad 'bad name ".x"' .x
 	bad "bad name" \
 	    aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-	bad "looks like a token id" 0123456789ABCDEFGHIJKL
+	bad 'bad name "0123456789ABCDEFGHIJKL"' 0123456789ABCDEFGHIJKL
 	bad 'bad user' n --user "a b"
 	bad 'bad role' n --role ""
 	bad 'bad policy "a,b"' n --policy a,b
