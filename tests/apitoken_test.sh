@@ -434,6 +434,27 @@ verify_rules_body()
 	    --user deploy
 }
 
+atf_test_case verify_unsafe
+verify_unsafe_head()
+{
+	atf_set "descr" "init warns and verify refuses where the module would"
+}
+verify_unsafe_body()
+{
+	mkdir open
+	chmod 0777 open
+	APITOKEN_DB="$PWD/open/tokens.db"
+	export APITOKEN_DB
+	atf_check -s exit:0 -o empty \
+	    -e match:"warning: pam_apitoken will refuse this store: .*open" \
+	    "$APITOKEN" init
+	mk u --user ci
+	fails "open/tokens.db: unsafe store, pam_apitoken would refuse it" \
+	    "$APITOKEN" verify --user ci <u.tok
+	chmod 0755 open
+	ok u.tok ci
+}
+
 atf_test_case verify_prompt
 verify_prompt_head()
 {
@@ -977,6 +998,7 @@ atf_init_test_cases()
 	atf_add_test_case list_json
 	atf_add_test_case show
 	atf_add_test_case verify_rules
+	atf_add_test_case verify_unsafe
 	atf_add_test_case verify_prompt
 	atf_add_test_case verify_expired
 	atf_add_test_case regenerate
