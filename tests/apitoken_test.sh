@@ -469,14 +469,26 @@ verify_prompt_body()
 {
 	store
 	mk p --user ci
-	# Typed after the prompt has turned the echo off.
-	(sleep 0.5; cat p.tok) | atf_check -s exit:0 -o save:out \
-	    script -qec "'$APITOKEN' verify --user ci" /dev/null
+	# Type the token once the prompt shows: the echo is off by then.
+	typed()
+	{
+		local i=0
+		while ! grep -q "API token: " out 2>/dev/null; do
+			i=$((i + 1))
+			[ $i -lt 100 ] || break
+			sleep 0.1
+		done
+		cat "$1"
+	}
+	typed p.tok | script -qec "'$APITOKEN' verify --user ci" /dev/null \
+	    >out || atf_fail "verify on a terminal failed: $(cat out)"
 	atf_check -o match:"^API token: " -o match:"accepted for user ci" cat out
 	atf_check -s exit:1 grep -F "$(cut -d_ -f3 <p.tok)" out
 	echo typed-imported-token-text >typed.tok
-	(sleep 0.5; cat typed.tok) | atf_check -s exit:0 -o save:out \
-	    script -qec "'$APITOKEN' import -q --name typed --user ci" /dev/null
+	rm out
+	typed typed.tok | script -qec \
+	    "'$APITOKEN' import -q --name typed --user ci" /dev/null >out ||
+	    atf_fail "import on a terminal failed: $(cat out)"
 	atf_check -s exit:1 grep -F typed-imported out
 	ok typed.tok ci
 }
