@@ -1,9 +1,17 @@
 /*
- * Base64 encoding, streamed.
+ * Base64 encoding and decoding, streamed.
+ *
+ * The encoder turns 12 bits into two characters with one table lookup and
+ * writes whole lines at a time; the decoder turns four characters into three
+ * bytes in a tight loop and leaves it only for what is not an alphabet
+ * character (line ends, padding, errors), which a byte-at-a-time state
+ * machine handles.  No table is built at run time: the encoder's tables are
+ * constant expressions, the decoder's lives in its own state.
  */
 #include "config.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base64.h"
@@ -11,8 +19,39 @@
 
 static const char std_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+#define B64_GROUP_BYTES	3	/* Bytes in a group... */
+#define B64_GROUP_CHARS	4	/* ...and the characters they become. */
+#define B64_STAGE_GROUPS 256	/* Groups encoded at once for odd widths. */
+#define B64_ONESHOT_CHARS 256	/* Characters decoded at once by one-shot. */
+
+/* The character for a 6-bit value, as an integer constant expression. */
+#define B64_CHAR(v, c62, c63)						\
+	((char)((v) < 26 ? 'A' + (v) : (v) < 52 ? 'a' + ((v) - 26) :	\
+	    (v) < 62 ? '0' + ((v) - 52) : (v) == 62 ? (c62) : (c63)))
+/* The two characters for a 12-bit value, and runs of such pairs. */
+#define B64_PAIR(i, a, b)	{ B64_CHAR((i) >> 6, a, b), B64_CHAR((i) & 63, a, b) }
+#define B64_PAIRS4(i, a, b)	B64_PAIR(i, a, b), B64_PAIR((i) + 1, a, b), \
+	B64_PAIR((i) + 2, a, b), B64_PAIR((i) + 3, a, b)
+#define B64_PAIRS16(i, a, b)	B64_PAIRS4(i, a, b), B64_PAIRS4((i) + 4, a, b), \
+	B64_PAIRS4((i) + 8, a, b), B64_PAIRS4((i) + 12, a, b)
+#define B64_PAIRS64(i, a, b)	B64_PAIRS16(i, a, b), B64_PAIRS16((i) + 16, a, b), \
+	B64_PAIRS16((i) + 32, a, b), B64_PAIRS16((i) + 48, a, b)
+#define B64_PAIRS256(i, a, b)	B64_PAIRS64(i, a, b), B64_PAIRS64((i) + 64, a, b), \
+	B64_PAIRS64((i) + 128, a, b), B64_PAIRS64((i) + 192, a, b)
+#define B64_PAIRS1024(i, a, b)	B64_PAIRS256(i, a, b), B64_PAIRS256((i) + 256, a, b), \
+	B64_PAIRS256((i) + 512, a, b), B64_PAIRS256((i) + 768, a, b)
+#define B64_PAIRS4096(a, b)	B64_PAIRS1024(0, a, b), B64_PAIRS1024(1024, a, b), \
+	B64_PAIRS1024(2048, a, b), B64_PAIRS1024(3072, a, b)
+
+static const char std_pairs[4096][2] = { B64_PAIRS4096('+', '/') };
+static const char url_pairs[4096][2] = { B64_PAIRS4096('-', '_') };
+
+/* Decoder byte classes, apart from the values 0..63. */
+#define DEC_BAD		0xff	/* Not base64. */
+#define DEC_SPACE	0xfe	/* ASCII white space: skipped. */
+#define DEC_PAD		0xfd	/* '='. */
+#define DEC_EITHER	0xfc	/* '+', '/', '-', '_' before the alphabet is known. */
 
 size_t
 base64_encoded_len(size_t len, int flags)
@@ -60,78 +99,422 @@ base64_encoder_bound(const struct base64_encoder *e, size_t len)
 }
 
 static size_t
+eol(const struct base64_encoder *e, char *out)
+{
+	if (e->crlf) {
+		out[0] = '\r';
+		out[1] = '\n';
+		return 2;
+	}
+	out[0] = '\n';
+	return 1;
+}
+
+/* Copies n characters out, breaking lines where they fill up. */
+static size_t
 put(struct base64_encoder *e, char *out, const char *s, size_t n)
 {
-	size_t w = 0;
+	size_t w = 0, k;
 
-	for (size_t i = 0; i < n; i++) {
-		out[w++] = s[i];
-		if (e->cols != 0 && ++e->col == e->cols) {
-			if (e->crlf)
-				out[w++] = '\r';
-			out[w++] = '\n';
+	if (e->cols == 0) {
+		memcpy(out, s, n);
+		return n;
+	}
+	while (n > 0) {
+		k = e->cols - e->col;
+		if (k > n)
+			k = n;
+		memcpy(out + w, s, k);
+		w += k;
+		s += k;
+		n -= k;
+		e->col += k;
+		if (e->col == e->cols) {
+			w += eol(e, out + w);
 			e->col = 0;
 		}
 	}
 	return w;
 }
 
-static void
-group(const char *a, const unsigned char *p, char q[4])
+/* Big-endian 8 bytes; compilers make it one load and a byte swap. */
+static inline uint64_t
+load_be64(const unsigned char *p)
 {
-	q[0] = a[p[0] >> 2];
-	q[1] = a[((p[0] & 0x03) << 4) | (p[1] >> 4)];
-	q[2] = a[((p[1] & 0x0f) << 2) | (p[2] >> 6)];
-	q[3] = a[p[2] & 0x3f];
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 |
+	    (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+	    (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	    (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
+/* Whole groups, no line ends: 3n bytes in, 4n characters out. */
+static void
+encode_groups(const char (*pairs)[2], const unsigned char *in, size_t n,
+    char *out)
+{
+	uint64_t x, y;
+	uint32_t z;
+
+	/*
+	 * Four groups per turn from two 8-byte loads, each using its first
+	 * six bytes; the last load reads 2 bytes past the 12, so this stops
+	 * while more than four groups are left.
+	 */
+	for (; n > 4; n -= 4) {
+		x = load_be64(in);
+		y = load_be64(in + 6);
+		memcpy(out, pairs[x >> 52], 2);
+		memcpy(out + 2, pairs[(x >> 40) & 0xfff], 2);
+		memcpy(out + 4, pairs[(x >> 28) & 0xfff], 2);
+		memcpy(out + 6, pairs[(x >> 16) & 0xfff], 2);
+		memcpy(out + 8, pairs[y >> 52], 2);
+		memcpy(out + 10, pairs[(y >> 40) & 0xfff], 2);
+		memcpy(out + 12, pairs[(y >> 28) & 0xfff], 2);
+		memcpy(out + 14, pairs[(y >> 16) & 0xfff], 2);
+		in += 12;
+		out += 16;
+	}
+	for (; n > 0; n--) {
+		z = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
+		memcpy(out, pairs[z >> 12], 2);
+		memcpy(out + 2, pairs[z & 0xfff], 2);
+		in += 3;
+		out += 4;
+	}
 }
 
 size_t
 base64_encoder_update(struct base64_encoder *e, const void *inv, size_t len,
     char *out)
 {
-	const char *a = (e->flags & BASE64_URL) ? url_alphabet : std_alphabet;
+	const char (*pairs)[2] = (e->flags & BASE64_URL) ? url_pairs :
+	    std_pairs;
 	const unsigned char *in = inv;
-	size_t w = 0;
-	char q[4];
+	char stage[B64_STAGE_GROUPS * B64_GROUP_CHARS];
+	size_t w = 0, groups, k;
 
-	while (len > 0) {
-		e->tail[e->ntail++] = *in++;
-		len--;
-		if (e->ntail == 3) {
-			group(a, e->tail, q);
-			w += put(e, out + w, q, 4);
-			e->ntail = 0;
+	/* First complete a group begun by an earlier call. */
+	if (e->ntail > 0) {
+		while (e->ntail < B64_GROUP_BYTES && len > 0) {
+			e->tail[e->ntail++] = *in++;
+			len--;
+		}
+		if (e->ntail < B64_GROUP_BYTES)
+			return 0;
+		encode_groups(pairs, e->tail, 1, stage);
+		w += put(e, out, stage, B64_GROUP_CHARS);
+		e->ntail = 0;
+	}
+	groups = len / B64_GROUP_BYTES;
+	if (e->cols == 0) {
+		encode_groups(pairs, in, groups, out + w);
+		w += groups * B64_GROUP_CHARS;
+		in += groups * B64_GROUP_BYTES;
+	} else if (e->cols % B64_GROUP_CHARS == 0) {
+		/* Groups never straddle a line: encode straight out. */
+		while (groups > 0) {
+			k = (e->cols - e->col) / B64_GROUP_CHARS;
+			if (k > groups)
+				k = groups;
+			encode_groups(pairs, in, k, out + w);
+			in += k * B64_GROUP_BYTES;
+			w += k * B64_GROUP_CHARS;
+			e->col += k * B64_GROUP_CHARS;
+			groups -= k;
+			if (e->col == e->cols) {
+				w += eol(e, out + w);
+				e->col = 0;
+			}
+		}
+	} else {
+		while (groups > 0) {
+			k = groups < B64_STAGE_GROUPS ? groups :
+			    B64_STAGE_GROUPS;
+			encode_groups(pairs, in, k, stage);
+			w += put(e, out + w, stage, k * B64_GROUP_CHARS);
+			in += k * B64_GROUP_BYTES;
+			groups -= k;
 		}
 	}
+	e->ntail = len % B64_GROUP_BYTES;
+	memcpy(e->tail, in, e->ntail);
+	explicit_bzero(stage, sizeof(stage));
 	return w;
 }
 
 size_t
 base64_encoder_final(struct base64_encoder *e, char *out)
 {
-	const char *a = (e->flags & BASE64_URL) ? url_alphabet : std_alphabet;
-	unsigned char p[3] = { 0, 0, 0 };
+	const char (*pairs)[2] = (e->flags & BASE64_URL) ? url_pairs :
+	    std_pairs;
+	unsigned char p[B64_GROUP_BYTES] = { 0, 0, 0 };
 	size_t w = 0, n;
-	char q[4];
+	char q[B64_GROUP_CHARS];
 
 	if (e->ntail > 0) {
 		memcpy(p, e->tail, e->ntail);
-		group(a, p, q);
+		encode_groups(pairs, p, 1, q);
 		n = e->ntail + 1;
 		if (!(e->flags & BASE64_NOPAD)) {
-			for (; n < 4; n++)
+			for (; n < B64_GROUP_CHARS; n++)
 				q[n] = '=';
 		}
 		w += put(e, out + w, q, n);
 		e->ntail = 0;
 	}
 	if (e->cols != 0 && e->col != 0) {
-		if (e->crlf)
-			out[w++] = '\r';
-		out[w++] = '\n';
+		w += eol(e, out + w);
 		e->col = 0;
 	}
 	explicit_bzero(p, sizeof(p));
+	explicit_bzero(q, sizeof(q));
 	explicit_bzero(e->tail, sizeof(e->tail));
 	return w;
+}
+
+/*
+ * Sets the class of ch and its entries in the fast tables: for each place
+ * of a character in a group, the 4-byte word it contributes to the three
+ * bytes of output (built byte by byte, so it suits either byte order); a
+ * non-value has the fourth byte set instead.
+ */
+static void
+decoder_set(struct base64_decoder *d, unsigned char ch, unsigned int t)
+{
+	unsigned char w[4][4];
+
+	memset(w, 0, sizeof(w));
+	if (t < 64) {
+		w[0][0] = (unsigned char)(t << 2);
+		w[1][0] = (unsigned char)(t >> 4);
+		w[1][1] = (unsigned char)(t << 4);
+		w[2][1] = (unsigned char)(t >> 2);
+		w[2][2] = (unsigned char)(t << 6);
+		w[3][2] = (unsigned char)t;
+	} else {
+		for (int i = 0; i < 4; i++)
+			w[i][3] = 0xff;
+	}
+	d->tab[ch] = (unsigned char)t;
+	for (int i = 0; i < 4; i++)
+		memcpy(&d->fast[i][ch], w[i], sizeof(d->fast[i][ch]));
+}
+
+/* Fixes the alphabet: url when ch is '-' or '_', standard otherwise. */
+static void
+decoder_pick(struct base64_decoder *d, int url)
+{
+	decoder_set(d, '+', url ? DEC_BAD : 62);
+	decoder_set(d, '/', url ? DEC_BAD : 63);
+	decoder_set(d, '-', url ? 62 : DEC_BAD);
+	decoder_set(d, '_', url ? 63 : DEC_BAD);
+}
+
+void
+base64_decoder_init(struct base64_decoder *d, int flags)
+{
+	static const char space[] = " \t\n\v\f\r";
+	static const unsigned char bad[4] = { 0, 0, 0, 0xff };
+
+	memset(d, 0, sizeof(*d));
+	d->flags = flags;
+	memcpy(&d->badmask, bad, sizeof(d->badmask));
+	for (unsigned int i = 0; i < 256; i++)
+		decoder_set(d, (unsigned char)i, DEC_BAD);
+	for (unsigned int i = 0; i < 62; i++)
+		decoder_set(d, (unsigned char)std_alphabet[i], i);
+	if (flags & BASE64_URL)
+		decoder_pick(d, 1);
+	else {
+		decoder_set(d, '+', DEC_EITHER);
+		decoder_set(d, '/', DEC_EITHER);
+		decoder_set(d, '-', DEC_EITHER);
+		decoder_set(d, '_', DEC_EITHER);
+	}
+	for (const char *s = space; *s != '\0'; s++)
+		decoder_set(d, (unsigned char)*s, DEC_SPACE);
+	decoder_set(d, '=', DEC_PAD);
+}
+
+size_t
+base64_decoder_bound(size_t len)
+{
+	/* Up to three characters carried over make one more group. */
+	return (len / B64_GROUP_CHARS + 1) * B64_GROUP_BYTES;
+}
+
+/* Writes the bytes of a group of nq characters (2, 3 or 4). */
+static unsigned char *
+decoder_emit(struct base64_decoder *d, unsigned char *o)
+{
+	uint32_t a = d->acc;
+
+	switch (d->nq) {
+	case 4:
+		*o++ = (unsigned char)(a >> 16);
+		*o++ = (unsigned char)(a >> 8);
+		*o++ = (unsigned char)a;
+		break;
+	case 3:
+		*o++ = (unsigned char)(a >> 10);
+		*o++ = (unsigned char)(a >> 2);
+		break;
+	case 2:
+		*o++ = (unsigned char)(a >> 4);
+		break;
+	}
+	d->acc = 0;
+	d->nq = 0;
+	d->npad = 0;
+	return o;
+}
+
+/* One byte through the state machine; pos is its offset. */
+static int
+decoder_byte(struct base64_decoder *d, unsigned char ch, uint64_t pos,
+    unsigned char **op)
+{
+	unsigned int t = d->tab[ch];
+
+	if (t == DEC_EITHER) {
+		decoder_pick(d, ch == '-' || ch == '_');
+		t = d->tab[ch];
+	}
+	if (t < 64) {
+		/* Data after '=' in the same group. */
+		if (d->npad > 0)
+			goto bad;
+		if (d->nq == 0)
+			d->qpos = pos;
+		d->acc = d->acc << 6 | t;
+		if (++d->nq == B64_GROUP_CHARS)
+			*op = decoder_emit(d, *op);
+		return 0;
+	}
+	if (t == DEC_SPACE)
+		return 0;
+	/* '=' may only follow two or three characters of a group. */
+	if (t == DEC_PAD && d->nq >= 2) {
+		if (d->nq + ++d->npad == B64_GROUP_CHARS)
+			*op = decoder_emit(d, *op);
+		return 0;
+	}
+bad:
+	d->errpos = pos;
+	return d->err = ATK_ERR_BASE64;
+}
+
+int
+base64_decoder_update(struct base64_decoder *d, const void *inv, size_t len,
+    void *outv, size_t *outlen)
+{
+	const unsigned char *in = inv, *p = in, *end = in + len;
+	const uint32_t *f0 = d->fast[0], *f1 = d->fast[1];
+	const uint32_t *f2 = d->fast[2], *f3 = d->fast[3];
+	const uint32_t badmask = d->badmask;
+	unsigned char *out = outv, *o = out;
+	uint32_t x, y;
+	int r = 0;
+
+	*outlen = 0;
+	if (d->err != 0)
+		return d->err;
+	while (p < end) {
+		/*
+		 * Whole groups of alphabet characters, two at a time: each
+		 * writes four bytes, the last of them overwritten next (the
+		 * bound leaves room for it).
+		 */
+		if (d->nq == 0 && d->npad == 0) {
+			while (end - p >= 2 * B64_GROUP_CHARS) {
+				x = f0[p[0]] | f1[p[1]] | f2[p[2]] | f3[p[3]];
+				y = f0[p[4]] | f1[p[5]] | f2[p[6]] | f3[p[7]];
+				if ((x | y) & badmask)
+					break;
+				memcpy(o, &x, sizeof(x));
+				memcpy(o + B64_GROUP_BYTES, &y, sizeof(y));
+				p += 2 * B64_GROUP_CHARS;
+				o += 2 * B64_GROUP_BYTES;
+			}
+			if (end - p >= B64_GROUP_CHARS) {
+				x = f0[p[0]] | f1[p[1]] | f2[p[2]] | f3[p[3]];
+				if ((x & badmask) == 0) {
+					memcpy(o, &x, sizeof(x));
+					p += B64_GROUP_CHARS;
+					o += B64_GROUP_BYTES;
+					continue;
+				}
+			}
+			if (p == end)
+				break;
+		}
+		if ((r = decoder_byte(d, *p, d->pos + (uint64_t)(p - in),
+		    &o)) != 0)
+			break;
+		p++;
+	}
+	d->pos += (uint64_t)(p - in);
+	d->nout += (uint64_t)(o - out);
+	*outlen = (size_t)(o - out);
+	return r;
+}
+
+int
+base64_decoder_final(struct base64_decoder *d, void *outv, size_t *outlen)
+{
+	unsigned char *out = outv;
+
+	*outlen = 0;
+	if (d->err != 0)
+		return d->err;
+	if (d->nq == 1) {
+		d->errpos = d->qpos;
+		return d->err = ATK_ERR_TRUNCATED;
+	}
+	*outlen = (size_t)(decoder_emit(d, out) - out);
+	d->nout += *outlen;
+	return 0;
+}
+
+int
+base64_decode(const char *in, size_t len, void *outv, size_t outsz,
+    size_t *outlen, int flags, size_t *errpos)
+{
+	struct base64_decoder d;
+	unsigned char stage[(B64_ONESHOT_CHARS / B64_GROUP_CHARS + 1) *
+	    B64_GROUP_BYTES];
+	unsigned char *out = outv;
+	size_t n, k, w = 0;
+	int r = 0;
+
+	*outlen = 0;
+	*errpos = 0;
+	base64_decoder_init(&d, flags);
+	/* Through a small buffer, so out need only hold the result. */
+	while (len > 0 || d.nq > 0) {
+		k = len < B64_ONESHOT_CHARS ? len : B64_ONESHOT_CHARS;
+		if (k > 0)
+			r = base64_decoder_update(&d, in, k, stage, &n);
+		else
+			r = base64_decoder_final(&d, stage, &n);
+		if (r != 0) {
+			*errpos = (size_t)d.errpos;
+			goto out;
+		}
+		if (n > outsz - w) {
+			r = ATK_ERR_INVAL;
+			goto out;
+		}
+		memcpy(out + w, stage, n);
+		w += n;
+		in += k;
+		len -= k;
+	}
+	*outlen = w;
+out:
+	if (r != 0)
+		explicit_bzero(out, w);
+	explicit_bzero(stage, sizeof(stage));
+	explicit_bzero(&d, sizeof(d));
+	return r;
 }

@@ -27,7 +27,7 @@
 
 struct cidr {
 	int		family;		/* AF_INET or AF_INET6. */
-	unsigned char	addr[16];	/* Network, in the first 4 for AF_INET. */
+	unsigned char	addr[16];	/* Network; AF_INET uses the first 4. */
 	unsigned int	prefix;
 };
 

@@ -15,12 +15,16 @@
 #define CIVIL_YEAR_MIN		1970
 #define CIVIL_YEAR_MAX		9999
 #define CIVIL_TIME_MIN		INT64_C(0)
-#define CIVIL_TIME_MAX		INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+/* 9999-12-31T23:59:59Z */
+#define CIVIL_TIME_MAX		INT64_C(253402300799)
 #define CIVIL_SECS_PER_MINUTE	60
 #define CIVIL_SECS_PER_HOUR	3600
 #define CIVIL_SECS_PER_DAY	86400
 #define CIVIL_DAYS_PER_WEEK	7
 #define CIVIL_MONTHS_PER_YEAR	12
+#define CIVIL_HOUR_MAX		23
+#define CIVIL_MINUTE_MAX	59
+#define CIVIL_SECOND_MAX	59	/* POSIX time: no leap seconds. */
 
 /* A broken-down UTC time; month 1-12, day 1-31. */
 struct civil_time {

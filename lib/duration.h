@@ -4,8 +4,9 @@
  *
  * duration_parse() is strict: 'P', then the date components Y, M, D in that
  * order, then 'T' and the time components H, M, S in that order; each at
- * most once, any may be left out, but at least one in all and at least one
- * after a 'T'.  W stands alone ("P2W", never "P1W2D").  Digits only: no
+ * most once, any may be left out ("P1Y2D": ISO 8601 allows it, though the
+ * appendix A ABNF does not), but at least one in all and at least one after
+ * a 'T'.  W stands alone ("P2W", never "P1W2D").  Digits only: no
  * sign, space, lower case or fraction.  Errors: ATK_ERR_SYNTAX, or
  * ATK_ERR_OVERFLOW (only for an otherwise well-formed duration) when a
  * number does not fit its field: 32 bits for Y, M, W, D, 64 for H, M, S.
@@ -34,17 +35,21 @@ struct duration {
 };
 
 int	duration_parse(const char *, struct duration *);
-/* t + d in UTC, calendar arithmetic for Y/M; ATK_ERR_OVERFLOW past the range. */
+/* t + d in UTC, as above; ATK_ERR_OVERFLOW past the range. */
 int	duration_add(int64_t, const struct duration *, int64_t *);
-/* Seconds of a duration without Y/M; ATK_ERR_RANGE if it has Y or M,
-   ATK_ERR_OVERFLOW past INT64_MAX. */
+/*
+ * Seconds of a duration without Y/M (weeks, days, time): ATK_ERR_RANGE if
+ * it has Y or M, ATK_ERR_OVERFLOW past INT64_MAX.
+ */
 int	duration_seconds(const struct duration *, int64_t *);
 /*
  * The "--expires DUR|DATE|never" of the apitoken tool: *expires = 0 for
  * "never", else an absolute UTC time.  DUR is added to now; DATE is an
  * RFC 3339 date-time or a bare YYYY-MM-DD meaning 00:00:00Z that day.
- * ATK_ERR_RANGE if the result is not after now (a date in the past, or a
- * zero duration: the token would be born expired, and 0 means never).
+ * "never" is spelled in lower case only.  Errors of duration_parse(),
+ * duration_add() and rfc3339_parse() pass through; ATK_ERR_RANGE also if
+ * the result is not after now (a date in the past, or a zero duration: the
+ * token would be born expired, and 0 means never).
  */
 int	duration_parse_expiry(const char *, int64_t, int64_t *);
 /*

@@ -21,6 +21,11 @@
 #define RECORD_TEXT_MAX		1024	/* description, reasons */
 #define RECORD_POLICIES_MAX	64
 #define RECORD_FROM_MAX		64
+#define RECORD_WORD_MAX		256	/* user, role, policy: [!-~]+ */
+/* The user a token logs in as unless told: "service-account-<id lc>". */
+#define RECORD_DEFAULT_USER_PREFIX	"service-account-"
+#define RECORD_DEFAULT_USER_BUFSZ	(sizeof(RECORD_DEFAULT_USER_PREFIX) - 1 + \
+	TOKEN_ID_CHARS + 1)
 
 struct record {
 	unsigned char	 id[TOKEN_ID_BYTES];
@@ -47,6 +52,17 @@ struct record {
 
 /* 1 if the name is valid, else 0. */
 int	record_name_valid(const char *);
+/* 1 if the text is a valid user, role or policy word, else 0. */
+int	record_word_valid(const char *);
+/* 1 if the text is a valid description or revoke reason, else 0. */
+int	record_text_valid(const char *);
+/*
+ * 0 if every field follows the rules record_decode() enforces, else
+ * ATK_ERR_INVAL; record_encode() refuses what this refuses.
+ */
+int	record_validate(const struct record *);
+/* "service-account-<id in lower case>" into buf (RECORD_DEFAULT_USER_BUFSZ). */
+int	record_default_user(const unsigned char *, char *, size_t);
 /* Allocates *buf (freed by the caller). */
 int	record_encode(const struct record *, unsigned char **, size_t *);
 int	record_decode(const void *, size_t, struct record *);

@@ -21,11 +21,14 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "token.h"
 
 #define STORE_DEFAULT_PATH	"/var/lib/apitoken/tokens.db"
 #define STORE_ENV_VAR		"APITOKEN_DB"
 #define STORE_KEY_BYTES		32
 #define STORE_DIGEST_BYTES	32
+/* Room for the words of store_errstr() and the why of store_*_why(). */
+#define STORE_WHY_MAX		256
 
 /* store_open() flags. */
 #define STORE_RDONLY		0x01	/* Logins and listings. */
@@ -37,8 +40,16 @@ struct store_txn;
 /* Create a new store with safe permissions; ATK_ERR_EXISTS if one is there. */
 int	store_init(const char *, const char *);
 int	store_open(const char *, int, struct store **);
+/*
+ * The same, with the words of what went wrong (the LMDB or system error,
+ * the schema found, the unsafe path) in why; why may be NULL.
+ */
+int	store_init_why(const char *, const char *, char *, size_t);
+int	store_open_why(const char *, int, struct store **, char *, size_t);
 void	store_close(struct store *);		/* NULL-safe. */
 const char *store_prefix(const struct store *);
+/* The words of the last LMDB error on this store ("" if none). */
+const char *store_errstr(const struct store *);
 /*
  * The safety rules of SPEC section 4: a regular file (not a symlink) owned
  * by root or by uid, not writable by group or others, and every parent
@@ -50,6 +61,7 @@ const char *store_prefix(const struct store *);
  */
 int	store_check_path(const char *, uid_t, char *, size_t);
 
+/* Non-zero: a read-only txn (the only kind on a STORE_RDONLY store). */
 int	store_txn_begin(struct store *, int, struct store_txn **);
 int	store_txn_commit(struct store_txn *);	/* Frees the txn. */
 void	store_txn_abort(struct store_txn *);	/* NULL-safe, frees. */
@@ -57,7 +69,13 @@ void	store_txn_abort(struct store_txn *);	/* NULL-safe, frees. */
 int	store_get(struct store_txn *, const unsigned char *, struct record *);
 /* By 22-character id text or by name. */
 int	store_find(struct store_txn *, const char *, struct record *);
-/* Insert (ATK_ERR_EXISTS on a taken id or name) or replace. */
+/*
+ * Insert (replace = 0: ATK_ERR_EXISTS on a taken id, name or digest) or
+ * insert-or-replace (replace != 0: ATK_ERR_EXISTS only when the name or
+ * digest belongs to another id).  Keeps "names", "users" and "digests"
+ * (the verifier of an imported record, and the old verifier while a grace
+ * period runs) in step.  Nothing is written when it fails with EXISTS.
+ */
 int	store_put(struct store_txn *, const struct record *, int);
 int	store_delete(struct store_txn *, const unsigned char *);
 /* Calls cb for every record in id order; a non-zero cb result stops. */
@@ -73,9 +91,18 @@ int	store_touch(struct store_txn *, const unsigned char *, int64_t,
 int	store_usage(struct store_txn *, const unsigned char *, int64_t *,
 	    char **);
 
-/* Keyed one-way functions under the store's key, set up once per open. */
+/*
+ * Keyed one-way functions under the store's key, set up once per open:
+ * store_verifier() = HMAC-SHA-256(key, 'V' || data), store_digest() =
+ * HMAC-SHA-256(key, 'D' || data).  A native token's verifier is
+ * store_verifier(id || secret); an imported token's verifier is its digest
+ * (store_digest(text)), which store_put() also indexes.
+ * store_token_verifier() does the right one for a parsed token.
+ */
 int	store_verifier(struct store *, const void *, size_t, unsigned char *);
 int	store_digest(struct store *, const void *, size_t, unsigned char *);
+int	store_token_verifier(struct store *, const struct token *,
+	    unsigned char *);
 
 /* For export and restore: the key and prefix travel with the records. */
 int	store_get_key(struct store *, unsigned char *);

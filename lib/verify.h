@@ -39,7 +39,8 @@ struct verify_request {
 	const char	*service;	/* PAM service, or NULL. */
 	const char	*rhost;		/* PAM_RHOST, or NULL. */
 	const char	*role;		/* Required role, or NULL. */
-	const char	*policy;	/* Required policy, or NULL. */
+	const char	*policy;	/* Required policy, or NULL;
+					   "service" means the service. */
 	int64_t		 now;
 };
 
@@ -56,6 +57,8 @@ struct verify_result {
  * Returns 0 when the check ran to a decision (result->reason says accept
  * or why not) and a negative ATK_ERR_* when it could not decide (store
  * failure, out of memory): callers fail closed on both non-OK outcomes.
+ * On an error result->reason is never VERIFY_OK.  Free the result with
+ * verify_result_free() in every case.
  */
 int	verify_token(struct store *, const char *, size_t,
 	    const struct verify_request *, struct verify_result *);

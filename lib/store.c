@@ -1,0 +1,1312 @@
+/*
+ * The token store on LMDB: the only file that includes lmdb.h.
+ *
+ * Layout (one environment, MDB_NOSUBDIR, plus its "-lock" file):
+ *	meta	"schema" -> u32 big-endian STORE_SCHEMA, "prefix" -> text,
+ *		"key" -> STORE_KEY_BYTES random bytes (the HMAC key)
+ *	tokens	id (16 bytes) -> record_encode() bytes
+ *	names	name -> id
+ *	digests	keyed digest of an imported token's text -> id
+ *	users	user -> id (MDB_DUPSORT: one entry per token)
+ *	usage	id -> u8 version, i64 big-endian time, host bytes
+ *
+ * Keyed one-way functions: HMAC-SHA-256 under the store's key, with a
+ * one-byte label in front so that no output of one can pass for another:
+ *	native verifier		HMAC(key, 'V' || id || secret)
+ *	imported digest		HMAC(key, 'D' || text)
+ * An imported token's verifier is its digest: knowing the text is the only
+ * way to find the record at all, and the index and the record then agree.
+ * The HMAC context is keyed once per store_open() and re-initialised per
+ * call (EVP_MAC_init with a NULL key keeps the key schedule): measured at
+ * about a fifth of the cost of EVP_MAC_CTX_dup() per call.
+ *
+ * Map size: STORE_MAPSIZE (1 GiB) is address space, not disk: the file
+ * grows as it fills, about 230 bytes per token, so 1 GiB holds some four
+ * million tokens.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "error.h"
+#include "random.h"
+#include "record.h"
+#include "store.h"
+#include "token.h"
+
+#define STORE_SCHEMA		1U
+#define STORE_SCHEMA_BYTES	4
+#define STORE_MAPSIZE		((size_t)1 << 30)
+#define STORE_MAXDBS		8
+#define STORE_MAXREADERS	510
+#define STORE_MODE		0600
+#define STORE_LOCK_SUFFIX	"-lock"
+
+#define DB_META			"meta"
+#define DB_TOKENS		"tokens"
+#define DB_NAMES		"names"
+#define DB_DIGESTS		"digests"
+#define DB_USERS		"users"
+#define DB_USAGE		"usage"
+#define META_SCHEMA		"schema"
+#define META_PREFIX		"prefix"
+#define META_KEY		"key"
+
+#define MAC_DIGEST		"SHA256"
+#define LABEL_VERIFIER		'V'
+#define LABEL_DIGEST		'D'
+
+#define USAGE_VERSION		1
+#define USAGE_HEAD		9	/* version byte and the time */
+#define USAGE_HOST_MAX		1024
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 meta, tokens, names, digests, users, usage;
+	int		 flags;
+	char		 prefix[TOKEN_PREFIX_MAX + 1];
+	unsigned char	 key[STORE_KEY_BYTES];
+	EVP_MAC		*mac;
+	EVP_MAC_CTX	*mac_ctx;	/* Keyed once per open. */
+	MDB_txn		*spare;		/* A reset read txn, renewed next. */
+	char		 why[STORE_WHY_MAX];
+};
+
+struct store_txn {
+	struct store	*st;
+	MDB_txn		*txn;
+	int		 rdonly;
+	/* store_reset(): what to put back if the txn is aborted. */
+	int		 reset;
+	char		 old_prefix[TOKEN_PREFIX_MAX + 1];
+	unsigned char	 old_key[STORE_KEY_BYTES];
+};
+
+static void
+set_why(char *why, size_t whysz, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (why == NULL || whysz == 0)
+		return;
+	va_start(ap, fmt);
+	/* A reason cut short by a small buffer is still a reason. */
+	n = vsnprintf(why, whysz, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		why[0] = '\0';
+}
+
+/*
+ * Turn an LMDB or errno result into an ATK_ERR_* code, keeping the words
+ * in why.
+ */
+static int
+map_rc(char *why, size_t whysz, const char *what, int rc)
+{
+	set_why(why, whysz, "%s: %s", what, mdb_strerror(rc));
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+	case ENOENT:
+		return ATK_ERR_NOTFOUND;
+	case MDB_KEYEXIST:
+		return ATK_ERR_EXISTS;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_INCOMPATIBLE:
+		return ATK_ERR_CORRUPT;
+	case MDB_VERSION_MISMATCH:
+		return ATK_ERR_SCHEMA;
+	case ENOMEM:
+		return ATK_ERR_NOMEM;
+	case EACCES:
+	case EPERM:
+	case EROFS:
+	case EAGAIN:
+	case EIO:
+	case ENOSPC:
+		errno = rc;
+		return ATK_ERR_SYSTEM;
+	default:
+		return ATK_ERR_STORE;
+	}
+}
+
+static int
+st_rc(struct store *st, const char *what, int rc)
+{
+	return map_rc(st->why, sizeof(st->why), what, rc);
+}
+
+static MDB_val
+val(const void *p, size_t n)
+{
+	MDB_val v;
+
+	v.mv_data = (void *)(uintptr_t)p;
+	v.mv_size = n;
+	return v;
+}
+
+static MDB_val
+str_val(const char *s)
+{
+	return val(s, strlen(s));
+}
+
+/* --- keyed one-way functions ---------------------------------------------- */
+
+static int
+mac_setup(struct store *st)
+{
+	OSSL_PARAM params[2];
+
+	if (st->mac == NULL &&
+	    (st->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return ATK_ERR_CRYPTO;
+	if (st->mac_ctx == NULL &&
+	    (st->mac_ctx = EVP_MAC_CTX_new(st->mac)) == NULL)
+		return ATK_ERR_CRYPTO;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)(uintptr_t)MAC_DIGEST, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(st->mac_ctx, st->key, sizeof(st->key), params) != 1)
+		return ATK_ERR_CRYPTO;
+	return 0;
+}
+
+static int
+store_mac(struct store *st, unsigned char label, const void *a, size_t alen,
+    const void *b, size_t blen, unsigned char *out)
+{
+	size_t outl = 0;
+
+	if (EVP_MAC_init(st->mac_ctx, NULL, 0, NULL) != 1 ||
+	    EVP_MAC_update(st->mac_ctx, &label, 1) != 1 ||
+	    EVP_MAC_update(st->mac_ctx, a, alen) != 1 ||
+	    (blen > 0 && EVP_MAC_update(st->mac_ctx, b, blen) != 1) ||
+	    EVP_MAC_final(st->mac_ctx, out, &outl, RECORD_VERIFIER_BYTES) != 1 ||
+	    outl != RECORD_VERIFIER_BYTES) {
+		explicit_bzero(out, RECORD_VERIFIER_BYTES);
+		return ATK_ERR_CRYPTO;
+	}
+	return 0;
+}
+
+int
+store_verifier(struct store *st, const void *data, size_t len,
+    unsigned char *out)
+{
+	return store_mac(st, LABEL_VERIFIER, data, len, NULL, 0, out);
+}
+
+int
+store_digest(struct store *st, const void *data, size_t len,
+    unsigned char *out)
+{
+	return store_mac(st, LABEL_DIGEST, data, len, NULL, 0, out);
+}
+
+int
+store_token_verifier(struct store *st, const struct token *tok,
+    unsigned char *out)
+{
+	if (tok->kind == TOKEN_NATIVE)
+		return store_mac(st, LABEL_VERIFIER, tok->id, sizeof(tok->id),
+		    tok->secret, sizeof(tok->secret), out);
+	if (tok->kind == TOKEN_IMPORTED && tok->text != NULL)
+		return store_digest(st, tok->text, tok->len, out);
+	return ATK_ERR_INVAL;
+}
+
+/* --- safe files ------------------------------------------------------------ */
+
+static int
+owner_ok(const struct stat *sb, uid_t uid)
+{
+	return sb->st_uid == 0 || sb->st_uid == uid;
+}
+
+/* A directory nobody but root or uid can change entries in. */
+static int
+check_dir(const char *dir, uid_t uid, char *why, size_t whysz)
+{
+	struct stat sb;
+
+	if (lstat(dir, &sb) != 0) {
+		set_why(why, whysz, "%s: %s", dir, strerror(errno));
+		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
+	}
+	/* Symbolic links are followed by the walk of the real path. */
+	if (S_ISLNK(sb.st_mode))
+		return 0;
+	if (!S_ISDIR(sb.st_mode)) {
+		set_why(why, whysz, "%s: not a directory", dir);
+		return ATK_ERR_UNSAFE;
+	}
+	if (!owner_ok(&sb, uid)) {
+		set_why(why, whysz, "%s: owned by uid %lu", dir,
+		    (unsigned long)sb.st_uid);
+		return ATK_ERR_UNSAFE;
+	}
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    !(sb.st_uid == 0 && (sb.st_mode & S_ISVTX) != 0)) {
+		set_why(why, whysz, "%s: writable by group or others", dir);
+		return ATK_ERR_UNSAFE;
+	}
+	return 0;
+}
+
+/* Check "/" and every directory on the way to, and including, dir. */
+static int
+walk_dirs(const char *dir, uid_t uid, char *why, size_t whysz)
+{
+	char *p, *s;
+	int r;
+
+	if ((p = strdup(dir)) == NULL)
+		return ATK_ERR_NOMEM;
+	if ((r = check_dir("/", uid, why, whysz)) != 0)
+		goto out;
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (s[-1] != '/') {
+			char c = *s;
+
+			*s = '\0';
+			r = check_dir(p, uid, why, whysz);
+			*s = c;
+			if (r != 0)
+				goto out;
+		}
+		if (*s == '\0')
+			break;
+	}
+	r = 0;
+ out:
+	free(p);
+	return r;
+}
+
+/* A regular file, not a link, ours or root's, writable by nobody else. */
+static int
+check_file(const char *path, uid_t uid, int missing_ok, char *why,
+    size_t whysz)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		set_why(why, whysz, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		set_why(why, whysz, "%s: is a symbolic link", path);
+		return ATK_ERR_UNSAFE;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		set_why(why, whysz, "%s: not a regular file", path);
+		return ATK_ERR_UNSAFE;
+	}
+	if (!owner_ok(&sb, uid)) {
+		set_why(why, whysz, "%s: owned by uid %lu", path,
+		    (unsigned long)sb.st_uid);
+		return ATK_ERR_UNSAFE;
+	}
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		set_why(why, whysz, "%s: writable by group or others", path);
+		return ATK_ERR_UNSAFE;
+	}
+	return 0;
+}
+
+static int
+lock_path(const char *path, char **out)
+{
+	size_t n = strlen(path);
+
+	*out = NULL;
+	if (n > SIZE_MAX - sizeof(STORE_LOCK_SUFFIX) ||
+	    (*out = malloc(n + sizeof(STORE_LOCK_SUFFIX))) == NULL)
+		return ATK_ERR_NOMEM;
+	memcpy(*out, path, n);
+	memcpy(*out + n, STORE_LOCK_SUFFIX, sizeof(STORE_LOCK_SUFFIX));
+	return 0;
+}
+
+int
+store_check_path(const char *path, uid_t uid, char *why, size_t whysz)
+{
+	char *abs = NULL, *dir = NULL, *real = NULL, *lock = NULL, *slash;
+	char cwd[PATH_MAX];
+	size_t n;
+	int r;
+
+	set_why(why, whysz, "%s", "");
+	if (path == NULL || path[0] == '\0')
+		return ATK_ERR_INVAL;
+	if (path[0] == '/') {
+		if ((abs = strdup(path)) == NULL)
+			return ATK_ERR_NOMEM;
+	} else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL) {
+			set_why(why, whysz, "getcwd: %s", strerror(errno));
+			return ATK_ERR_SYSTEM;
+		}
+		n = strlen(cwd) + 1 + strlen(path) + 1;
+		if ((abs = malloc(n)) == NULL)
+			return ATK_ERR_NOMEM;
+		/* Sized above: cannot be cut short. */
+		(void)snprintf(abs, n, "%s/%s", cwd, path);
+	}
+	if ((r = check_file(abs, uid, 0, why, whysz)) != 0)
+		goto out;
+	if ((r = lock_path(abs, &lock)) != 0 ||
+	    (r = check_file(lock, uid, 1, why, whysz)) != 0)
+		goto out;
+	if ((dir = strdup(abs)) == NULL) {
+		r = ATK_ERR_NOMEM;
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	slash[slash == dir ? 1 : 0] = '\0';
+	/* The path as written, then where its links really lead. */
+	if ((r = walk_dirs(dir, uid, why, whysz)) != 0)
+		goto out;
+	if ((real = realpath(dir, NULL)) == NULL) {
+		set_why(why, whysz, "%s: %s", dir, strerror(errno));
+		r = ATK_ERR_SYSTEM;
+		goto out;
+	}
+	r = walk_dirs(real, uid, why, whysz);
+ out:
+	free(real);
+	free(dir);
+	free(lock);
+	free(abs);
+	return r;
+}
+
+/*
+ * Create a file that holds secrets: 0600 whatever the umask, never through
+ * a link.  *created is set when this call made it.
+ */
+static int
+create_private(const char *path, int excl, int *created, char *why,
+    size_t whysz)
+{
+	struct stat sb;
+	int fd, r = 0;
+
+	*created = 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    STORE_MODE);
+	if (fd >= 0)
+		*created = 1;
+	else if (errno == EEXIST && !excl)
+		fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		set_why(why, whysz, "%s: %s", path, strerror(errno));
+		return errno == EEXIST ? ATK_ERR_EXISTS : ATK_ERR_SYSTEM;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		set_why(why, whysz, "%s: not a regular file", path);
+		r = ATK_ERR_UNSAFE;
+	} else if (fchmod(fd, STORE_MODE) != 0) {
+		set_why(why, whysz, "%s: %s", path, strerror(errno));
+		r = ATK_ERR_SYSTEM;
+	}
+	(void)close(fd);
+	return r;
+}
+
+/* Make a new directory entry survive a power loss. */
+static void
+sync_parent(const char *path)
+{
+	char *dir, *slash;
+	int fd;
+
+	if ((dir = strdup(path)) == NULL)
+		return;
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		dir[0] = '.';
+		dir[1] = '\0';
+	} else
+		slash[slash == dir ? 1 : 0] = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		(void)close(fd);
+	}
+	free(dir);
+}
+
+/* --- environments ---------------------------------------------------------- */
+
+static int
+env_open(const char *path, int rdonly, MDB_env **envp, char *why,
+    size_t whysz)
+{
+	MDB_env *env = NULL;
+	unsigned int fl = MDB_NOSUBDIR | MDB_NOTLS;
+	int rc, r;
+
+	*envp = NULL;
+	if (rdonly)
+		fl |= MDB_RDONLY;
+	if ((rc = mdb_env_create(&env)) != 0)
+		return map_rc(why, whysz, "mdb_env_create", rc);
+	if ((rc = mdb_env_set_maxdbs(env, STORE_MAXDBS)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(env, STORE_MAXREADERS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, STORE_MAPSIZE)) != 0 ||
+	    (rc = mdb_env_open(env, path, fl, STORE_MODE)) != 0) {
+		r = map_rc(why, whysz, path, rc);
+		mdb_env_close(env);
+		return r;
+	}
+	*envp = env;
+	return 0;
+}
+
+static int
+dbi_open(MDB_txn *txn, const char *name, unsigned int fl, MDB_dbi *dbi,
+    char *why, size_t whysz)
+{
+	int rc;
+
+	if ((rc = mdb_dbi_open(txn, name, fl, dbi)) != 0) {
+		/* A missing database: not a store of ours. */
+		if (rc == MDB_NOTFOUND) {
+			set_why(why, whysz, "no \"%s\" database: not an "
+			    "apitoken store", name);
+			return ATK_ERR_CORRUPT;
+		}
+		return map_rc(why, whysz, name, rc);
+	}
+	return 0;
+}
+
+int
+store_init(const char *path, const char *prefix)
+{
+	return store_init_why(path, prefix, NULL, 0);
+}
+
+int
+store_init_why(const char *path, const char *prefix, char *why,
+    size_t whysz)
+{
+	unsigned char key[STORE_KEY_BYTES], schema[STORE_SCHEMA_BYTES];
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi meta, dbi;
+	MDB_val k, v;
+	char *lock = NULL;
+	int made_db = 0, made_lock = 0, rc, r;
+
+	set_why(why, whysz, "%s", "");
+	if (prefix == NULL)
+		prefix = TOKEN_PREFIX_DEFAULT;
+	if (path == NULL || path[0] == '\0' || !token_prefix_valid(prefix))
+		return ATK_ERR_INVAL;
+	if ((r = lock_path(path, &lock)) != 0)
+		return r;
+	if ((r = create_private(path, 1, &made_db, why, whysz)) != 0 ||
+	    (r = create_private(lock, 0, &made_lock, why, whysz)) != 0 ||
+	    (r = env_open(path, 0, &env, why, whysz)) != 0)
+		goto out;
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0) {
+		r = map_rc(why, whysz, "mdb_txn_begin", rc);
+		goto out;
+	}
+	if ((r = dbi_open(txn, DB_META, MDB_CREATE, &meta, why, whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_TOKENS, MDB_CREATE, &dbi, why, whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_NAMES, MDB_CREATE, &dbi, why, whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_DIGESTS, MDB_CREATE, &dbi, why,
+	    whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_USERS, MDB_CREATE | MDB_DUPSORT, &dbi, why,
+	    whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_USAGE, MDB_CREATE, &dbi, why, whysz)) != 0)
+		goto out;
+	if ((r = random_buf(key, sizeof(key))) != 0)
+		goto out;
+	schema[0] = (unsigned char)(STORE_SCHEMA >> 24);
+	schema[1] = (unsigned char)(STORE_SCHEMA >> 16);
+	schema[2] = (unsigned char)(STORE_SCHEMA >> 8);
+	schema[3] = (unsigned char)STORE_SCHEMA;
+	k = str_val(META_SCHEMA);
+	v = val(schema, sizeof(schema));
+	if ((rc = mdb_put(txn, meta, &k, &v, 0)) == 0) {
+		k = str_val(META_PREFIX);
+		v = str_val(prefix);
+		rc = mdb_put(txn, meta, &k, &v, 0);
+	}
+	if (rc == 0) {
+		k = str_val(META_KEY);
+		v = val(key, sizeof(key));
+		rc = mdb_put(txn, meta, &k, &v, 0);
+	}
+	if (rc != 0) {
+		r = map_rc(why, whysz, "mdb_put", rc);
+		goto out;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0) {
+		r = map_rc(why, whysz, "mdb_txn_commit", rc);
+		goto out;
+	}
+	sync_parent(path);
+	r = 0;
+ out:
+	explicit_bzero(key, sizeof(key));
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	if (r != 0) {
+		if (made_lock)
+			(void)unlink(lock);
+		if (made_db)
+			(void)unlink(path);
+	}
+	free(lock);
+	return r;
+}
+
+static int
+get_meta(MDB_txn *txn, MDB_dbi meta, const char *name, MDB_val *v,
+    char *why, size_t whysz)
+{
+	MDB_val k = str_val(name);
+	int rc;
+
+	if ((rc = mdb_get(txn, meta, &k, v)) != 0) {
+		if (rc == MDB_NOTFOUND) {
+			set_why(why, whysz, "no \"%s\" in meta: not an apitoken "
+			    "store", name);
+			return ATK_ERR_CORRUPT;
+		}
+		return map_rc(why, whysz, name, rc);
+	}
+	return 0;
+}
+
+/*
+ * Read the meta database and open the others.  The schema is checked
+ * before anything else is read, so a newer layout is never misread.
+ */
+static int
+load_meta(struct store *st, char *why, size_t whysz)
+{
+	const unsigned char *s;
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	uint32_t schema;
+	int rc, r;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return map_rc(why, whysz, "mdb_txn_begin", rc);
+	if ((r = dbi_open(txn, DB_META, 0, &st->meta, why, whysz)) != 0 ||
+	    (r = get_meta(txn, st->meta, META_SCHEMA, &v, why, whysz)) != 0)
+		goto out;
+	if (v.mv_size != STORE_SCHEMA_BYTES) {
+		set_why(why, whysz, "bad schema entry");
+		r = ATK_ERR_CORRUPT;
+		goto out;
+	}
+	s = v.mv_data;
+	schema = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
+	    (uint32_t)s[2] << 8 | s[3];
+	if (schema != STORE_SCHEMA) {
+		set_why(why, whysz, "store schema %lu, this program knows %u",
+		    (unsigned long)schema, STORE_SCHEMA);
+		r = ATK_ERR_SCHEMA;
+		goto out;
+	}
+	if ((r = get_meta(txn, st->meta, META_PREFIX, &v, why, whysz)) != 0)
+		goto out;
+	if (v.mv_size == 0 || v.mv_size > TOKEN_PREFIX_MAX) {
+		set_why(why, whysz, "bad prefix entry");
+		r = ATK_ERR_CORRUPT;
+		goto out;
+	}
+	memcpy(st->prefix, v.mv_data, v.mv_size);
+	st->prefix[v.mv_size] = '\0';
+	if (!token_prefix_valid(st->prefix)) {
+		set_why(why, whysz, "bad prefix entry");
+		r = ATK_ERR_CORRUPT;
+		goto out;
+	}
+	if ((r = get_meta(txn, st->meta, META_KEY, &v, why, whysz)) != 0)
+		goto out;
+	if (v.mv_size != STORE_KEY_BYTES) {
+		set_why(why, whysz, "bad key entry");
+		r = ATK_ERR_CORRUPT;
+		goto out;
+	}
+	memcpy(st->key, v.mv_data, STORE_KEY_BYTES);
+	if ((r = dbi_open(txn, DB_TOKENS, 0, &st->tokens, why, whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_NAMES, 0, &st->names, why, whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_DIGESTS, 0, &st->digests, why,
+	    whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_USERS, MDB_DUPSORT, &st->users, why,
+	    whysz)) != 0 ||
+	    (r = dbi_open(txn, DB_USAGE, 0, &st->usage, why, whysz)) != 0)
+		goto out;
+	/* Committing a read txn keeps the database handles open. */
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		r = map_rc(why, whysz, "mdb_txn_commit", rc);
+ out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return r;
+}
+
+/*
+ * LMDB maps the file and trusts it: a file cut shorter than its own meta
+ * page says would fault on the first read past the end.  Info first, size
+ * second: the file only grows, so a writer in between cannot fool this.
+ */
+static int
+check_size(struct store *st, char *why, size_t whysz)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat sb;
+	mdb_filehandle_t fd;
+	int rc;
+
+	if ((rc = mdb_env_info(st->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(st->env, &ms)) != 0 ||
+	    (rc = mdb_env_get_fd(st->env, &fd)) != 0)
+		return map_rc(why, whysz, "mdb_env_info", rc);
+	if (fstat(fd, &sb) != 0) {
+		set_why(why, whysz, "fstat: %s", strerror(errno));
+		return ATK_ERR_SYSTEM;
+	}
+	if (sb.st_size < 0 || ((uint64_t)info.me_last_pgno + 1) *
+	    ms.ms_psize > (uint64_t)sb.st_size) {
+		set_why(why, whysz, "store file is truncated");
+		return ATK_ERR_CORRUPT;
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, int flags, struct store **stp)
+{
+	return store_open_why(path, flags, stp, NULL, 0);
+}
+
+int
+store_open_why(const char *path, int flags, struct store **stp, char *why,
+    size_t whysz)
+{
+	struct store *st = NULL;
+	struct stat sb;
+	char *lock = NULL;
+	int dead, fd, r;
+
+	*stp = NULL;
+	set_why(why, whysz, "%s", "");
+	if (path == NULL || path[0] == '\0')
+		return ATK_ERR_INVAL;
+	if ((flags & STORE_CHECK_SAFE) &&
+	    (r = store_check_path(path, geteuid(), why, whysz)) != 0)
+		return r;
+	/* Never let LMDB turn a missing or empty file into a new store. */
+	if (stat(path, &sb) != 0) {
+		set_why(why, whysz, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		set_why(why, whysz, "%s: not a regular file", path);
+		return ATK_ERR_UNSAFE;
+	}
+	if (sb.st_size == 0) {
+		set_why(why, whysz, "%s: empty file", path);
+		return ATK_ERR_CORRUPT;
+	}
+	/*
+	 * LMDB would create a missing lock file under the umask: make it
+	 * 0600 first.  One that is there is left alone (a reader must not
+	 * touch it), and an error here is LMDB's to report.
+	 */
+	if ((r = lock_path(path, &lock)) != 0)
+		return r;
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, STORE_MODE)) >= 0) {
+		(void)fchmod(fd, STORE_MODE);
+		(void)close(fd);
+	}
+	free(lock);
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return ATK_ERR_NOMEM;
+	st->flags = flags;
+	if ((r = env_open(path, (flags & STORE_RDONLY) != 0, &st->env, why,
+	    whysz)) != 0 ||
+	    (r = check_size(st, why, whysz)) != 0 ||
+	    (r = load_meta(st, why, whysz)) != 0)
+		goto out;
+	/*
+	 * A reader killed with SIGKILL leaves its slot behind, and LMDB
+	 * cannot reuse pages it might still see: the admin tool clears such
+	 * slots, logins need not.
+	 */
+	if (!(flags & STORE_RDONLY))
+		(void)mdb_reader_check(st->env, &dead);
+	if ((r = mac_setup(st)) != 0) {
+		set_why(why, whysz, "HMAC-SHA-256 set-up failed");
+		goto out;
+	}
+	*stp = st;
+	st = NULL;
+ out:
+	store_close(st);
+	return r;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->spare != NULL)
+		mdb_txn_abort(st->spare);
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	EVP_MAC_CTX_free(st->mac_ctx);
+	EVP_MAC_free(st->mac);
+	explicit_bzero(st, sizeof(*st));
+	free(st);
+}
+
+const char *
+store_prefix(const struct store *st)
+{
+	return st->prefix;
+}
+
+const char *
+store_errstr(const struct store *st)
+{
+	return st->why;
+}
+
+int
+store_get_key(struct store *st, unsigned char *out)
+{
+	memcpy(out, st->key, STORE_KEY_BYTES);
+	return 0;
+}
+
+/* --- transactions ---------------------------------------------------------- */
+
+int
+store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
+{
+	struct store_txn *t;
+	int rc;
+
+	*tp = NULL;
+	if (!rdonly && (st->flags & STORE_RDONLY))
+		return ATK_ERR_INVAL;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return ATK_ERR_NOMEM;
+	t->st = st;
+	t->rdonly = rdonly != 0;
+	if (t->rdonly && st->spare != NULL) {
+		t->txn = st->spare;
+		st->spare = NULL;
+		if ((rc = mdb_txn_renew(t->txn)) != 0) {
+			mdb_txn_abort(t->txn);
+			free(t);
+			return st_rc(st, "mdb_txn_renew", rc);
+		}
+	} else if ((rc = mdb_txn_begin(st->env, NULL,
+	    t->rdonly ? MDB_RDONLY : 0, &t->txn)) != 0) {
+		free(t);
+		return st_rc(st, "mdb_txn_begin", rc);
+	}
+	*tp = t;
+	return 0;
+}
+
+static void
+txn_free(struct store_txn *t)
+{
+	explicit_bzero(t, sizeof(*t));
+	free(t);
+}
+
+/* Put back the prefix and key store_reset() replaced. */
+static void
+undo_reset(struct store_txn *t)
+{
+	struct store *st = t->st;
+
+	if (!t->reset)
+		return;
+	memcpy(st->prefix, t->old_prefix, sizeof(st->prefix));
+	memcpy(st->key, t->old_key, sizeof(st->key));
+	(void)mac_setup(st);
+	t->reset = 0;
+}
+
+void
+store_txn_abort(struct store_txn *t)
+{
+	struct store *st;
+
+	if (t == NULL)
+		return;
+	st = t->st;
+	if (t->rdonly && st->spare == NULL) {
+		/* Keep it for the next reader: renewing is cheaper. */
+		mdb_txn_reset(t->txn);
+		st->spare = t->txn;
+	} else
+		mdb_txn_abort(t->txn);
+	undo_reset(t);
+	txn_free(t);
+}
+
+int
+store_txn_commit(struct store_txn *t)
+{
+	struct store *st = t->st;
+	int rc;
+
+	if (t->rdonly) {
+		store_txn_abort(t);
+		return 0;
+	}
+	if ((rc = mdb_txn_commit(t->txn)) != 0) {
+		undo_reset(t);
+		txn_free(t);
+		return st_rc(st, "mdb_txn_commit", rc);
+	}
+	txn_free(t);
+	return 0;
+}
+
+/* --- records --------------------------------------------------------------- */
+
+static int
+get_id(struct store_txn *t, MDB_dbi dbi, MDB_val *k, unsigned char *id)
+{
+	MDB_val v;
+	int rc;
+
+	if ((rc = mdb_get(t->txn, dbi, k, &v)) != 0)
+		return st_rc(t->st, "mdb_get", rc);
+	if (v.mv_size != TOKEN_ID_BYTES) {
+		set_why(t->st->why, sizeof(t->st->why), "bad index entry");
+		return ATK_ERR_CORRUPT;
+	}
+	memcpy(id, v.mv_data, TOKEN_ID_BYTES);
+	return 0;
+}
+
+int
+store_get(struct store_txn *t, const unsigned char *id, struct record *rec)
+{
+	MDB_val k = val(id, TOKEN_ID_BYTES), v;
+	int rc, r;
+
+	memset(rec, 0, sizeof(*rec));
+	if ((rc = mdb_get(t->txn, t->st->tokens, &k, &v)) != 0)
+		return st_rc(t->st, "mdb_get", rc);
+	if ((r = record_decode(v.mv_data, v.mv_size, rec)) != 0)
+		return r;
+	if (memcmp(rec->id, id, TOKEN_ID_BYTES) != 0) {
+		record_free(rec);
+		return ATK_ERR_CORRUPT;
+	}
+	return 0;
+}
+
+int
+store_find(struct store_txn *t, const char *text, struct record *rec)
+{
+	unsigned char id[TOKEN_ID_BYTES];
+	MDB_val k;
+	int r;
+
+	memset(rec, 0, sizeof(*rec));
+	if (text == NULL)
+		return ATK_ERR_INVAL;
+	if (token_id_parse(text, id) == 0 &&
+	    (r = store_get(t, id, rec)) != ATK_ERR_NOTFOUND)
+		return r;
+	if (!record_name_valid(text))
+		return ATK_ERR_NOTFOUND;
+	k = str_val(text);
+	if ((r = get_id(t, t->st->names, &k, id)) != 0)
+		return r;
+	/* A name that leads nowhere is a broken index. */
+	if ((r = store_get(t, id, rec)) == ATK_ERR_NOTFOUND)
+		r = ATK_ERR_CORRUPT;
+	return r;
+}
+
+/* 1 if dbi maps k to id, 0 if it maps it elsewhere or not at all. */
+static int
+maps_to(struct store_txn *t, MDB_dbi dbi, MDB_val *k, const unsigned char *id)
+{
+	unsigned char cur[TOKEN_ID_BYTES];
+	int r;
+
+	if ((r = get_id(t, dbi, k, cur)) == ATK_ERR_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	return memcmp(cur, id, TOKEN_ID_BYTES) == 0;
+}
+
+/* ATK_ERR_EXISTS if dbi maps k to another id than id, else 0. */
+static int
+taken(struct store_txn *t, MDB_dbi dbi, MDB_val *k, const unsigned char *id)
+{
+	unsigned char cur[TOKEN_ID_BYTES];
+	int r;
+
+	if ((r = get_id(t, dbi, k, cur)) == ATK_ERR_NOTFOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	return memcmp(cur, id, TOKEN_ID_BYTES) == 0 ? 0 : ATK_ERR_EXISTS;
+}
+
+static int
+put(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+    unsigned int fl)
+{
+	int rc;
+
+	if ((rc = mdb_put(t->txn, dbi, k, v, fl)) != 0) {
+		/* Already there and already ours: nothing to do. */
+		if (rc == MDB_KEYEXIST && (fl & MDB_NODUPDATA))
+			return 0;
+		return st_rc(t->st, "mdb_put", rc);
+	}
+	return 0;
+}
+
+static int
+del(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	int rc;
+
+	if ((rc = mdb_del(t->txn, dbi, k, v)) != 0 && rc != MDB_NOTFOUND)
+		return st_rc(t->st, "mdb_del", rc);
+	return 0;
+}
+
+/* The digests a record holds in the index: its own, and its old one. */
+static int
+digest_kept(const struct record *rec, const unsigned char *d)
+{
+	if (rec == NULL)
+		return 0;
+	if (rec->imported && memcmp(rec->verifier, d,
+	    RECORD_VERIFIER_BYTES) == 0)
+		return 1;
+	return rec->old_until != 0 && memcmp(rec->old_verifier, d,
+	    RECORD_VERIFIER_BYTES) == 0;
+}
+
+/*
+ * Remove the index entries of old that rec (NULL on delete) does not keep.
+ */
+static int
+unindex(struct store_txn *t, const struct record *old,
+    const struct record *rec)
+{
+	MDB_val k, v;
+	const unsigned char *ds[2];
+	int r;
+
+	if (rec == NULL || strcmp(old->name, rec->name) != 0) {
+		k = str_val(old->name);
+		if ((r = maps_to(t, t->st->names, &k, old->id)) < 0)
+			return r;
+		if (r == 1 && (r = del(t, t->st->names, &k, NULL)) != 0)
+			return r;
+	}
+	if (rec == NULL || strcmp(old->user, rec->user) != 0) {
+		k = str_val(old->user);
+		v = val(old->id, TOKEN_ID_BYTES);
+		if ((r = del(t, t->st->users, &k, &v)) != 0)
+			return r;
+	}
+	ds[0] = old->verifier;
+	ds[1] = old->old_until != 0 ? old->old_verifier : NULL;
+	for (size_t i = 0; i < 2; i++) {
+		if (ds[i] == NULL || digest_kept(rec, ds[i]))
+			continue;
+		k = val(ds[i], RECORD_VERIFIER_BYTES);
+		if ((r = maps_to(t, t->st->digests, &k, old->id)) < 0)
+			return r;
+		if (r == 1 && (r = del(t, t->st->digests, &k, NULL)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+store_put(struct store_txn *t, const struct record *rec, int replace)
+{
+	struct record old;
+	unsigned char *enc = NULL;
+	size_t enclen;
+	MDB_val k, v;
+	int have_old = 0, r;
+
+	memset(&old, 0, sizeof(old));
+	if (t->rdonly)
+		return ATK_ERR_INVAL;
+	if ((r = record_encode(rec, &enc, &enclen)) != 0)
+		return r;
+	if (replace) {
+		if ((r = store_get(t, rec->id, &old)) == 0)
+			have_old = 1;
+		else if (r != ATK_ERR_NOTFOUND)
+			goto out;
+	}
+	/* Every conflict is found before anything is written. */
+	k = str_val(rec->name);
+	if ((r = taken(t, t->st->names, &k, rec->id)) != 0)
+		goto out;
+	if (rec->imported) {
+		k = val(rec->verifier, RECORD_VERIFIER_BYTES);
+		if ((r = taken(t, t->st->digests, &k, rec->id)) != 0)
+			goto out;
+	}
+	k = val(rec->id, TOKEN_ID_BYTES);
+	v = val(enc, enclen);
+	if ((r = put(t, t->st->tokens, &k, &v,
+	    replace ? 0 : MDB_NOOVERWRITE)) != 0)
+		goto out;
+	if (have_old && (r = unindex(t, &old, rec)) != 0)
+		goto out;
+	k = str_val(rec->name);
+	v = val(rec->id, TOKEN_ID_BYTES);
+	if ((r = put(t, t->st->names, &k, &v, 0)) != 0)
+		goto out;
+	k = str_val(rec->user);
+	if ((r = put(t, t->st->users, &k, &v, MDB_NODUPDATA)) != 0)
+		goto out;
+	if (rec->imported) {
+		k = val(rec->verifier, RECORD_VERIFIER_BYTES);
+		if ((r = put(t, t->st->digests, &k, &v, 0)) != 0)
+			goto out;
+	}
+	r = 0;
+ out:
+	record_free(&old);
+	free(enc);
+	return r;
+}
+
+int
+store_delete(struct store_txn *t, const unsigned char *id)
+{
+	struct record old;
+	MDB_val k;
+	int r;
+
+	if (t->rdonly)
+		return ATK_ERR_INVAL;
+	if ((r = store_get(t, id, &old)) != 0)
+		return r;
+	if ((r = unindex(t, &old, NULL)) != 0)
+		goto out;
+	k = val(id, TOKEN_ID_BYTES);
+	if ((r = del(t, t->st->usage, &k, NULL)) != 0 ||
+	    (r = del(t, t->st->tokens, &k, NULL)) != 0)
+		goto out;
+ out:
+	record_free(&old);
+	return r;
+}
+
+int
+store_foreach(struct store_txn *t, int (*cb)(const struct record *, void *),
+    void *arg)
+{
+	MDB_cursor *cur = NULL;
+	struct record rec;
+	MDB_val k, v;
+	int rc, r;
+
+	if ((rc = mdb_cursor_open(t->txn, t->st->tokens, &cur)) != 0)
+		return st_rc(t->st, "mdb_cursor_open", rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if ((r = record_decode(v.mv_data, v.mv_size, &rec)) != 0)
+			goto out;
+		if (k.mv_size != TOKEN_ID_BYTES ||
+		    memcmp(k.mv_data, rec.id, TOKEN_ID_BYTES) != 0) {
+			record_free(&rec);
+			r = ATK_ERR_CORRUPT;
+			goto out;
+		}
+		r = cb(&rec, arg);
+		record_free(&rec);
+		if (r != 0)
+			goto out;
+	}
+	r = rc == MDB_NOTFOUND ? 0 : st_rc(t->st, "mdb_cursor_get", rc);
+ out:
+	mdb_cursor_close(cur);
+	return r;
+}
+
+int
+store_lookup_digest(struct store_txn *t, const unsigned char *digest,
+    unsigned char *id)
+{
+	MDB_val k = val(digest, STORE_DIGEST_BYTES);
+
+	memset(id, 0, TOKEN_ID_BYTES);
+	return get_id(t, t->st->digests, &k, id);
+}
+
+int
+store_user_has_tokens(struct store_txn *t, const char *user)
+{
+	MDB_val k, v;
+	int rc;
+
+	if (user == NULL || user[0] == '\0')
+		return 0;
+	k = str_val(user);
+	if ((rc = mdb_get(t->txn, t->st->users, &k, &v)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return st_rc(t->st, "mdb_get", rc);
+	return 1;
+}
+
+int
+store_touch(struct store_txn *t, const unsigned char *id, int64_t when,
+    const char *from)
+{
+	unsigned char buf[USAGE_HEAD + USAGE_HOST_MAX];
+	uint64_t u = (uint64_t)when;
+	size_t n = from == NULL ? 0 : strnlen(from, USAGE_HOST_MAX + 1);
+	MDB_val k, v;
+	int i;
+
+	if (t->rdonly || n > USAGE_HOST_MAX || when < 0)
+		return ATK_ERR_INVAL;
+	buf[0] = USAGE_VERSION;
+	for (i = 0; i < 8; i++)
+		buf[1 + i] = (unsigned char)(u >> (56 - 8 * i));
+	if (n > 0)
+		memcpy(buf + USAGE_HEAD, from, n);
+	k = val(id, TOKEN_ID_BYTES);
+	v = val(buf, USAGE_HEAD + n);
+	return put(t, t->st->usage, &k, &v, 0);
+}
+
+int
+store_usage(struct store_txn *t, const unsigned char *id, int64_t *when,
+    char **from)
+{
+	const unsigned char *p;
+	MDB_val k = val(id, TOKEN_ID_BYTES), v;
+	uint64_t u = 0;
+	size_t n;
+	int rc, i;
+
+	*when = 0;
+	*from = NULL;
+	if ((rc = mdb_get(t->txn, t->st->usage, &k, &v)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return st_rc(t->st, "mdb_get", rc);
+	p = v.mv_data;
+	if (v.mv_size < 1)
+		return ATK_ERR_CORRUPT;
+	if (p[0] > USAGE_VERSION)
+		return ATK_ERR_SCHEMA;
+	if (p[0] != USAGE_VERSION || v.mv_size < USAGE_HEAD ||
+	    v.mv_size > USAGE_HEAD + USAGE_HOST_MAX)
+		return ATK_ERR_CORRUPT;
+	n = v.mv_size - USAGE_HEAD;
+	if (memchr(p + USAGE_HEAD, '\0', n) != NULL)
+		return ATK_ERR_CORRUPT;
+	for (i = 0; i < 8; i++)
+		u = u << 8 | p[1 + i];
+	if (u > INT64_MAX)
+		return ATK_ERR_CORRUPT;
+	if ((*from = malloc(n + 1)) == NULL)
+		return ATK_ERR_NOMEM;
+	memcpy(*from, p + USAGE_HEAD, n);
+	(*from)[n] = '\0';
+	*when = (int64_t)u;
+	return 0;
+}
+
+int
+store_reset(struct store_txn *t, const char *prefix, const unsigned char *key)
+{
+	struct store *st = t->st;
+	MDB_dbi dbis[5];
+	MDB_val k, v;
+	int rc;
+
+	if (t->rdonly || t->reset || !token_prefix_valid(prefix))
+		return ATK_ERR_INVAL;
+	dbis[0] = st->tokens;
+	dbis[1] = st->names;
+	dbis[2] = st->digests;
+	dbis[3] = st->users;
+	dbis[4] = st->usage;
+	for (size_t i = 0; i < sizeof(dbis) / sizeof(dbis[0]); i++)
+		if ((rc = mdb_drop(t->txn, dbis[i], 0)) != 0)
+			return st_rc(st, "mdb_drop", rc);
+	k = str_val(META_PREFIX);
+	v = str_val(prefix);
+	if ((rc = mdb_put(t->txn, st->meta, &k, &v, 0)) != 0)
+		return st_rc(st, "mdb_put", rc);
+	k = str_val(META_KEY);
+	v = val(key, STORE_KEY_BYTES);
+	if ((rc = mdb_put(t->txn, st->meta, &k, &v, 0)) != 0)
+		return st_rc(st, "mdb_put", rc);
+	/* Verifiers made in this txn use the new key at once. */
+	memcpy(t->old_prefix, st->prefix, sizeof(t->old_prefix));
+	memcpy(t->old_key, st->key, sizeof(t->old_key));
+	t->reset = 1;
+	memcpy(st->prefix, prefix, strlen(prefix) + 1);
+	memcpy(st->key, key, STORE_KEY_BYTES);
+	return mac_setup(st);
+}

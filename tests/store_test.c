@@ -1,0 +1,989 @@
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+
+#include "base62.h"
+#include "error.h"
+#include "random.h"
+#include "record.h"
+#include "store.h"
+#include "token.h"
+#include "verify.h"
+
+#define DB		"tokens.db"
+#define DB_LOCK		"tokens.db-lock"
+#define FILL		300
+#define OTHER_UID	12345
+#define WRITER_COMMITS	200
+#define KILL_ROUNDS	8
+#define KILL_MAX_US	30000
+#define NAME_MAX_TEST	32
+
+static char role_user[] = "User";
+static char user_robot[] = "robot";
+static char user_deploy[] = "deploy";
+
+struct named {
+	struct record	 rec;
+	char		 name[RECORD_NAME_MAX + 1];
+	char		 user[RECORD_DEFAULT_USER_BUFSZ];
+};
+
+/* A record with a random id, the given name and the default user. */
+static void
+mkrec(struct named *n, const char *name)
+{
+	memset(n, 0, sizeof(*n));
+	ATF_REQUIRE_EQ(random_buf(n->rec.id, sizeof(n->rec.id)), 0);
+	ATF_REQUIRE(strlen(name) < sizeof(n->name));
+	strcpy(n->name, name);
+	ATF_REQUIRE_EQ(record_default_user(n->rec.id, n->user,
+	    sizeof(n->user)), 0);
+	n->rec.name = n->name;
+	n->rec.user = n->user;
+	n->rec.role = role_user;
+	n->rec.created = 1700000000;
+	ATF_REQUIRE_EQ(random_buf(n->rec.verifier, sizeof(n->rec.verifier)),
+	    0);
+}
+
+static struct store *
+fresh(void)
+{
+	struct store *st;
+
+	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+	return st;
+}
+
+static void
+put1(struct store *st, const struct record *rec, int replace, int want)
+{
+	struct store_txn *t;
+
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_CHECK_EQ(store_put(t, rec, replace), want);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+}
+
+static void *
+slurp(const char *path, size_t *len)
+{
+	struct stat sb;
+	unsigned char *buf;
+	FILE *f;
+
+	ATF_REQUIRE((f = fopen(path, "rb")) != NULL);
+	ATF_REQUIRE(fstat(fileno(f), &sb) == 0);
+	ATF_REQUIRE((buf = malloc((size_t)sb.st_size + 1)) != NULL);
+	ATF_REQUIRE_EQ(fread(buf, 1, (size_t)sb.st_size, f),
+	    (size_t)sb.st_size);
+	fclose(f);
+	*len = (size_t)sb.st_size;
+	return buf;
+}
+
+static void
+spit(const char *path, const void *buf, size_t len)
+{
+	FILE *f;
+
+	ATF_REQUIRE((f = fopen(path, "wb")) != NULL);
+	ATF_REQUIRE_EQ(fwrite(buf, 1, len, f), len);
+	ATF_REQUIRE(fclose(f) == 0);
+}
+
+static int
+contains(const unsigned char *hay, size_t hlen, const void *needle,
+    size_t nlen)
+{
+	for (size_t i = 0; i + nlen <= hlen; i++)
+		if (memcmp(hay + i, needle, nlen) == 0)
+			return 1;
+	return 0;
+}
+
+ATF_TC_WITHOUT_HEAD(store_init__private_files);
+ATF_TC_BODY(store_init__private_files, tc)
+{
+	struct store *st;
+	struct stat sb;
+
+	umask(0);
+	ATF_REQUIRE_EQ(store_init(DB, "xyz"), 0);
+	ATF_REQUIRE(stat(DB, &sb) == 0);
+	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
+	ATF_REQUIRE(stat(DB_LOCK, &sb) == 0);
+	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
+	ATF_CHECK_EQ(store_init(DB, NULL), ATK_ERR_EXISTS);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_CHECK_STREQ(store_prefix(st), "xyz");
+	store_close(st);
+	store_close(NULL);
+	/* A umask that would leave the owner without write access. */
+	umask(0277);
+	ATF_REQUIRE_EQ(store_init("b.db", NULL), 0);
+	ATF_REQUIRE(stat("b.db", &sb) == 0);
+	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
+	ATF_REQUIRE_EQ(store_open("b.db", 0, &st), 0);
+	ATF_CHECK_STREQ(store_prefix(st), TOKEN_PREFIX_DEFAULT);
+	store_close(st);
+	ATF_CHECK_EQ(store_init("c.db", "Bad"), ATK_ERR_INVAL);
+	ATF_CHECK(access("c.db", F_OK) != 0);
+	ATF_CHECK_EQ(store_init("no/such/dir.db", NULL), ATK_ERR_SYSTEM);
+}
+
+ATF_TC_WITHOUT_HEAD(store_init__refuses_symlink);
+ATF_TC_BODY(store_init__refuses_symlink, tc)
+{
+	ATF_REQUIRE(symlink("target.db", DB) == 0);
+	ATF_CHECK_EQ(store_init(DB, NULL), ATK_ERR_EXISTS);
+	ATF_CHECK(access("target.db", F_OK) != 0);
+}
+
+ATF_TC_WITHOUT_HEAD(store_open__missing_or_empty);
+ATF_TC_BODY(store_open__missing_or_empty, tc)
+{
+	char why[STORE_WHY_MAX];
+	struct store *st = NULL;
+
+	ATF_CHECK_EQ(store_open(DB, 0, &st), ATK_ERR_NOTFOUND);
+	ATF_CHECK(st == NULL);
+	ATF_CHECK(access(DB, F_OK) != 0);	/* Not created. */
+	spit(DB, "", 0);
+	ATF_CHECK_EQ(store_open_why(DB, 0, &st, why, sizeof(why)),
+	    ATK_ERR_CORRUPT);
+	ATF_CHECK(strstr(why, "empty") != NULL);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
+	ATF_CHECK_EQ(store_open(".", STORE_RDONLY, &st), ATK_ERR_UNSAFE);
+}
+
+ATF_TC_WITHOUT_HEAD(store_put__get_find_delete);
+ATF_TC_BODY(store_put__get_find_delete, tc)
+{
+	char idtext[TOKEN_ID_BUFSZ];
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct record got;
+	struct named a;
+
+	mkrec(&a, "ci-bot");
+	put1(st, &a.rec, 0, 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_get(t, a.rec.id, &got), 0);
+	ATF_CHECK_STREQ(got.name, "ci-bot");
+	ATF_CHECK_STREQ(got.user, a.user);
+	ATF_CHECK(memcmp(got.verifier, a.rec.verifier, 32) == 0);
+	record_free(&got);
+	token_id_format(a.rec.id, idtext);
+	ATF_REQUIRE_EQ(store_find(t, idtext, &got), 0);
+	ATF_CHECK_STREQ(got.name, "ci-bot");
+	record_free(&got);
+	ATF_REQUIRE_EQ(store_find(t, "ci-bot", &got), 0);
+	ATF_CHECK(memcmp(got.id, a.rec.id, TOKEN_ID_BYTES) == 0);
+	record_free(&got);
+	ATF_CHECK_EQ(store_find(t, "nobody", &got), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_find(t, "bad name!", &got), ATK_ERR_NOTFOUND);
+	/* No writes in a read txn. */
+	ATF_CHECK_EQ(store_put(t, &a.rec, 1), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_delete(t, a.rec.id), ATK_ERR_INVAL);
+	store_txn_abort(t);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
+	ATF_CHECK_EQ(store_delete(t, a.rec.id), ATK_ERR_NOTFOUND);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_get(t, a.rec.id, &got), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_find(t, "ci-bot", &got), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_find(t, idtext, &got), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_user_has_tokens(t, a.user), 0);
+	store_txn_abort(t);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_put__duplicates);
+ATF_TC_BODY(store_put__duplicates, tc)
+{
+	struct store *st = fresh();
+	struct named a, b;
+	struct store_txn *t;
+	struct record got;
+
+	mkrec(&a, "one");
+	mkrec(&b, "one");
+	put1(st, &a.rec, 0, 0);
+	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same name. */
+	put1(st, &b.rec, 1, ATK_ERR_EXISTS);	/* Even as a replace. */
+	strcpy(b.name, "two");
+	memcpy(b.rec.id, a.rec.id, TOKEN_ID_BYTES);
+	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same id. */
+	/* A replace may rename; the old name is then free. */
+	put1(st, &b.rec, 1, 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_find(t, "one", &got), ATK_ERR_NOTFOUND);
+	ATF_REQUIRE_EQ(store_find(t, "two", &got), 0);
+	ATF_CHECK(memcmp(got.id, a.rec.id, TOKEN_ID_BYTES) == 0);
+	record_free(&got);
+	store_txn_abort(t);
+	mkrec(&a, "one");
+	put1(st, &a.rec, 0, 0);
+	/* A failed insert writes nothing, so the txn can go on. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	strcpy(b.name, "one");
+	mkrec(&b, "two");
+	ATF_CHECK_EQ(store_put(t, &b.rec, 0), ATK_ERR_EXISTS);
+	strcpy(b.name, "three");
+	ATF_CHECK_EQ(store_put(t, &b.rec, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	/* Invalid records are refused. */
+	b.name[0] = '-';
+	put1(st, &b.rec, 1, ATK_ERR_INVAL);
+	store_close(st);
+}
+
+static int
+count_cb(const struct record *rec, void *arg)
+{
+	size_t *n = arg;
+
+	(*n)++;
+	return rec->name[0] == 's' ? 42 : 0;
+}
+
+ATF_TC_WITHOUT_HEAD(store_foreach__all_in_id_order);
+ATF_TC_BODY(store_foreach__all_in_id_order, tc)
+{
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct named n;
+	char name[32];
+	size_t count = 0;
+
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	for (int i = 0; i < FILL; i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		mkrec(&n, name);
+		ATF_REQUIRE_EQ(store_put(t, &n.rec, 0), 0);
+	}
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_foreach(t, count_cb, &count), 0);
+	ATF_CHECK_EQ(count, FILL);
+	store_txn_abort(t);
+	mkrec(&n, "stop");
+	put1(st, &n.rec, 0, 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	count = 0;
+	ATF_CHECK_EQ(store_foreach(t, count_cb, &count), 42);
+	ATF_CHECK(count >= 1 && count <= FILL + 1);
+	store_txn_abort(t);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_usage__touch);
+ATF_TC_BODY(store_usage__touch, tc)
+{
+	struct store *st = fresh(), *ro;
+	struct store_txn *t;
+	struct named a;
+	int64_t when;
+	char *from;
+
+	mkrec(&a, "a");
+	put1(st, &a.rec, 0, 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
+	ATF_CHECK_EQ(when, 0);
+	ATF_CHECK(from == NULL);
+	ATF_CHECK_EQ(store_touch(t, a.rec.id, 5, "x"), ATK_ERR_INVAL);
+	store_txn_abort(t);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_CHECK_EQ(store_touch(t, a.rec.id, 1700001234, "192.0.2.7"), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	/* A reader in another environment sees it. */
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro), 0);
+	ATF_CHECK_EQ(store_txn_begin(ro, 0, &t), ATK_ERR_INVAL);
+	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &t), 0);
+	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
+	ATF_CHECK_EQ(when, 1700001234);
+	ATF_CHECK_STREQ(from, "192.0.2.7");
+	free(from);
+	store_txn_abort(t);
+	store_close(ro);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_CHECK_EQ(store_touch(t, a.rec.id, 1700001300, NULL), 0);
+	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
+	ATF_CHECK_EQ(when, 1700001300);
+	ATF_CHECK_STREQ(from, "");
+	free(from);
+	/* Deleting the token forgets its usage. */
+	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
+	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
+	ATF_CHECK_EQ(when, 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_lookup_digest__imported);
+ATF_TC_BODY(store_lookup_digest__imported, tc)
+{
+	static const char keptn[] = "q1w2e3r4t5y6u7i8o9p0aA==";
+	unsigned char d[STORE_DIGEST_BYTES], d2[STORE_DIGEST_BYTES];
+	unsigned char id[TOKEN_ID_BYTES];
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct token tok;
+	struct named a, b;
+
+	ATF_REQUIRE_EQ(token_parse(keptn, strlen(keptn), &tok),
+	    TOKEN_IMPORTED);
+	ATF_REQUIRE_EQ(store_token_verifier(st, &tok, d), 0);
+	ATF_REQUIRE_EQ(store_digest(st, keptn, strlen(keptn), d2), 0);
+	ATF_CHECK(memcmp(d, d2, sizeof(d)) == 0);
+	/* The digest is not the native verifier of the same bytes. */
+	ATF_REQUIRE_EQ(store_verifier(st, keptn, strlen(keptn), d2), 0);
+	ATF_CHECK(memcmp(d, d2, sizeof(d)) != 0);
+	mkrec(&a, "keptn");
+	a.rec.imported = 1;
+	memcpy(a.rec.verifier, d, sizeof(d));
+	put1(st, &a.rec, 0, 0);
+	mkrec(&b, "keptn2");
+	b.rec.imported = 1;
+	memcpy(b.rec.verifier, d, sizeof(d));
+	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same text imported twice. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_lookup_digest(t, d, id), 0);
+	ATF_CHECK(memcmp(id, a.rec.id, sizeof(id)) == 0);
+	ATF_CHECK_EQ(store_lookup_digest(t, d2, id), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
+	ATF_CHECK_EQ(store_lookup_digest(t, d, id), ATK_ERR_NOTFOUND);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_user_has_tokens__index);
+ATF_TC_BODY(store_user_has_tokens__index, tc)
+{
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct named a, b;
+
+	mkrec(&a, "a");
+	a.rec.user = user_robot;
+	mkrec(&b, "b");
+	b.rec.user = user_robot;
+	put1(st, &a.rec, 0, 0);
+	put1(st, &b.rec, 0, 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 1);
+	ATF_CHECK_EQ(store_user_has_tokens(t, "deploy"), 0);
+	ATF_CHECK_EQ(store_user_has_tokens(t, ""), 0);
+	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
+	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 1);
+	/* Moving b to another user empties robot's list. */
+	b.rec.user = user_deploy;
+	ATF_CHECK_EQ(store_put(t, &b.rec, 1), 0);
+	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 0);
+	ATF_CHECK_EQ(store_user_has_tokens(t, "deploy"), 1);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	store_close(st);
+}
+
+/* Reading the store gives nobody a token: only verifiers are in it. */
+ATF_TC_WITHOUT_HEAD(store_file__holds_no_secret);
+ATF_TC_BODY(store_file__holds_no_secret, tc)
+{
+	char text[TOKEN_NATIVE_BUFSZ], secret[TOKEN_SECRET_CHARS + 1];
+	static const char keptn[] = "Keptn-0123456789abcdefXYZ";
+	unsigned char *file;
+	struct store *st = fresh();
+	struct named a, b;
+	struct token tok, imp;
+	size_t len, plen;
+
+	ATF_REQUIRE_EQ(token_generate(store_prefix(st), &tok, text,
+	    sizeof(text)), 0);
+	mkrec(&a, "native");
+	memcpy(a.rec.id, tok.id, TOKEN_ID_BYTES);
+	ATF_REQUIRE_EQ(record_default_user(a.rec.id, a.user, sizeof(a.user)),
+	    0);
+	ATF_REQUIRE_EQ(store_token_verifier(st, &tok, a.rec.verifier), 0);
+	put1(st, &a.rec, 0, 0);
+	ATF_REQUIRE_EQ(token_parse(keptn, strlen(keptn), &imp),
+	    TOKEN_IMPORTED);
+	mkrec(&b, "imported");
+	b.rec.imported = 1;
+	ATF_REQUIRE_EQ(store_token_verifier(st, &imp, b.rec.verifier), 0);
+	put1(st, &b.rec, 0, 0);
+	store_close(st);
+	plen = strlen(tok.prefix);
+	memcpy(secret, text + plen + 2 + TOKEN_ID_CHARS, TOKEN_SECRET_CHARS);
+	secret[TOKEN_SECRET_CHARS] = '\0';
+	file = slurp(DB, &len);
+	ATF_REQUIRE(len > 0);
+	ATF_CHECK(!contains(file, len, text, strlen(text)));
+	ATF_CHECK(!contains(file, len, secret, strlen(secret)));
+	ATF_CHECK(!contains(file, len, secret, 12));
+	ATF_CHECK(!contains(file, len, tok.secret, sizeof(tok.secret)));
+	ATF_CHECK(!contains(file, len, tok.secret, 8));
+	ATF_CHECK(!contains(file, len, keptn, strlen(keptn)));
+	ATF_CHECK(!contains(file, len, keptn, 8));
+	/* The test can see what it looks for: the id is there. */
+	ATF_CHECK(contains(file, len, tok.id, sizeof(tok.id)));
+	free(file);
+	file = slurp(DB_LOCK, &len);
+	ATF_CHECK(!contains(file, len, tok.secret, 8));
+	free(file);
+	token_clear(&tok);
+}
+
+/* Replace every occurrence of from by to (same length) in a file. */
+static int
+patch_file(const char *path, const void *from, const void *to, size_t n)
+{
+	unsigned char *buf;
+	size_t len;
+	int hits = 0;
+
+	buf = slurp(path, &len);
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, from, n) == 0) {
+			memcpy(buf + i, to, n);
+			hits++;
+		}
+	spit(path, buf, len);
+	free(buf);
+	return hits;
+}
+
+ATF_TC_WITHOUT_HEAD(store_open__newer_schema_refused);
+ATF_TC_BODY(store_open__newer_schema_refused, tc)
+{
+	static const unsigned char v1[] = "schema\0\0\0\1";
+	static const unsigned char v2[] = "schema\0\0\0\2";
+	char why[STORE_WHY_MAX];
+	struct store *st;
+
+	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE(patch_file(DB, v1, v2, sizeof(v1) - 1) > 0);
+	ATF_CHECK_EQ(store_open_why(DB, STORE_RDONLY, &st, why, sizeof(why)),
+	    ATK_ERR_SCHEMA);
+	ATF_CHECK(strstr(why, "schema 2") != NULL);
+	ATF_CHECK_EQ(store_open(DB, 0, &st), ATK_ERR_SCHEMA);
+	ATF_CHECK(st == NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(store_get__newer_record_refused);
+ATF_TC_BODY(store_get__newer_record_refused, tc)
+{
+	unsigned char from[2 + TOKEN_ID_BYTES], to[2 + TOKEN_ID_BYTES];
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct record got;
+	struct named a;
+	unsigned char *file;
+	size_t len;
+
+	mkrec(&a, "a");
+	put1(st, &a.rec, 0, 0);
+	store_close(st);
+	/* The record value: schema byte, flags byte, id. */
+	file = slurp(DB, &len);
+	for (size_t i = 2; i + TOKEN_ID_BYTES <= len; i++)
+		if (file[i - 2] == RECORD_SCHEMA &&
+		    memcmp(file + i, a.rec.id, TOKEN_ID_BYTES) == 0) {
+			memcpy(from, file + i - 2, sizeof(from));
+			break;
+		}
+	free(file);
+	memcpy(to, from, sizeof(to));
+	to[0] = RECORD_SCHEMA + 1;
+	ATF_REQUIRE(patch_file(DB, from, to, sizeof(from)) > 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_get(t, a.rec.id, &got), ATK_ERR_SCHEMA);
+	ATF_CHECK_EQ(store_find(t, "a", &got), ATK_ERR_SCHEMA);
+	store_txn_abort(t);
+	store_close(st);
+}
+
+static int
+never_ok(int r)
+{
+	return r < 0;
+}
+
+/* A cut or garbled store file is a clean error, never a crash. */
+ATF_TC_WITHOUT_HEAD(store_open__truncated_and_random);
+ATF_TC_BODY(store_open__truncated_and_random, tc)
+{
+	static const size_t cuts[] = { 1, 100, 4095, 4096, 8191, 8192, 8193,
+	    12288 };
+	unsigned char *whole, junk[65536];
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct named n;
+	char name[32];
+	size_t len;
+	int r;
+
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	for (int i = 0; i < FILL; i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		mkrec(&n, name);
+		ATF_REQUIRE_EQ(store_put(t, &n.rec, 0), 0);
+	}
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	store_close(st);
+	whole = slurp(DB, &len);
+	ATF_REQUIRE(len > 3 * 4096);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		spit(DB, whole, cuts[i]);
+		r = store_open(DB, STORE_RDONLY, &st);
+		ATF_CHECK_MSG(never_ok(r), "cut at %zu opened", cuts[i]);
+		if (r == 0)
+			store_close(st);
+		r = store_open(DB, 0, &st);
+		ATF_CHECK_MSG(never_ok(r), "cut at %zu opened rw", cuts[i]);
+		if (r == 0)
+			store_close(st);
+	}
+	spit(DB, whole, len / 2);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
+	for (int i = 0; i < 20; i++) {
+		ATF_REQUIRE_EQ(random_buf(junk, sizeof(junk)), 0);
+		spit(DB, junk, sizeof(junk));
+		ATF_CHECK(never_ok(store_open(DB, STORE_RDONLY, &st)));
+		ATF_CHECK(never_ok(store_open(DB, 0, &st)));
+	}
+	spit(DB, "not a store\n", 12);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
+	/* The whole file again: still good. */
+	spit(DB, whole, len);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	store_close(st);
+	free(whole);
+}
+
+ATF_TC_WITHOUT_HEAD(store_check_path__safe);
+ATF_TC_BODY(store_check_path__safe, tc)
+{
+	char why[STORE_WHY_MAX], cwd[4096], abs[4200];
+	struct store *st;
+
+	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	ATF_CHECK_EQ_MSG(store_check_path(DB, geteuid(), why, sizeof(why)), 0,
+	    "%s", why);
+	snprintf(abs, sizeof(abs), "%s/%s", cwd, DB);
+	ATF_CHECK_EQ(store_check_path(abs, geteuid(), why, sizeof(why)), 0);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	store_close(st);
+	/* A symlinked parent directory leading somewhere safe is fine. */
+	ATF_REQUIRE(mkdir("real", 0700) == 0);
+	ATF_REQUIRE(symlink("real", "link") == 0);
+	ATF_REQUIRE_EQ(store_init("real/x.db", NULL), 0);
+	ATF_CHECK_EQ(store_check_path("link/x.db", geteuid(), why,
+	    sizeof(why)), 0);
+	ATF_CHECK_EQ(store_check_path("missing.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_check_path("", geteuid(), NULL, 0), ATK_ERR_INVAL);
+}
+
+ATF_TC_WITHOUT_HEAD(store_check_path__unsafe);
+ATF_TC_BODY(store_check_path__unsafe, tc)
+{
+	char why[STORE_WHY_MAX];
+	struct store *st;
+
+	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	/* Group-writable file. */
+	ATF_REQUIRE(chmod(DB, 0620) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_CHECK(strstr(why, "writable") != NULL);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st),
+	    ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod(DB, 0604) == 0);	/* World-readable is fine. */
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)), 0);
+	ATF_REQUIRE(chmod(DB, 0602) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod(DB, 0600) == 0);
+	/* World-writable lock file. */
+	ATF_REQUIRE(chmod(DB_LOCK, 0666) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod(DB_LOCK, 0600) == 0);
+	/* Symlink as the final component. */
+	ATF_REQUIRE(symlink(DB, "alias.db") == 0);
+	ATF_CHECK_EQ(store_check_path("alias.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK(strstr(why, "symbolic link") != NULL);
+	/* Not a regular file. */
+	ATF_REQUIRE(mkdir("dir.db", 0700) == 0);
+	ATF_CHECK_EQ(store_check_path("dir.db", geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	/* A world-writable parent directory, and a link into one. */
+	ATF_REQUIRE(mkdir("open", 0700) == 0);
+	ATF_REQUIRE_EQ(store_init("open/x.db", NULL), 0);
+	ATF_REQUIRE(chmod("open", 0777) == 0);
+	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_REQUIRE(symlink("open", "via") == 0);
+	ATF_CHECK_EQ(store_check_path("via/x.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	/* Sticky: safe only when root owns the directory. */
+	ATF_REQUIRE(chmod("open", 01777) == 0);
+	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
+	    sizeof(why)), geteuid() == 0 ? 0 : ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod("open", 0700) == 0);
+	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
+	    sizeof(why)), 0);
+}
+
+ATF_TC_WITHOUT_HEAD(store_check_path__wrong_owner);
+ATF_TC_BODY(store_check_path__wrong_owner, tc)
+{
+	char why[STORE_WHY_MAX];
+
+	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	if (geteuid() != 0) {
+		/* Our own file, checked for another user: not theirs. */
+		ATF_CHECK_EQ(store_check_path(DB, OTHER_UID, why,
+		    sizeof(why)), ATK_ERR_UNSAFE);
+		atf_tc_skip("chown to another user needs root");
+	}
+	ATF_REQUIRE(chown(DB, OTHER_UID, 0) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, 0, why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_CHECK(strstr(why, "owned by uid 12345") != NULL);
+	ATF_CHECK_EQ(store_check_path(DB, OTHER_UID, why, sizeof(why)), 0);
+	ATF_REQUIRE(chown(DB, 0, 0) == 0);
+	ATF_REQUIRE(mkdir("theirs", 0755) == 0);
+	ATF_REQUIRE_EQ(store_init("theirs/x.db", NULL), 0);
+	ATF_REQUIRE(chown("theirs", OTHER_UID, 0) == 0);
+	ATF_CHECK_EQ(store_check_path("theirs/x.db", 0, why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+}
+
+ATF_TC_WITHOUT_HEAD(store_reset__new_prefix_and_key);
+ATF_TC_BODY(store_reset__new_prefix_and_key, tc)
+{
+	unsigned char k1[STORE_KEY_BYTES], k2[STORE_KEY_BYTES], kx[32];
+	unsigned char v1[32], v2[32];
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct record got;
+	struct named a;
+
+	mkrec(&a, "a");
+	put1(st, &a.rec, 0, 0);
+	ATF_REQUIRE_EQ(store_get_key(st, k1), 0);
+	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v1), 0);
+	ATF_REQUIRE_EQ(random_buf(k2, sizeof(k2)), 0);
+	/* Aborted: nothing changes. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_CHECK_EQ(store_reset(t, "Bad", k2), ATK_ERR_INVAL);
+	ATF_REQUIRE_EQ(store_reset(t, "new", k2), 0);
+	ATF_CHECK_STREQ(store_prefix(st), "new");
+	ATF_CHECK_EQ(store_get(t, a.rec.id, &got), ATK_ERR_NOTFOUND);
+	store_txn_abort(t);
+	ATF_CHECK_STREQ(store_prefix(st), TOKEN_PREFIX_DEFAULT);
+	ATF_REQUIRE_EQ(store_get_key(st, kx), 0);
+	ATF_CHECK(memcmp(kx, k1, sizeof(kx)) == 0);
+	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v2), 0);
+	ATF_CHECK(memcmp(v1, v2, sizeof(v1)) == 0);
+	/* Committed: empty, new prefix and key, also after a reopen. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_reset(t, "new", k2), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	store_close(st);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_CHECK_STREQ(store_prefix(st), "new");
+	ATF_REQUIRE_EQ(store_get_key(st, kx), 0);
+	ATF_CHECK(memcmp(kx, k2, sizeof(kx)) == 0);
+	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v2), 0);
+	ATF_CHECK(memcmp(v1, v2, sizeof(v1)) != 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_find(t, "a", &got), ATK_ERR_NOTFOUND);
+	store_txn_abort(t);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_txn__reader_sees_commits_only);
+ATF_TC_BODY(store_txn__reader_sees_commits_only, tc)
+{
+	struct store *st = fresh(), *ro;
+	struct store_txn *w, *r;
+	struct record got;
+	struct named a;
+
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro), 0);
+	mkrec(&a, "a");
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &w), 0);
+	ATF_REQUIRE_EQ(store_put(w, &a.rec, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &r), 0);
+	ATF_CHECK_EQ(store_find(r, "a", &got), ATK_ERR_NOTFOUND);
+	store_txn_abort(r);
+	ATF_REQUIRE_EQ(store_txn_commit(w), 0);
+	/* A renewed read txn sees the new snapshot. */
+	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &r), 0);
+	ATF_REQUIRE_EQ(store_find(r, "a", &got), 0);
+	record_free(&got);
+	ATF_CHECK_EQ(store_txn_commit(r), 0);
+	store_close(ro);
+	store_close(st);
+}
+
+
+/* A token and its record, made in and put by the calling process. */
+static void
+mktoken(struct store *st, struct named *n, const char *name, char *text,
+    size_t textsz)
+{
+	struct token tok;
+
+	mkrec(n, name);
+	ATF_REQUIRE_EQ(token_generate(store_prefix(st), &tok, text, textsz),
+	    0);
+	memcpy(n->rec.id, tok.id, TOKEN_ID_BYTES);
+	ATF_REQUIRE_EQ(record_default_user(n->rec.id, n->user,
+	    sizeof(n->user)), 0);
+	ATF_REQUIRE_EQ(store_token_verifier(st, &tok, n->rec.verifier), 0);
+	token_clear(&tok);
+}
+
+static int
+verifies(struct store *st, const char *text, const char *user)
+{
+	struct verify_request req;
+	struct verify_result res;
+	int r, ok;
+
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	req.now = 1700000100;
+	r = verify_token(st, text, strlen(text), &req, &res);
+	ok = r == 0 && res.reason == VERIFY_OK;
+	verify_result_free(&res);
+	return ok;
+}
+
+static int
+count_all(const struct record *rec, void *arg)
+{
+	size_t *n = arg;
+
+	(*n)++;
+	return rec->name == NULL ? -1 : 0;
+}
+
+/*
+ * The writer of the concurrency test, in a child: creates, regenerates
+ * (replaces) and deletes tokens, one commit each.  Exit 0 if all went
+ * well.
+ */
+static int
+writer(void)
+{
+	struct store *st;
+	struct store_txn *t;
+	struct named a, b;
+	char name[NAME_MAX_TEST];
+	int i;
+
+	if (store_open(DB, 0, &st) != 0)
+		return 1;
+	for (i = 0; i < WRITER_COMMITS; i++) {
+		memset(&a, 0, sizeof(a));
+		(void)snprintf(name, sizeof(name), "w%d", i);
+		if (random_buf(a.rec.id, TOKEN_ID_BYTES) != 0 ||
+		    random_buf(a.rec.verifier, RECORD_VERIFIER_BYTES) != 0 ||
+		    record_default_user(a.rec.id, a.user, sizeof(a.user)) != 0)
+			return 1;
+		strcpy(a.name, name);
+		a.rec.name = a.name;
+		a.rec.user = a.user;
+		a.rec.role = role_user;
+		if (store_txn_begin(st, 0, &t) != 0 ||
+		    store_put(t, &a.rec, 0) != 0 || store_txn_commit(t) != 0)
+			return 2;
+		/* Regenerate it: same id, new verifier. */
+		b = a;
+		b.rec.name = a.name;
+		b.rec.user = a.user;
+		if (random_buf(b.rec.verifier, RECORD_VERIFIER_BYTES) != 0 ||
+		    store_txn_begin(st, 0, &t) != 0 ||
+		    store_put(t, &b.rec, 1) != 0 || store_txn_commit(t) != 0)
+			return 3;
+		if (i % 2 == 0 && (store_txn_begin(st, 0, &t) != 0 ||
+		    store_delete(t, a.rec.id) != 0 ||
+		    store_txn_commit(t) != 0))
+			return 4;
+	}
+	store_close(st);
+	return 0;
+}
+
+/* Readers never fail or misread while a writer commits. */
+ATF_TC_WITHOUT_HEAD(store_txn__readers_during_writes);
+ATF_TC_BODY(store_txn__readers_during_writes, tc)
+{
+	char text[TOKEN_NATIVE_BUFSZ];
+	struct store *st;
+	struct store_txn *t;
+	struct named keep;
+	size_t n, rounds = 0;
+	pid_t pid;
+	int status, done = 0;
+
+	st = fresh();
+	mktoken(st, &keep, "keep", text, sizeof(text));
+	put1(st, &keep.rec, 0, 0);
+	store_close(st);
+	/* No environment crosses the fork: each side opens its own. */
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(writer());
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	while (!done || rounds < 100) {
+		ATF_REQUIRE(verifies(st, text, keep.user));
+		ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+		n = 0;
+		ATF_REQUIRE_EQ(store_foreach(t, count_all, &n), 0);
+		ATF_REQUIRE(n >= 1);
+		store_txn_abort(t);
+		rounds++;
+		if (!done && waitpid(pid, &status, WNOHANG) == pid)
+			done = 1;
+	}
+	ATF_CHECK(WIFEXITED(status));
+	ATF_CHECK_EQ(WEXITSTATUS(status), 0);
+	/* Every second token was deleted, the rest kept. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	n = 0;
+	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
+	ATF_CHECK_EQ(n, 1 + WRITER_COMMITS / 2);
+	store_txn_abort(t);
+	store_close(st);
+}
+
+/*
+ * The creator of the SIGKILL test, in a child: makes tokens without end
+ * and sends each one's text down the pipe once its commit returned.
+ */
+static void
+creator(int fd)
+{
+	char text[TOKEN_NATIVE_BUFSZ], name[NAME_MAX_TEST];
+	struct store *st;
+	struct store_txn *t;
+	struct named n;
+	struct token tok;
+
+	if (store_open(DB, 0, &st) != 0)
+		_exit(1);
+	for (unsigned long i = 0; ; i++) {
+		memset(text, 0, sizeof(text));
+		memset(&n, 0, sizeof(n));
+		if (token_generate(store_prefix(st), &tok, text,
+		    sizeof(text)) != 0)
+			_exit(2);
+		memcpy(n.rec.id, tok.id, TOKEN_ID_BYTES);
+		(void)snprintf(name, sizeof(name), "k%d-%lu", (int)getpid(), i);
+		strcpy(n.name, name);
+		n.rec.name = n.name;
+		n.rec.user = user_robot;
+		n.rec.role = role_user;
+		if (store_token_verifier(st, &tok, n.rec.verifier) != 0 ||
+		    store_txn_begin(st, 0, &t) != 0 ||
+		    store_put(t, &n.rec, 0) != 0 || store_txn_commit(t) != 0)
+			_exit(3);
+		/* One write of less than PIPE_BUF: whole or not at all. */
+		if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text))
+			_exit(4);
+	}
+}
+
+/* A create killed at a random moment loses no token it reported. */
+ATF_TC_WITHOUT_HEAD(store_put__survives_sigkill);
+ATF_TC_BODY(store_put__survives_sigkill, tc)
+{
+	char text[TOKEN_NATIVE_BUFSZ];
+	struct store *st;
+	size_t reported = 0;
+	uint32_t us;
+	ssize_t got;
+	pid_t pid;
+	int fds[2], status;
+
+	st = fresh();
+	store_close(st);
+	for (int round = 0; round < KILL_ROUNDS; round++) {
+		ATF_REQUIRE(pipe(fds) == 0);
+		ATF_REQUIRE((pid = fork()) != -1);
+		if (pid == 0) {
+			close(fds[0]);
+			creator(fds[1]);
+		}
+		close(fds[1]);
+		ATF_REQUIRE_EQ(random_uniform(KILL_MAX_US, &us), 0);
+		usleep(us);
+		ATF_REQUIRE(kill(pid, SIGKILL) == 0);
+		ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+		ATF_CHECK(WIFSIGNALED(status));
+		/* Everything reported must verify in a fresh environment. */
+		ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+		while ((got = read(fds[0], text, sizeof(text))) ==
+		    (ssize_t)sizeof(text)) {
+			ATF_CHECK_MSG(verifies(st, text, "robot"),
+			    "round %d: a reported token is gone", round);
+			reported++;
+		}
+		ATF_CHECK(got == 0);
+		close(fds[0]);
+		store_close(st);
+	}
+	/* The kills did hit a working writer. */
+	ATF_CHECK(reported > 0);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, store_init__private_files);
+	ATF_TP_ADD_TC(tp, store_init__refuses_symlink);
+	ATF_TP_ADD_TC(tp, store_open__missing_or_empty);
+	ATF_TP_ADD_TC(tp, store_put__get_find_delete);
+	ATF_TP_ADD_TC(tp, store_put__duplicates);
+	ATF_TP_ADD_TC(tp, store_foreach__all_in_id_order);
+	ATF_TP_ADD_TC(tp, store_usage__touch);
+	ATF_TP_ADD_TC(tp, store_lookup_digest__imported);
+	ATF_TP_ADD_TC(tp, store_user_has_tokens__index);
+	ATF_TP_ADD_TC(tp, store_file__holds_no_secret);
+	ATF_TP_ADD_TC(tp, store_open__newer_schema_refused);
+	ATF_TP_ADD_TC(tp, store_get__newer_record_refused);
+	ATF_TP_ADD_TC(tp, store_open__truncated_and_random);
+	ATF_TP_ADD_TC(tp, store_check_path__safe);
+	ATF_TP_ADD_TC(tp, store_check_path__unsafe);
+	ATF_TP_ADD_TC(tp, store_check_path__wrong_owner);
+	ATF_TP_ADD_TC(tp, store_reset__new_prefix_and_key);
+	ATF_TP_ADD_TC(tp, store_txn__reader_sees_commits_only);
+	ATF_TP_ADD_TC(tp, store_txn__readers_during_writes);
+	ATF_TP_ADD_TC(tp, store_put__survives_sigkill);
+	return atf_no_error();
+}

@@ -1,0 +1,586 @@
+/*
+ * apitoken-decode: base64 and certutil armor in, bytes out; or with -e,
+ * bytes in, GNU base64 or certutil -encode text out.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "armor.h"
+#include "base64.h"
+#include "error.h"
+#include "number.h"
+#include "outfile.h"
+#include "utf16.h"
+
+#define PROG		"apitoken-decode"
+#define STDIO_NAME	"-"
+#define STDIN_NAME	"stdin"
+#define STDOUT_NAME	"stdout"
+#define IO_BUF		(64 * 1024)	/* Read at a time: in and out fit in L2. */
+#define GNU_COLS	76		/* GNU base64's default line width. */
+#define COLS_MAX	((uint64_t)SIZE_MAX / 8)
+#define JSON_MAX	(16 * 1024 * 1024) /* Largest Secret read. */
+#define JSON_DATA	"data"		/* The map of a Secret's values. */
+
+enum {
+	OPT_CERTUTIL = 256,
+	OPT_HELP,
+	OPT_SECRET_KEY,
+	OPT_TEXT,
+	OPT_URL,
+	OPT_VERSION,
+};
+
+struct opts {
+	int		encode;
+	int		force;
+	int		url;
+	int		text;
+	int		certutil;
+	int		cols_set;
+	size_t		cols;
+	const char	*secret_key;
+	const char	*inpath;
+	const char	*outpath;
+	const char	*inname;	/* For messages. */
+	const char	*outname;
+};
+
+/* Where decoded bytes go: straight out, or through UTF-16LE to UTF-8. */
+struct sink {
+	struct outfile	*of;
+	const char	*outname;
+	int		text;
+	struct utf16_decoder u;
+	char		*tbuf;
+	size_t		tbufsz;
+	char		last;		/* Last byte written (for --text). */
+	uint64_t	nout;
+};
+
+static volatile sig_atomic_t caught;
+
+static const struct option longopts[] = {
+	{ "certutil",	no_argument,		NULL,	OPT_CERTUTIL },
+	{ "help",	no_argument,		NULL,	OPT_HELP },
+	{ "secret-key",	required_argument,	NULL,	OPT_SECRET_KEY },
+	{ "text",	no_argument,		NULL,	OPT_TEXT },
+	{ "url",	no_argument,		NULL,	OPT_URL },
+	{ "version",	no_argument,		NULL,	OPT_VERSION },
+	{ NULL,		0,			NULL,	0 }
+};
+
+static void
+print_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: " PROG " [-f] [--url] [--text] [--secret-key KEY] "
+	    "[INFILE [OUTFILE]]\n"
+	    "       " PROG " -e [-f] [--certutil] [--url] [-w COLS] "
+	    "[INFILE [OUTFILE]]\n");
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	print_usage(stderr);
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+done_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, STDOUT_NAME);
+	exit(0);
+}
+
+static void __attribute__((noreturn))
+help(void)
+{
+	print_usage(stdout);
+	printf("\n"
+	    "Decode base64 (GNU base64, certutil armor, base64url) from INFILE\n"
+	    "to OUTFILE, or encode with -e.  \"-\" or no name is stdin/stdout.\n"
+	    "\n"
+	    "  -e                encode instead of decode\n"
+	    "  -f                overwrite an existing OUTFILE\n"
+	    "  --url             base64url alphabet (encode: no padding)\n"
+	    "  --text            show decoded UTF-16LE bytes as UTF-8 text\n"
+	    "  --secret-key KEY  decode .data[KEY] of a Kubernetes Secret "
+	    "(JSON)\n"
+	    "  --certutil        encode as certutil -encode does\n"
+	    "  -w COLS           wrap encoded lines at COLS (0: one line; "
+	    "default 76)\n"
+	    "  --help, --version\n");
+	done_stdout();
+}
+
+static void
+on_signal(int sig)
+{
+	caught = sig;
+}
+
+/* Stops on SIGINT, SIGTERM and SIGHUP so the temporary file goes away. */
+static void
+catch_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked read(2) must return. */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) != 0)
+			err(1, "sigaction");
+	/* A closed pipe is a write error, reported, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* After the output is cleaned up, die of the signal caught. */
+static void
+die_if_caught(void)
+{
+	int sig = caught;
+
+	if (sig == 0)
+		return;
+	signal(sig, SIG_DFL);
+	raise(sig);
+	exit(1);
+}
+
+static ssize_t
+read_some(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (caught) {
+			errno = EINTR;
+			return -1;
+		}
+		if ((n = read(fd, buf, len)) >= 0 || errno != EINTR)
+			return n;
+	}
+}
+
+static int
+sink_write(struct sink *s, const void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (outfile_write(s->of, buf, len) != 0) {
+		warn("%s", s->outname);
+		return -1;
+	}
+	s->last = ((const char *)buf)[len - 1];
+	s->nout += len;
+	return 0;
+}
+
+/* Decoded bytes out, as they are or as text. */
+static int
+sink_put(struct sink *s, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	size_t n, k;
+
+	if (!s->text)
+		return sink_write(s, buf, len);
+	for (; len > 0; p += k, len -= k) {
+		k = len < IO_BUF ? len : IO_BUF;
+		if (utf16_decoder_update(&s->u, p, k, s->tbuf, &n) != 0) {
+			(void)sink_write(s, s->tbuf, n);
+			warnx("decoded bytes are not UTF-16LE text (byte %ju)",
+			    (uintmax_t)s->u.errpos);
+			return -1;
+		}
+		if (sink_write(s, s->tbuf, n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sink_final(struct sink *s)
+{
+	if (!s->text)
+		return 0;
+	if (utf16_decoder_final(&s->u) != 0) {
+		warnx("decoded bytes are not UTF-16LE text (byte %ju)",
+		    (uintmax_t)s->u.errpos);
+		return -1;
+	}
+	/* Text ends with a line end. */
+	if (s->nout > 0 && s->last != '\n')
+		return sink_write(s, "\n", 1);
+	return 0;
+}
+
+static void
+decode_error(const char *name, const char *what, int r, uint64_t pos)
+{
+	warnx("%s%s: %s at byte %ju", name, what, atk_strerror(r),
+	    (uintmax_t)pos);
+}
+
+static int
+run_decode(const struct opts *o, int fd, struct sink *s)
+{
+	struct armor_reader *ar = NULL;
+	unsigned char *in = NULL, *out = NULL;
+	size_t n;
+	ssize_t got;
+	int r, ret = -1;
+
+	if ((ar = malloc(sizeof(*ar))) == NULL ||
+	    (in = malloc(IO_BUF)) == NULL ||
+	    (out = malloc(armor_reader_bound(IO_BUF))) == NULL) {
+		warn(NULL);
+		goto out;
+	}
+	armor_reader_init(ar, o->url ? BASE64_URL : 0);
+	while ((got = read_some(fd, in, IO_BUF)) > 0) {
+		r = armor_reader_update(ar, in, (size_t)got, out, &n);
+		if (sink_put(s, out, n) != 0)
+			goto out;
+		if (r != 0) {
+			decode_error(o->inname, "", r, ar->errpos);
+			goto out;
+		}
+	}
+	if (got < 0) {
+		warn("%s", o->inname);
+		goto out;
+	}
+	r = armor_reader_final(ar, out, &n);
+	if (sink_put(s, out, n) != 0)
+		goto out;
+	if (r != 0) {
+		decode_error(o->inname, "", r, ar->errpos);
+		goto out;
+	}
+	ret = sink_final(s);
+out:
+	if (out != NULL)
+		explicit_bzero(out, armor_reader_bound(IO_BUF));
+	if (in != NULL)
+		explicit_bzero(in, IO_BUF);
+	if (ar != NULL)
+		explicit_bzero(ar, sizeof(*ar));
+	free(out);
+	free(in);
+	free(ar);
+	return ret;
+}
+
+/* The whole input, for JSON: at most JSON_MAX bytes. */
+static int
+read_all(const struct opts *o, int fd, char **bufp, size_t *lenp)
+{
+	char *buf = NULL, *nbuf;
+	size_t len = 0, size = 0;
+	ssize_t got;
+
+	*bufp = NULL;
+	*lenp = 0;
+	for (;;) {
+		if (len == size) {
+			if (size == JSON_MAX) {
+				warnx("%s: %s (more than %d bytes)", o->inname,
+				    atk_strerror(ATK_ERR_TOOLONG), JSON_MAX);
+				goto fail;
+			}
+			size = size == 0 ? IO_BUF : size * 2;
+			if (size > JSON_MAX)
+				size = JSON_MAX;
+			/* Grow by hand so no copy of a secret is left. */
+			if ((nbuf = malloc(size)) == NULL) {
+				warn(NULL);
+				goto fail;
+			}
+			if (len > 0)
+				memcpy(nbuf, buf, len);
+			if (buf != NULL)
+				explicit_bzero(buf, len);
+			free(buf);
+			buf = nbuf;
+		}
+		if ((got = read_some(fd, buf + len, size - len)) < 0) {
+			warn("%s", o->inname);
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+fail:
+	if (buf != NULL)
+		explicit_bzero(buf, size);
+	free(buf);
+	return -1;
+}
+
+static int
+run_secret(const struct opts *o, int fd, struct sink *s)
+{
+	struct armor_reader *ar = NULL;
+	json_t *root = NULL, *data, *val;
+	json_error_t jerr;
+	char *buf = NULL, what[64];
+	const char *str;
+	unsigned char *out = NULL;
+	size_t len = 0, slen, n;
+	int r, ret = -1;
+
+	if (read_all(o, fd, &buf, &len) != 0)
+		goto out;
+	if ((root = json_loadb(buf, len, 0, &jerr)) == NULL) {
+		warnx("%s: bad JSON at line %d column %d: %s", o->inname,
+		    jerr.line, jerr.column, jerr.text);
+		goto out;
+	}
+	if ((data = json_object_get(root, JSON_DATA)) == NULL ||
+	    !json_is_object(data)) {
+		warnx("%s: not a Secret: no \"" JSON_DATA "\" object",
+		    o->inname);
+		goto out;
+	}
+	if ((val = json_object_get(data, o->secret_key)) == NULL) {
+		warnx("%s: no key \"%s\" in " JSON_DATA, o->inname,
+		    o->secret_key);
+		goto out;
+	}
+	if (!json_is_string(val)) {
+		warnx("%s: " JSON_DATA " \"%s\" is not a string", o->inname,
+		    o->secret_key);
+		goto out;
+	}
+	str = json_string_value(val);
+	slen = json_string_length(val);
+	if ((ar = malloc(sizeof(*ar))) == NULL ||
+	    (out = malloc(armor_reader_bound(slen))) == NULL) {
+		warn(NULL);
+		goto out;
+	}
+	armor_reader_init(ar, o->url ? BASE64_URL : 0);
+	if ((r = armor_reader_update(ar, str, slen, out, &n)) == 0) {
+		if (sink_put(s, out, n) != 0)
+			goto out;
+		r = armor_reader_final(ar, out, &n);
+	}
+	if (r != 0) {
+		/* Name the key, but do not show the value. */
+		(void)snprintf(what, sizeof(what), " " JSON_DATA " \"%.32s\"",
+		    o->secret_key);
+		decode_error(o->inname, what, r, ar->errpos);
+		goto out;
+	}
+	if (sink_put(s, out, n) != 0)
+		goto out;
+	ret = sink_final(s);
+out:
+	if (out != NULL)
+		explicit_bzero(out, armor_reader_bound(slen));
+	if (ar != NULL)
+		explicit_bzero(ar, sizeof(*ar));
+	if (buf != NULL)
+		explicit_bzero(buf, len);
+	free(out);
+	free(ar);
+	free(buf);
+	json_decref(root);
+	return ret;
+}
+
+static int
+run_encode(const struct opts *o, int fd, struct sink *s)
+{
+	struct base64_encoder e;
+	struct armor_writer a;
+	unsigned char *in = NULL;
+	char *out = NULL;
+	size_t n, bound;
+	ssize_t got;
+	int ret = -1;
+
+	if (o->certutil) {
+		armor_writer_init(&a);
+		bound = armor_writer_bound(&a, IO_BUF);
+	} else {
+		base64_encoder_init(&e, o->url ? BASE64_URL | BASE64_NOPAD : 0,
+		    o->cols, 0);
+		bound = base64_encoder_bound(&e, IO_BUF);
+	}
+	if ((in = malloc(IO_BUF)) == NULL || (out = malloc(bound)) == NULL) {
+		warn(NULL);
+		goto out;
+	}
+	while ((got = read_some(fd, in, IO_BUF)) > 0) {
+		n = o->certutil ? armor_writer_update(&a, in, (size_t)got, out) :
+		    base64_encoder_update(&e, in, (size_t)got, out);
+		if (sink_write(s, out, n) != 0)
+			goto out;
+	}
+	if (got < 0) {
+		warn("%s", o->inname);
+		goto out;
+	}
+	n = o->certutil ? armor_writer_final(&a, out) :
+	    base64_encoder_final(&e, out);
+	ret = sink_write(s, out, n);
+out:
+	if (out != NULL)
+		explicit_bzero(out, bound);
+	if (in != NULL)
+		explicit_bzero(in, IO_BUF);
+	free(out);
+	free(in);
+	return ret;
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	uint64_t v;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->cols = GNU_COLS;
+	while ((ch = getopt_long(argc, argv, "efw:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			o->encode = 1;
+			break;
+		case 'f':
+			o->force = 1;
+			break;
+		case 'w':
+			if (number_parse(optarg, 0, COLS_MAX, &v) != 0) {
+				warnx("invalid line width: %s", optarg);
+				usage();
+			}
+			o->cols = (size_t)v;
+			o->cols_set = 1;
+			break;
+		case OPT_CERTUTIL:
+			o->certutil = 1;
+			break;
+		case OPT_HELP:
+			help();
+		case OPT_SECRET_KEY:
+			o->secret_key = optarg;
+			break;
+		case OPT_TEXT:
+			o->text = 1;
+			break;
+		case OPT_URL:
+			o->url = 1;
+			break;
+		case OPT_VERSION:
+			printf("%s (%s) %s\n", PROG, PACKAGE_NAME,
+			    PACKAGE_VERSION);
+			done_stdout();
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 2)
+		usage();
+	if (o->encode && (o->text || o->secret_key != NULL)) {
+		warnx("--text and --secret-key are for decoding");
+		usage();
+	}
+	if (!o->encode && (o->certutil || o->cols_set)) {
+		warnx("--certutil and -w are for encoding (-e)");
+		usage();
+	}
+	if (o->certutil && (o->url || o->cols_set)) {
+		warnx("--certutil has its own alphabet and line width");
+		usage();
+	}
+	o->inpath = argc > 0 ? argv[0] : STDIO_NAME;
+	o->outpath = argc > 1 ? argv[1] : STDIO_NAME;
+	o->inname = strcmp(o->inpath, STDIO_NAME) == 0 ? STDIN_NAME :
+	    o->inpath;
+	o->outname = strcmp(o->outpath, STDIO_NAME) == 0 ? STDOUT_NAME :
+	    o->outpath;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o;
+	struct sink s;
+	int fd = STDIN_FILENO, r, ret;
+
+	parse_args(argc, argv, &o);
+	catch_signals();
+	memset(&s, 0, sizeof(s));
+	s.outname = o.outname;
+	s.text = o.text;
+	if (s.text) {
+		utf16_decoder_init(&s.u);
+		s.tbufsz = utf16_decoder_bound(IO_BUF);
+		if ((s.tbuf = malloc(s.tbufsz)) == NULL)
+			err(1, NULL);
+	}
+	if (strcmp(o.inpath, STDIO_NAME) != 0 &&
+	    (fd = open(o.inpath, O_RDONLY | O_CLOEXEC)) < 0)
+		err(1, "%s", o.inpath);
+	if ((r = outfile_open(o.outpath, o.force, &s.of)) != 0) {
+		if (r == ATK_ERR_EXISTS)
+			errx(1, "%s: output file exists (use -f to overwrite)",
+			    o.outname);
+		if (r == ATK_ERR_SYSTEM)
+			err(1, "%s", o.outname);
+		errx(1, "%s: %s", o.outname, atk_strerror(r));
+	}
+	if (o.encode)
+		ret = run_encode(&o, fd, &s);
+	else if (o.secret_key != NULL)
+		ret = run_secret(&o, fd, &s);
+	else
+		ret = run_decode(&o, fd, &s);
+	if (caught && ret == 0)
+		ret = -1;
+	if (ret != 0) {
+		outfile_abort(s.of);
+		die_if_caught();
+		exit(1);
+	}
+	if ((r = outfile_commit(s.of)) != 0) {
+		if (r == ATK_ERR_EXISTS)
+			errx(1, "%s: output file appeared meanwhile (use -f to "
+			    "overwrite)", o.outname);
+		err(1, "%s", o.outname);
+	}
+	if (s.tbuf != NULL) {
+		explicit_bzero(s.tbuf, s.tbufsz);
+		free(s.tbuf);
+	}
+	if (fd != STDIN_FILENO)
+		(void)close(fd);
+	return 0;
+}
