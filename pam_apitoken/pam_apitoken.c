@@ -254,7 +254,7 @@ user_has_no_tokens(pam_handle_t *pamh, struct store *st, const char *user,
 	int r;
 
 	*none = 0;
-	if ((r = store_txn_begin(st, 0, &txn)) != 0)
+	if ((r = store_txn_begin(st, 1, &txn)) != 0)
 		return r;
 	r = store_user_has_tokens(txn, user);
 	store_txn_abort(txn);
@@ -276,7 +276,7 @@ record_use(pam_handle_t *pamh, const struct options *o, const char *idtext,
 
 	if ((r = token_id_parse(idtext, id)) != 0 ||
 	    (r = store_open(o->db, 0, &st)) != 0 ||
-	    (r = store_txn_begin(st, 1, &txn)) != 0 ||
+	    (r = store_txn_begin(st, 0, &txn)) != 0 ||
 	    (r = store_touch(txn, id, (int64_t)time(NULL), or_none(rhost))) != 0)
 		goto out;
 	r = store_txn_commit(txn);
@@ -452,7 +452,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	if ((r = open_store(pamh, &o, STORE_RDONLY | STORE_CHECK_SAFE,
 	    &st)) != 0 ||
-	    (r = store_txn_begin(st, 0, &txn)) != 0) {
+	    (r = store_txn_begin(st, 1, &txn)) != 0) {
 		pr = lib_error_result(r);
 		goto out;
 	}

@@ -1,13 +1,12 @@
 /*
  * pam_drive: run a PAM service the way a login program does, for tests.
  *
- *	pam_drive [-A] [-r RHOST] SERVICE USER STEP...
+ *	pam_drive [-r RHOST] SERVICE USER STEP...
  *
  * STEP is "auth", "acct", "setcred", "env" or "wait" (read and drop one line
  * of standard input: a test changes the store between two steps).  Answers to echo-off prompts
- * are read from standard input, one line each; with -A the first line is
- * set as PAM_AUTHTOK first, as an earlier module would have done (tokens
- * never go through argv, even in tests).  For every step one line
+ * are read from standard input, one line each.  (Only modules may set
+ * PAM_AUTHTOK: tests of use_first_pass stack a module that does.)  For every step one line
  * goes to standard output: "auth PAM_SUCCESS", "acct PAM_AUTH_ERR", ...,
  * and "env NAME=VALUE" for each variable of the PAM environment.  The exit
  * status is 0 when every step succeeded, 1 otherwise, 2 for a usage error.
@@ -108,7 +107,7 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: pam_drive [-A] [-r rhost] service user "
+	fprintf(stderr, "usage: pam_drive [-r rhost] service user "
 	    "auth|acct|setcred|env ...\n");
 	exit(2);
 }
@@ -120,13 +119,10 @@ main(int argc, char *argv[])
 	pam_handle_t *pamh = NULL;
 	const char *rhost = NULL;
 	char line[ANSWER_MAX], **env;
-	int ch, i, r, authtok = 0, failed = 0;
+	int ch, i, r, failed = 0;
 
-	while ((ch = getopt(argc, argv, "Ar:")) != -1) {
+	while ((ch = getopt(argc, argv, "r:")) != -1) {
 		switch (ch) {
-		case 'A':
-			authtok = 1;
-			break;
 		case 'r':
 			rhost = optarg;
 			break;
@@ -143,15 +139,6 @@ main(int argc, char *argv[])
 	if (rhost != NULL && pam_set_item(pamh, PAM_RHOST, rhost) !=
 	    PAM_SUCCESS)
 		errx(1, "pam_set_item PAM_RHOST failed");
-	if (authtok) {
-		if (fgets(line, sizeof(line), stdin) == NULL)
-			errx(1, "no PAM_AUTHTOK line on stdin");
-		line[strcspn(line, "\n")] = '\0';
-		r = pam_set_item(pamh, PAM_AUTHTOK, line);
-		explicit_bzero(line, sizeof(line));
-		if (r != PAM_SUCCESS)
-			errx(1, "pam_set_item PAM_AUTHTOK failed");
-	}
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "auth") == 0)
 			r = pam_authenticate(pamh, 0);

@@ -30,15 +30,17 @@ default_service() {
 	    "account required $MODULE db=$PWD/db/tokens.db $*"
 }
 
-# drive [pam_drive args]: run the PAM service, stdin passed through.
-drive() {
-	env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
-	    PAM_WRAPPER_SERVICE_DIR="$PWD/svc" "$DRIVE" "$@"
-}
-
+# ./drive [pam_drive args]: run the private PAM service under pam_wrapper,
+# stdin passed through (a script, so that atf_check can run it).
 require_built() {
 	[ -f "$MODULE" ] || atf_fail "module not built: $MODULE"
 	[ -x "$APITOKEN" ] || atf_fail "apitoken not built: $APITOKEN"
+	cat > drive <<EOF
+#!/bin/sh
+exec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \\
+    PAM_WRAPPER_SERVICE_DIR="$PWD/svc" "$DRIVE" "\$@"
+EOF
+	chmod +x drive
 }
 
 atf_test_case auth__right_token
@@ -53,7 +55,7 @@ auth__right_token_body() {
 	    sed -n 's/.*"id": *"\([0-9A-Za-z]*\)".*/\1/p')
 	[ -n "$id" ] || atf_fail "no id from apitoken show"
 	atf_check -s exit:0 -o save:out -e match:"prompt: API token: " \
-	    drive "$SVC" alice auth acct setcred env < alice.tok
+	    ./drive "$SVC" alice auth acct setcred env < alice.tok
 	atf_check -o inline:"auth PAM_SUCCESS\nacct PAM_SUCCESS\nsetcred PAM_SUCCESS\n" \
 	    grep -v '^env' out
 	atf_check -o inline:"env APITOKEN_ID=$id\n" grep '^env APITOKEN_ID=' out
@@ -67,7 +69,7 @@ auth__custom_prompt_body() {
 	setup_store
 	service "auth required $MODULE db=$PWD/db/tokens.db [prompt=CI token: ]"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" \
-	    -e match:"prompt: CI token: " drive "$SVC" alice auth < alice.tok
+	    -e match:"prompt: CI token: " ./drive "$SVC" alice auth < alice.tok
 }
 
 atf_test_case auth__wrong_tokens
@@ -84,30 +86,30 @@ auth__wrong_tokens_body() {
 	atf_check -s exit:0 -o save:alice.tok -e ignore "$APITOKEN" --db "$db" \
 	    regenerate alice-ci -q
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive "$SVC" alice auth < old.tok
+	    ./drive "$SVC" alice auth < old.tok
 	# A deleted token: an unknown id with a good checksum.
 	atf_check -s exit:0 -o save:gone.tok -e ignore "$APITOKEN" --db "$db" \
 	    create --name gone --user alice -q
 	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" --db "$db" delete gone
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive "$SVC" alice auth < gone.tok
+	    ./drive "$SVC" alice auth < gone.tok
 	# One character changed: the checksum fails.
 	sed 's/.$/X/' alice.tok > typo.tok
 	cmp -s typo.tok alice.tok && sed 's/.$/Y/' alice.tok > typo.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive "$SVC" alice auth < typo.tok
+	    ./drive "$SVC" alice auth < typo.tok
 	# Garbage, an empty answer, sshd's fake password for invalid users.
 	for t in 'not a token at all' '' "$(printf '\b\n\r\177INCORRECT')"; do
 		printf '%s\n' "$t" > bad.tok
 		atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-		    drive "$SVC" alice auth < bad.tok
+		    ./drive "$SVC" alice auth < bad.tok
 	done
 	# Alice's token for bob.
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive "$SVC" bob auth < alice.tok
+	    ./drive "$SVC" bob auth < alice.tok
 	# And the right one still works.
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 }
 
 atf_test_case auth__revoked_and_expired
@@ -121,10 +123,10 @@ auth__revoked_and_expired_body() {
 	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" --db "$db" \
 	    revoke alice-ci --reason "laptop stolen"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 	sleep 2
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive "$SVC" alice auth < short.tok
+	    ./drive "$SVC" alice auth < short.tok
 }
 
 atf_test_case auth__role_policy_network
@@ -140,29 +142,29 @@ auth__role_policy_network_body() {
 
 	service "auth required $MODULE db=$db role=Administrator"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive -r 10.1.2.3 "$SVC" alice auth < user.tok
+	    ./drive -r 10.1.2.3 "$SVC" alice auth < user.tok
 
 	service "auth required $MODULE db=$db policy=service"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive -r 10.1.2.3 "$SVC" alice auth < user.tok
+	    ./drive -r 10.1.2.3 "$SVC" alice auth < user.tok
 
 	service "auth required $MODULE db=$db policy=deploy"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 
 	service "auth required $MODULE db=$db"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-	    drive -r 10.1.2.3 "$SVC" alice auth < user.tok
+	    ./drive -r 10.1.2.3 "$SVC" alice auth < user.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive -r 192.0.2.1 "$SVC" alice auth < user.tok
+	    ./drive -r 192.0.2.1 "$SVC" alice auth < user.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive -r host.example "$SVC" alice auth < user.tok
+	    ./drive -r host.example "$SVC" alice auth < user.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
-	    drive "$SVC" alice auth < user.tok
+	    ./drive "$SVC" alice auth < user.tok
 }
 
 atf_test_case auth__first_pass
@@ -173,34 +175,41 @@ auth__first_pass_body() {
 	require_built
 	setup_store
 	db="$PWD/db/tokens.db"
+	setitems=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so
+	[ -f "$setitems" ] || atf_fail "pam_wrapper's pam_set_items.so is missing"
+
+	# use_first_pass with no earlier module: fails without a prompt.
 	service "auth required $MODULE db=$db use_first_pass"
-	# The token as PAM_AUTHTOK, no prompt.
-	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e not-match:prompt \
-	    drive -A "$SVC" alice auth < alice.tok
-	# No PAM_AUTHTOK: use_first_pass fails without prompting.
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e not-match:prompt \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 
-	service "auth required $MODULE db=$db try_first_pass"
-	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e not-match:prompt \
-	    drive -A "$SVC" alice auth < alice.tok
-	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e match:prompt \
-	    drive "$SVC" alice auth < alice.tok
-	# A wrong PAM_AUTHTOK is not retried with a prompt.
-	{ echo wrong-token-wrong-token; cat alice.tok; } > two.tok
-	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e not-match:prompt \
-	    drive -A "$SVC" alice auth < two.tok
-
-	# An earlier module (pam_wrapper's pam_set_items.so) sets the item.
-	service "auth required /usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so" \
+	# An earlier instance prompts (and fails on role=), the next one takes
+	# the answer from PAM_AUTHTOK without prompting again.
+	service "auth optional $MODULE db=$db role=Nobody" \
 	    "auth required $MODULE db=$db use_first_pass"
-	if [ -f /usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so ]; then
-		atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-		    env PAM_AUTHTOK="$(cat alice.tok)" \
-		    LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
-		    PAM_WRAPPER_SERVICE_DIR="$PWD/svc" "$DRIVE" "$SVC" alice auth \
-		    < /dev/null
-	fi
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e save:err \
+	    ./drive "$SVC" alice auth < alice.tok
+	atf_check -o inline:"1\n" grep -c prompt err
+
+	# pam_wrapper's pam_set_items.so sets PAM_AUTHTOK from the environment.
+	tok=$(cat alice.tok)
+	service "auth required $setitems" \
+	    "auth required $MODULE db=$db use_first_pass"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e not-match:prompt \
+	    env PAM_AUTHTOK="$tok" ./drive "$SVC" alice auth < /dev/null
+
+	service "auth required $setitems" \
+	    "auth required $MODULE db=$db try_first_pass"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e not-match:prompt \
+	    env PAM_AUTHTOK="$tok" ./drive "$SVC" alice auth < /dev/null
+	# A wrong PAM_AUTHTOK is not retried with a prompt.
+	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e not-match:prompt \
+	    env PAM_AUTHTOK=wrong-token-wrong-token ./drive "$SVC" alice auth \
+	    < alice.tok
+	# try_first_pass with nothing before it prompts.
+	service "auth required $MODULE db=$db try_first_pass"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e match:prompt \
+	    ./drive "$SVC" alice auth < alice.tok
 }
 
 atf_test_case auth__fail_closed
@@ -216,37 +225,37 @@ auth__fail_closed_body() {
 	# Missing.
 	service "auth required $MODULE db=$PWD/nowhere/tokens.db"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 
 	# Writable by group or others.
 	default_service
 	chmod 0660 "$db"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 	chmod 0606 "$db"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 	chmod 0600 "$db"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 
 	# A parent directory writable by others.
 	chmod 0777 db
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 	chmod 0700 db
 
 	# A symlink instead of the store.
 	ln -s "$db" link.db
 	service "auth required $MODULE db=$PWD/link.db"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 
 	# A directory instead of the store.
 	mkdir -p dir.db
 	service "auth required $MODULE db=$PWD/dir.db"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 
 	# Random bytes, and a truncated store.
 	mkdir -m 0700 junk
@@ -254,16 +263,16 @@ auth__fail_closed_body() {
 	chmod 0600 junk/tokens.db
 	service "auth required $MODULE db=$PWD/junk/tokens.db"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 	mkdir -m 0700 short
 	head -c 4096 "$db" > short/tokens.db
 	chmod 0600 short/tokens.db
 	service "auth required $MODULE db=$PWD/short/tokens.db"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 	: > short/tokens.db
 	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 }
 
 atf_test_case args__bad_options
@@ -278,15 +287,15 @@ args__bad_options_body() {
 	    role= policy= "use_first_pass try_first_pass" debug=1; do
 		service "auth required $MODULE db=$db $opt"
 		atf_check -s exit:1 -o inline:"auth PAM_SERVICE_ERR\n" -e ignore \
-		    drive "$SVC" alice auth < alice.tok
+		    ./drive "$SVC" alice auth < alice.tok
 	done
 	service "account required $MODULE db=$db bogus"
 	atf_check -s exit:1 -o inline:"acct PAM_SERVICE_ERR\n" -e ignore \
-	    drive "$SVC" alice acct < /dev/null
+	    ./drive "$SVC" alice acct < /dev/null
 	# Every documented option is accepted.
 	service "auth required $MODULE db=$db debug try_first_pass prompt=T: role=Administrator policy=service nouserok last_used"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-	    drive "$SVC" alice auth < alice.tok
+	    ./drive "$SVC" alice auth < alice.tok
 }
 
 atf_test_case nouserok__next_module_asked
@@ -298,16 +307,16 @@ nouserok__next_module_asked_body() {
 	    "auth required pam_permit.so"
 	# A user without any token: ignored, pam_permit decides, no prompt.
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e not-match:prompt \
-	    drive "$SVC" carol auth < /dev/null
+	    ./drive "$SVC" carol auth < /dev/null
 	# A user with tokens must give a right one.
 	echo wrong-token-wrong-token > bad.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e match:prompt \
-	    drive "$SVC" alice auth < bad.tok
+	    ./drive "$SVC" alice auth < bad.tok
 	# Without nouserok a user without tokens is refused.
 	service "auth [success=done ignore=ignore default=die] $MODULE db=$db" \
 	    "auth required pam_permit.so"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e match:prompt \
-	    drive "$SVC" carol auth < bad.tok
+	    ./drive "$SVC" carol auth < bad.tok
 }
 
 atf_test_case account__revoked_between_auth_and_account
@@ -316,7 +325,7 @@ account__revoked_between_auth_and_account_body() {
 	setup_store
 	default_service
 	mkfifo in
-	drive "$SVC" alice auth wait acct < in > out 2> err &
+	./drive "$SVC" alice auth wait acct < in > out 2> err &
 	pid=$!
 	exec 3> in
 	cat alice.tok >&3
@@ -342,7 +351,7 @@ account__ignores_other_sessions_body() {
 	    "account [ignore=ignore default=die] $MODULE db=$PWD/db/tokens.db" \
 	    "account required pam_permit.so"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\nacct PAM_SUCCESS\n" \
-	    -e ignore drive "$SVC" alice auth acct < /dev/null
+	    -e ignore ./drive "$SVC" alice auth acct < /dev/null
 }
 
 atf_test_case last_used__recorded
@@ -351,7 +360,7 @@ last_used__recorded_body() {
 	setup_store
 	service "auth required $MODULE db=$PWD/db/tokens.db last_used"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-	    drive -r 192.0.2.7 "$SVC" alice auth < alice.tok
+	    ./drive -r 192.0.2.7 "$SVC" alice auth < alice.tok
 	atf_check -s exit:0 -o match:"192.0.2.7" -e ignore "$APITOKEN" \
 	    --db "$PWD/db/tokens.db" show alice-ci
 }
