@@ -249,6 +249,19 @@ ATF_TC_BODY(store_put__duplicates, tc)
 	strcpy(b.name, "three");
 	ATF_CHECK_EQ(store_put(t, &b.rec, 0), 0);
 	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	/* A refused insert leaves no name or digest behind. */
+	mkrec(&b, "fresh");
+	memcpy(b.rec.id, a.rec.id, TOKEN_ID_BYTES);
+	b.rec.imported = 1;
+	put1(st, &b.rec, 0, ATK_ERR_EXISTS);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_find(t, "fresh", &got), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_lookup_digest(t, b.rec.verifier, b.rec.id),
+	    ATK_ERR_NOTFOUND);
+	ATF_REQUIRE_EQ(store_find(t, "one", &got), 0);
+	ATF_CHECK(memcmp(got.id, a.rec.id, TOKEN_ID_BYTES) == 0);
+	record_free(&got);
+	store_txn_abort(t);
 	/* Invalid records are refused. */
 	b.name[0] = '-';
 	put1(st, &b.rec, 1, ATK_ERR_INVAL);
