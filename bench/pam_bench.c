@@ -1,0 +1,515 @@
+/*
+ * pam_bench: whole PAM logins (pam_start, pam_authenticate, pam_acct_mgmt,
+ * pam_end) for "make bench" (issue 4, "Speed"), driven by bench/pam.sh
+ * under pam_wrapper with a private service directory.
+ *
+ *	pam_bench fill -n N -u USER DB SECRET
+ *		a new store DB of N tokens, put in one write txn; the one
+ *		in the middle belongs to USER and its text goes to the new
+ *		file SECRET (0600); the others carry random verifiers
+ *	pam_bench loop [-c CYCLES] [-w WARMUP] [-m MODULE] [-o OUT]
+ *	    SERVICE USER SECRET
+ *		CYCLES logins in this one process after WARMUP untimed ones;
+ *		one line per timed login appended to OUT (microseconds:
+ *		total, pam_start, pam_authenticate, pam_acct_mgmt, pam_end);
+ *		with -m, whether MODULE is still mapped after pam_end
+ *	pam_bench once SERVICE USER SECRET
+ *		one login, exit 0 when both PAM calls said PAM_SUCCESS
+ *	pam_bench nop
+ *		nothing: the start-up of this program under the preload
+ *	pam_bench spawn [-r RUNS] -d DIR USER ROW...
+ *		RUNS rounds of fresh processes, one "once" per ROW
+ *		("SERVICE=SECRET", or "nop") in an order rotated each round;
+ *		each process timed from posix_spawn to waitpid, in
+ *		microseconds, one line per run in DIR/fresh-SERVICE.us
+ *
+ * Every answer to a prompt is the secret; every login must succeed, or
+ * this program stops with an error: a stack that fails cannot look fast.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dlfcn.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#include "error.h"
+#include "number.h"
+#include "random.h"
+#include "record.h"
+#include "store.h"
+#include "token.h"
+
+#define SECRET_MAX	4096
+#define NAME_BUFSZ	32
+#define PATH_BUFSZ	4096
+#define BENCH_ROLE	"User"
+#define MAX_COUNT	100000000
+#define MAX_TOKENS	10000000
+#define MAX_ROWS	32
+#define DEFAULT_CYCLES	2000
+#define DEFAULT_WARMUP	200
+#define DEFAULT_RUNS	200
+#define SELF_EXE	"/proc/self/exe"
+#define ROW_NOP		"nop"
+/* Columns of a loop sample: total and the four PAM calls. */
+#define NPHASES		5
+
+extern char **environ;
+
+struct secret {
+	char	 text[SECRET_MAX];
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		err(1, "clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000000000U + (uint64_t)ts.tv_nsec;
+}
+
+static void
+lib_check(int r, const char *what, const char *path)
+{
+	if (r != 0)
+		errx(1, "%s: %s: %s", path, what, atk_strerror(r));
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: pam_bench fill -n N -u USER DB SECRET\n"
+	    "       pam_bench loop [-c CYCLES] [-w WARMUP] [-m MODULE] "
+	    "[-o OUT] SERVICE USER SECRET\n"
+	    "       pam_bench once SERVICE USER SECRET\n"
+	    "       pam_bench nop\n"
+	    "       pam_bench spawn [-r RUNS] -d DIR USER ROW...\n");
+	exit(2);
+}
+
+static uint64_t
+count_arg(const char *s, uint64_t max, const char *opt)
+{
+	uint64_t v;
+
+	if (number_parse(s, 1, max, &v) != 0)
+		errx(2, "%s %s: not a count", opt, s);
+	return v;
+}
+
+/* The whole file, one trailing newline dropped; never cut short. */
+static void
+read_secret(const char *path, struct secret *s)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		err(1, "%s", path);
+	for (;;) {
+		n = read(fd, s->text + len, sizeof(s->text) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "%s", path);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(s->text) - 1)
+			errx(1, "%s: longer than %d bytes", path,
+			    SECRET_MAX - 1);
+	}
+	(void)close(fd);
+	if (len > 0 && s->text[len - 1] == '\n')
+		len--;
+	s->text[len] = '\0';
+	if (len == 0 || memchr(s->text, '\0', len) != NULL)
+		errx(1, "%s: empty or not text", path);
+}
+
+static void
+write_secret(const char *path, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0)
+		err(1, "%s", path);
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err(1, "%s", path);
+		off += (size_t)n;
+	}
+	if (write(fd, "\n", 1) != 1 || close(fd) != 0)
+		err(1, "%s", path);
+}
+
+/* --- fill ------------------------------------------------------------------ */
+
+static int
+cmd_fill(int argc, char *argv[])
+{
+	char name[NAME_BUFSZ], user[RECORD_DEFAULT_USER_BUFSZ];
+	char text[TOKEN_NATIVE_BUFSZ];
+	const char *login_user = NULL, *db, *secret;
+	struct store *st;
+	struct store_txn *t;
+	struct record rec;
+	struct token tok;
+	uint64_t n = 0, t0;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "n:u:")) != -1) {
+		switch (ch) {
+		case 'n':
+			n = count_arg(optarg, MAX_TOKENS, "-n");
+			break;
+		case 'u':
+			login_user = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (n == 0 || login_user == NULL || argc - optind != 2)
+		usage();
+	if (!record_word_valid(login_user))
+		errx(2, "-u %s: not a user name", login_user);
+	db = argv[optind];
+	secret = argv[optind + 1];
+
+	lib_check(store_init(db, NULL), "store_init", db);
+	lib_check(store_open(db, 0, &st), "store_open", db);
+	memset(&rec, 0, sizeof(rec));
+	rec.name = name;
+	rec.role = (char *)(uintptr_t)BENCH_ROLE;
+	rec.created = (int64_t)time(NULL);
+	t0 = now_ns();
+	lib_check(store_txn_begin(st, 0, &t), "store_txn_begin", db);
+	for (uint64_t i = 0; i < n; i++) {
+		if (i == n / 2) {
+			lib_check(token_generate(store_prefix(st), &tok, text,
+			    sizeof(text)), "token_generate", db);
+			memcpy(rec.id, tok.id, TOKEN_ID_BYTES);
+			lib_check(store_token_verifier(st, &tok, rec.verifier),
+			    "store_token_verifier", db);
+			token_clear(&tok);
+			rec.user = (char *)(uintptr_t)login_user;
+		} else {
+			lib_check(random_buf(rec.id, sizeof(rec.id)),
+			    "random_buf", db);
+			lib_check(random_buf(rec.verifier,
+			    sizeof(rec.verifier)), "random_buf", db);
+			lib_check(record_default_user(rec.id, user,
+			    sizeof(user)), "record_default_user", db);
+			rec.user = user;
+		}
+		/* Cannot be cut short: NAME_BUFSZ holds any count. */
+		(void)snprintf(name, sizeof(name), "bench-%08llu",
+		    (unsigned long long)i);
+		lib_check(store_put(t, &rec, 0), "store_put", db);
+	}
+	lib_check(store_txn_commit(t), "store_txn_commit", db);
+	store_close(st);
+	write_secret(secret, text);
+	explicit_bzero(text, sizeof(text));
+	printf("%.2f\n", (double)(now_ns() - t0) / 1e9);
+	return 0;
+}
+
+/* --- logins ---------------------------------------------------------------- */
+
+/* Every prompt is answered with the secret; other messages are dropped. */
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *appdata)
+{
+	const struct secret *s = appdata;
+	struct pam_response *r;
+	int i;
+
+	*resp = NULL;
+	if (n <= 0 || (r = calloc((size_t)n, sizeof(*r))) == NULL)
+		return PAM_CONV_ERR;
+	for (i = 0; i < n; i++) {
+		if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF &&
+		    msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
+			continue;
+		if ((r[i].resp = strdup(s->text)) == NULL)
+			goto fail;
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+ fail:
+	for (i = 0; i < n; i++) {
+		if (r[i].resp != NULL) {
+			explicit_bzero(r[i].resp, strlen(r[i].resp));
+			free(r[i].resp);
+		}
+	}
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+/*
+ * One whole login; t[] gets the nanoseconds of the total and of each
+ * call.  Any result but PAM_SUCCESS stops the program.
+ */
+static void
+login(const char *service, const char *user, struct secret *s, uint64_t *t)
+{
+	struct pam_conv pc = { conv, s };
+	pam_handle_t *pamh = NULL;
+	uint64_t t0, t1, t2, t3, t4;
+	int r;
+
+	t0 = now_ns();
+	r = pam_start(service, user, &pc, &pamh);
+	t1 = now_ns();
+	if (r != PAM_SUCCESS)
+		errx(1, "%s: pam_start: %s", service, pam_strerror(NULL, r));
+	if ((r = pam_authenticate(pamh, PAM_SILENT)) != PAM_SUCCESS)
+		errx(1, "%s: pam_authenticate: %s", service,
+		    pam_strerror(pamh, r));
+	t2 = now_ns();
+	if ((r = pam_acct_mgmt(pamh, PAM_SILENT)) != PAM_SUCCESS)
+		errx(1, "%s: pam_acct_mgmt: %s", service,
+		    pam_strerror(pamh, r));
+	t3 = now_ns();
+	if ((r = pam_end(pamh, PAM_SUCCESS)) != PAM_SUCCESS)
+		errx(1, "%s: pam_end: %s", service, pam_strerror(NULL, r));
+	t4 = now_ns();
+	if (t != NULL) {
+		t[0] = t4 - t0;
+		t[1] = t1 - t0;
+		t[2] = t2 - t1;
+		t[3] = t3 - t2;
+		t[4] = t4 - t3;
+	}
+}
+
+static int
+cmd_loop(int argc, char *argv[])
+{
+	struct secret s;
+	const char *module = NULL, *out = NULL;
+	uint64_t cycles = DEFAULT_CYCLES, warmup = DEFAULT_WARMUP;
+	uint64_t *t;
+	void *h;
+	FILE *fp = NULL;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:m:o:w:")) != -1) {
+		switch (ch) {
+		case 'c':
+			cycles = count_arg(optarg, MAX_COUNT, "-c");
+			break;
+		case 'm':
+			module = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'w':
+			if (number_parse(optarg, 0, MAX_COUNT, &warmup) != 0)
+				errx(2, "-w %s: not a count", optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc - optind != 3)
+		usage();
+	read_secret(argv[optind + 2], &s);
+	if ((t = calloc(cycles, NPHASES * sizeof(*t))) == NULL)
+		err(1, NULL);
+	for (uint64_t i = 0; i < warmup; i++)
+		login(argv[optind], argv[optind + 1], &s, NULL);
+	for (uint64_t i = 0; i < cycles; i++)
+		login(argv[optind], argv[optind + 1], &s, t + i * NPHASES);
+	explicit_bzero(&s, sizeof(s));
+	if (module != NULL) {
+		/* Still mapped after pam_end: RTLD_NOLOAD finds it. */
+		h = dlopen(module, RTLD_LAZY | RTLD_NOLOAD);
+		printf("%s\n", h != NULL ? "resident" : "unloaded");
+		if (h != NULL)
+			dlclose(h);
+	}
+	if (out != NULL) {
+		if ((fp = fopen(out, "a")) == NULL)
+			err(1, "%s", out);
+		for (uint64_t i = 0; i < cycles; i++) {
+			for (int p = 0; p < NPHASES; p++)
+				fprintf(fp, "%s%.1f", p > 0 ? " " : "",
+				    (double)t[i * NPHASES + p] / 1e3);
+			fputc('\n', fp);
+		}
+		if (fclose(fp) != 0)
+			err(1, "%s", out);
+	}
+	free(t);
+	return 0;
+}
+
+static int
+cmd_once(int argc, char *argv[])
+{
+	struct secret s;
+
+	if (argc != 4)
+		usage();
+	read_secret(argv[3], &s);
+	login(argv[1], argv[2], &s, NULL);
+	explicit_bzero(&s, sizeof(s));
+	return 0;
+}
+
+/* --- fresh processes ------------------------------------------------------- */
+
+struct row {
+	char		*service;	/* NULL for the nop row. */
+	char		*secret;
+	FILE		*out;
+};
+
+static uint64_t
+spawn_one(const struct row *row, const char *user)
+{
+	char *args[6];
+	uint64_t t0, t;
+	pid_t pid;
+	int rc, status;
+
+	if (row->service == NULL) {
+		args[0] = (char *)(uintptr_t)"pam_bench";
+		args[1] = (char *)(uintptr_t)ROW_NOP;
+		args[2] = NULL;
+	} else {
+		args[0] = (char *)(uintptr_t)"pam_bench";
+		args[1] = (char *)(uintptr_t)"once";
+		args[2] = row->service;
+		args[3] = (char *)(uintptr_t)user;
+		args[4] = row->secret;
+		args[5] = NULL;
+	}
+	t0 = now_ns();
+	if ((rc = posix_spawn(&pid, SELF_EXE, NULL, NULL, args,
+	    environ)) != 0) {
+		errno = rc;
+		err(1, "posix_spawn");
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	t = now_ns() - t0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		errx(1, "%s: a login in a fresh process failed",
+		    row->service != NULL ? row->service : ROW_NOP);
+	return t;
+}
+
+static int
+cmd_spawn(int argc, char *argv[])
+{
+	char path[PATH_BUFSZ];
+	struct row rows[MAX_ROWS];
+	const char *dir = NULL, *user;
+	uint64_t runs = DEFAULT_RUNS, t;
+	size_t nrows = 0, k;
+	char *eq;
+	int ch, n;
+
+	while ((ch = getopt(argc, argv, "d:r:")) != -1) {
+		switch (ch) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'r':
+			runs = count_arg(optarg, MAX_COUNT, "-r");
+			break;
+		default:
+			usage();
+		}
+	}
+	if (dir == NULL || argc - optind < 2)
+		usage();
+	user = argv[optind++];
+	for (; optind < argc; optind++) {
+		if (nrows == MAX_ROWS)
+			errx(2, "at most %d rows", MAX_ROWS);
+		memset(&rows[nrows], 0, sizeof(rows[nrows]));
+		if (strcmp(argv[optind], ROW_NOP) != 0) {
+			if ((eq = strchr(argv[optind], '=')) == NULL ||
+			    eq == argv[optind] || eq[1] == '\0')
+				errx(2, "%s: not SERVICE=SECRET", argv[optind]);
+			*eq = '\0';
+			rows[nrows].service = argv[optind];
+			rows[nrows].secret = eq + 1;
+		}
+		n = snprintf(path, sizeof(path), "%s/fresh-%s.us", dir,
+		    rows[nrows].service != NULL ? rows[nrows].service :
+		    ROW_NOP);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			errx(1, "%s: path too long", dir);
+		if ((rows[nrows].out = fopen(path, "w")) == NULL)
+			err(1, "%s", path);
+		nrows++;
+	}
+	/* One untimed run each: the files in the page cache. */
+	for (k = 0; k < nrows; k++)
+		(void)spawn_one(&rows[k], user);
+	for (uint64_t r = 0; r < runs; r++) {
+		for (size_t i = 0; i < nrows; i++) {
+			k = (i + r) % nrows;
+			t = spawn_one(&rows[k], user);
+			fprintf(rows[k].out, "%.1f\n", (double)t / 1e3);
+		}
+	}
+	for (k = 0; k < nrows; k++)
+		if (fclose(rows[k].out) != 0)
+			err(1, "%s", dir);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	if (argc < 2)
+		usage();
+	argc--;
+	argv++;
+	if (strcmp(argv[0], "fill") == 0)
+		return cmd_fill(argc, argv);
+	if (strcmp(argv[0], "loop") == 0)
+		return cmd_loop(argc, argv);
+	if (strcmp(argv[0], "once") == 0)
+		return cmd_once(argc, argv);
+	if (strcmp(argv[0], ROW_NOP) == 0)
+		return 0;
+	if (strcmp(argv[0], "spawn") == 0)
+		return cmd_spawn(argc, argv);
+	usage();
+	return 2;
+}
