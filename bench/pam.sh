@@ -2,19 +2,21 @@
 # (the floor), pam_userdb.so crypt=none and pam_apitoken.so, in one
 # long-lived process and one login per fresh process.  See bench/README.md.
 #
-#	bash bench/pam.sh PAM_BENCH MODULE DIR
+#	bash bench/pam.sh PAM_BENCH PAM_FILL MODULE DIR
 #
-# PAM_BENCH is the built bench/pam_bench, MODULE the built pam_apitoken.so,
-# DIR where the temporary work directory goes.
+# PAM_BENCH and PAM_FILL are the built bench/pam_bench and bench/pam_fill,
+# MODULE the built pam_apitoken.so, DIR where the temporary work
+# directory goes.
 set -euo pipefail
 
-if [ $# -ne 3 ]; then
-	echo "usage: pam.sh pam_bench pam_apitoken.so dir" >&2
+if [ $# -ne 4 ]; then
+	echo "usage: pam.sh pam_bench pam_fill pam_apitoken.so dir" >&2
 	exit 2
 fi
 drv=$1
-module=$2
-parent=$3
+fill=$2
+module=$3
+parent=$4
 
 sizes=${BENCH_PAM_SIZES:-1,10000,1000000}
 cycles=${BENCH_PAM_CYCLES:-2000}
@@ -36,6 +38,7 @@ die() { say "pam.sh: $*"; exit 1; }
 # --- what is needed ----------------------------------------------------------
 
 [ -x "$drv" ] || die "$drv: not built"
+[ -x "$fill" ] || die "$fill: not built"
 [ -f "$module" ] || die "$module: not built"
 ldconfig -p 2>/dev/null | grep -q 'libpam_wrapper\.so' ||
     die "libpam_wrapper.so not found (Debian package libpam-wrapper)"
@@ -124,7 +127,7 @@ done
 for n in "${nlist[@]}"; do
 	say "pam.sh: store of $n tokens for pam_apitoken"
 	s=apitoken-$n
-	fill_s[$s]=$("$drv" fill -n "$n" -u "$user" "$w/tokens-$n.db" \
+	fill_s[$s]=$("$fill" -n "$n" -u "$user" "$w/tokens-$n.db" \
 	    "$w/tokens-$n.secret")
 	stack "$s" "$module db=$w/tokens-$n.db"
 	rows+=("$s")
@@ -172,6 +175,8 @@ for s in "${rows[@]}"; do
 	spawn_rows+=("$s=${secret[$s]}")
 done
 "$drv" spawn -r "$procs" -d "$w" "$user" "${spawn_rows[@]}"
+say "pam.sh: the same with libcrypto set up first, as in sshd"
+"$drv" spawn -s -r "$procs" -d "$w" "$user" "${spawn_rows[@]}"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 unset LD_PRELOAD PAM_WRAPPER PAM_WRAPPER_SERVICE_DIR
 
@@ -223,42 +228,58 @@ for s in "${rows[@]}"; do
 	    "$(cat "$w/resident-$s")"
 done
 echo
+fresh_table() {	# fresh_table TAG: "" or "ssl-"
+	local t=$1 s u ru
+	printf '%-22s %8s %8s %8s %8s\n' stack process -nop /permit /userdb
+	fresh_med[${t}nop]=$(median "$w/fresh-${t}nop.us" 1)
+	printf '%-22s %8s\n' nop "${fresh_med[${t}nop]}"
+	for s in "${rows[@]}"; do
+		fresh_med[$t$s]=$(median "$w/fresh-$t$s.us" 1)
+	done
+	for s in "${rows[@]}"; do
+		u=$(userdb_of "$s")
+		ru=-
+		[ -n "$u" ] &&
+		    ru=$(ratio "${fresh_med[$t$s]}" "${fresh_med[$t$u]}")
+		printf '%-22s %8s %8s %8s %8s\n' "${label[$s]}" \
+		    "${fresh_med[$t$s]}" \
+		    "$(awk -v a="${fresh_med[$t$s]}" -v b="${fresh_med[${t}nop]}" \
+			'BEGIN { printf "%.1f", a - b }')" \
+		    "$(ratio "${fresh_med[$t$s]}" "${fresh_med[${t}permit]}")" "$ru"
+	done
+}
 echo "Fresh processes: median microseconds from posix_spawn to exit of"
-echo "$procs processes per stack doing one login (nop: the program under"
-echo "the preload doing nothing; -nop: the login less that)"
-printf '%-22s %8s %8s %8s %8s\n' stack process -nop /permit /userdb
-fresh_med[nop]=$(median "$w/fresh-nop.us" 1)
-printf '%-22s %8s\n' nop "${fresh_med[nop]}"
-for s in "${rows[@]}"; do
-	fresh_med[$s]=$(median "$w/fresh-$s.us" 1)
-done
-for s in "${rows[@]}"; do
-	u=$(userdb_of "$s")
-	ru=-
-	[ -n "$u" ] && ru=$(ratio "${fresh_med[$s]}" "${fresh_med[$u]}")
-	printf '%-22s %8s %8s %8s %8s\n' "${label[$s]}" "${fresh_med[$s]}" \
-	    "$(awk -v a="${fresh_med[$s]}" -v b="${fresh_med[nop]}" \
-		'BEGIN { printf "%.1f", a - b }')" \
-	    "$(ratio "${fresh_med[$s]}" "${fresh_med[permit]}")" "$ru"
-done
+echo "$procs processes per stack doing one login, as login or su do (nop:"
+echo "the driver under the preload doing nothing; -nop: the login less that)"
+fresh_table ""
+echo
+echo "Fresh processes with libcrypto loaded and set up (configuration, SHA-256"
+echo "fetched) before pam_start, as sshd has it; nop does the same set-up"
+fresh_table ssl-
 echo
 echo "Goals (issue 4)"
-printf '%-22s %-24s %-24s %-24s\n' "" "one process <=${goal_floor}x permit" \
-    "one process <=${goal_userdb}x userdb" "fresh <=${goal_fresh}x userdb"
+printf '%-22s %-20s %-20s %-17s %-17s\n' "" "1 process/permit" \
+    "1 process/userdb" "fresh/userdb" "fresh, sshd-like"
+printf '%-22s %-20s %-20s %-17s %-17s\n' "" "<= ${goal_floor}x" \
+    "<= ${goal_userdb}x" "<= ${goal_fresh}x" "<= ${goal_fresh}x"
 for s in "${rows[@]}"; do
 	case $s in apitoken-*) ;; *) continue ;; esac
 	u=$(userdb_of "$s")
 	a=$(ratio "${in_med[$s]}" "${in_med[permit]}")
 	g1="$a $(verdict "${a%x}" "$goal_floor")"
-	g2="n/a (no pam_userdb row)"
-	g3=$g2
+	g2="n/a (no pam_userdb)"
+	g3=n/a
+	g4=n/a
 	if [ -n "$u" ]; then
 		a=$(ratio "${in_med[$s]}" "${in_med[$u]}")
 		g2="$a $(verdict "${a%x}" "$goal_userdb")"
 		a=$(ratio "${fresh_med[$s]}" "${fresh_med[$u]}")
 		g3="$a $(verdict "${a%x}" "$goal_fresh")"
+		a=$(ratio "${fresh_med[ssl-$s]}" "${fresh_med[ssl-$u]}")
+		g4="$a $(verdict "${a%x}" "$goal_fresh")"
 	fi
-	printf '%-22s %-24s %-24s %-24s\n' "${label[$s]}" "$g1" "$g2" "$g3"
+	printf '%-22s %-20s %-20s %-17s %-17s\n' "${label[$s]}" "$g1" "$g2" \
+	    "$g3" "$g4"
 done
 echo
 printf 'Set-up: '

@@ -3,28 +3,31 @@
  * pam_end) for "make bench" (issue 4, "Speed"), driven by bench/pam.sh
  * under pam_wrapper with a private service directory.
  *
- *	pam_bench fill -n N -u USER DB SECRET
- *		a new store DB of N tokens, put in one write txn; the one
- *		in the middle belongs to USER and its text goes to the new
- *		file SECRET (0600); the others carry random verifiers
  *	pam_bench loop [-c CYCLES] [-w WARMUP] [-m MODULE] [-o OUT]
  *	    SERVICE USER SECRET
  *		CYCLES logins in this one process after WARMUP untimed ones;
  *		one line per timed login appended to OUT (microseconds:
  *		total, pam_start, pam_authenticate, pam_acct_mgmt, pam_end);
  *		with -m, whether MODULE is still mapped after pam_end
- *	pam_bench once SERVICE USER SECRET
- *		one login, exit 0 when both PAM calls said PAM_SUCCESS
+ *	pam_bench once [-s] SERVICE USER SECRET
+ *		one login, exit 0 when both PAM calls said PAM_SUCCESS; with
+ *		-s libcrypto is set up first (its configuration loaded,
+ *		SHA-256 fetched) as sshd has it before it calls PAM
  *	pam_bench nop
  *		nothing: the start-up of this program under the preload
- *	pam_bench spawn [-r RUNS] -d DIR USER ROW...
+ *	pam_bench spawn [-s] [-r RUNS] -d DIR USER ROW...
  *		RUNS rounds of fresh processes, one "once" per ROW
  *		("SERVICE=SECRET", or "nop") in an order rotated each round;
  *		each process timed from posix_spawn to waitpid, in
  *		microseconds, one line per run in DIR/fresh-SERVICE.us
+ *		(with -s: "once -s" and "nop -s", in DIR/fresh-ssl-SERVICE.us)
  *
  * Every answer to a prompt is the secret; every login must succeed, or
  * this program stops with an error: a stack that fails cannot look fast.
+ *
+ * This program does not link libcrypto or LMDB (bench/pam_fill makes the
+ * stores): a fresh process must load them the way login or su would,
+ * through the module.  With -s it loads libcrypto itself, at run time.
  */
 #include "config.h"
 
@@ -45,25 +48,21 @@
 
 #include <security/pam_appl.h>
 
-#include "error.h"
 #include "number.h"
-#include "random.h"
-#include "record.h"
-#include "store.h"
-#include "token.h"
 
 #define SECRET_MAX	4096
-#define NAME_BUFSZ	32
 #define PATH_BUFSZ	4096
-#define BENCH_ROLE	"User"
 #define MAX_COUNT	100000000
-#define MAX_TOKENS	10000000
 #define MAX_ROWS	32
 #define DEFAULT_CYCLES	2000
 #define DEFAULT_WARMUP	200
 #define DEFAULT_RUNS	200
 #define SELF_EXE	"/proc/self/exe"
 #define ROW_NOP		"nop"
+#define SSL_TAG		"ssl-"
+#define LIBCRYPTO	"libcrypto.so.3"
+/* OPENSSL_INIT_LOAD_CONFIG of openssl/crypto.h (not included: not linked). */
+#define SSL_INIT_LOAD_CONFIG	0x00000040L
 /* Columns of a loop sample: total and the four PAM calls. */
 #define NPHASES		5
 
@@ -84,22 +83,14 @@ now_ns(void)
 }
 
 static void
-lib_check(int r, const char *what, const char *path)
-{
-	if (r != 0)
-		errx(1, "%s: %s: %s", path, what, atk_strerror(r));
-}
-
-static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: pam_bench fill -n N -u USER DB SECRET\n"
-	    "       pam_bench loop [-c CYCLES] [-w WARMUP] [-m MODULE] "
+	    "usage: pam_bench loop [-c CYCLES] [-w WARMUP] [-m MODULE] "
 	    "[-o OUT] SERVICE USER SECRET\n"
-	    "       pam_bench once SERVICE USER SECRET\n"
-	    "       pam_bench nop\n"
-	    "       pam_bench spawn [-r RUNS] -d DIR USER ROW...\n");
+	    "       pam_bench once [-s] SERVICE USER SECRET\n"
+	    "       pam_bench nop [-s]\n"
+	    "       pam_bench spawn [-s] [-r RUNS] -d DIR USER ROW...\n");
 	exit(2);
 }
 
@@ -142,101 +133,6 @@ read_secret(const char *path, struct secret *s)
 	s->text[len] = '\0';
 	if (len == 0 || memchr(s->text, '\0', len) != NULL)
 		errx(1, "%s: empty or not text", path);
-}
-
-static void
-write_secret(const char *path, const char *text)
-{
-	size_t len = strlen(text), off = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0)
-		err(1, "%s", path);
-	while (off < len) {
-		n = write(fd, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			err(1, "%s", path);
-		off += (size_t)n;
-	}
-	if (write(fd, "\n", 1) != 1 || close(fd) != 0)
-		err(1, "%s", path);
-}
-
-/* --- fill ------------------------------------------------------------------ */
-
-static int
-cmd_fill(int argc, char *argv[])
-{
-	char name[NAME_BUFSZ], user[RECORD_DEFAULT_USER_BUFSZ];
-	char text[TOKEN_NATIVE_BUFSZ];
-	const char *login_user = NULL, *db, *secret;
-	struct store *st;
-	struct store_txn *t;
-	struct record rec;
-	struct token tok;
-	uint64_t n = 0, t0;
-	int ch;
-
-	while ((ch = getopt(argc, argv, "n:u:")) != -1) {
-		switch (ch) {
-		case 'n':
-			n = count_arg(optarg, MAX_TOKENS, "-n");
-			break;
-		case 'u':
-			login_user = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (n == 0 || login_user == NULL || argc - optind != 2)
-		usage();
-	if (!record_word_valid(login_user))
-		errx(2, "-u %s: not a user name", login_user);
-	db = argv[optind];
-	secret = argv[optind + 1];
-
-	lib_check(store_init(db, NULL), "store_init", db);
-	lib_check(store_open(db, 0, &st), "store_open", db);
-	memset(&rec, 0, sizeof(rec));
-	rec.name = name;
-	rec.role = (char *)(uintptr_t)BENCH_ROLE;
-	rec.created = (int64_t)time(NULL);
-	t0 = now_ns();
-	lib_check(store_txn_begin(st, 0, &t), "store_txn_begin", db);
-	for (uint64_t i = 0; i < n; i++) {
-		if (i == n / 2) {
-			lib_check(token_generate(store_prefix(st), &tok, text,
-			    sizeof(text)), "token_generate", db);
-			memcpy(rec.id, tok.id, TOKEN_ID_BYTES);
-			lib_check(store_token_verifier(st, &tok, rec.verifier),
-			    "store_token_verifier", db);
-			token_clear(&tok);
-			rec.user = (char *)(uintptr_t)login_user;
-		} else {
-			lib_check(random_buf(rec.id, sizeof(rec.id)),
-			    "random_buf", db);
-			lib_check(random_buf(rec.verifier,
-			    sizeof(rec.verifier)), "random_buf", db);
-			lib_check(record_default_user(rec.id, user,
-			    sizeof(user)), "record_default_user", db);
-			rec.user = user;
-		}
-		/* Cannot be cut short: NAME_BUFSZ holds any count. */
-		(void)snprintf(name, sizeof(name), "bench-%08llu",
-		    (unsigned long long)i);
-		lib_check(store_put(t, &rec, 0), "store_put", db);
-	}
-	lib_check(store_txn_commit(t), "store_txn_commit", db);
-	store_close(st);
-	write_secret(secret, text);
-	explicit_bzero(text, sizeof(text));
-	printf("%.2f\n", (double)(now_ns() - t0) / 1e9);
-	return 0;
 }
 
 /* --- logins ---------------------------------------------------------------- */
@@ -373,16 +269,68 @@ cmd_loop(int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * What sshd has done before it calls PAM: libcrypto set up with its
+ * configuration, a digest fetched (OpenSSH's MACs and key exchange run on
+ * EVP digests).
+ */
+static void
+ssl_ready(void)
+{
+	int (*init)(uint64_t, const void *);
+	void *(*fetch)(void *, const char *, const char *);
+	void (*md_free)(void *);
+	void *h, *md;
+
+	if ((h = dlopen(LIBCRYPTO, RTLD_NOW | RTLD_GLOBAL)) == NULL)
+		errx(1, "%s", dlerror());
+	*(void **)&init = dlsym(h, "OPENSSL_init_crypto");
+	*(void **)&fetch = dlsym(h, "EVP_MD_fetch");
+	*(void **)&md_free = dlsym(h, "EVP_MD_free");
+	if (init == NULL || fetch == NULL || md_free == NULL)
+		errx(1, "%s: symbols missing", LIBCRYPTO);
+	if (init(SSL_INIT_LOAD_CONFIG, NULL) != 1 ||
+	    (md = fetch(NULL, "SHA256", NULL)) == NULL)
+		errx(1, "libcrypto set-up failed");
+	md_free(md);
+}
+
+/* "once" and "nop": -s sets libcrypto up first. */
+static int
+ssl_flag(int argc, char *argv[])
+{
+	int ch, ssl = 0;
+
+	while ((ch = getopt(argc, argv, "s")) != -1) {
+		if (ch != 's')
+			usage();
+		ssl = 1;
+	}
+	if (ssl)
+		ssl_ready();
+	return ssl;
+}
+
 static int
 cmd_once(int argc, char *argv[])
 {
 	struct secret s;
 
-	if (argc != 4)
+	(void)ssl_flag(argc, argv);
+	if (argc - optind != 3)
 		usage();
-	read_secret(argv[3], &s);
-	login(argv[1], argv[2], &s, NULL);
+	read_secret(argv[optind + 2], &s);
+	login(argv[optind], argv[optind + 1], &s, NULL);
 	explicit_bzero(&s, sizeof(s));
+	return 0;
+}
+
+static int
+cmd_nop(int argc, char *argv[])
+{
+	(void)ssl_flag(argc, argv);
+	if (argc != optind)
+		usage();
 	return 0;
 }
 
@@ -395,25 +343,24 @@ struct row {
 };
 
 static uint64_t
-spawn_one(const struct row *row, const char *user)
+spawn_one(const struct row *row, const char *user, int ssl)
 {
-	char *args[6];
+	char *args[7];
 	uint64_t t0, t;
 	pid_t pid;
-	int rc, status;
+	int i = 0, rc, status;
 
-	if (row->service == NULL) {
-		args[0] = (char *)(uintptr_t)"pam_bench";
-		args[1] = (char *)(uintptr_t)ROW_NOP;
-		args[2] = NULL;
-	} else {
-		args[0] = (char *)(uintptr_t)"pam_bench";
-		args[1] = (char *)(uintptr_t)"once";
-		args[2] = row->service;
-		args[3] = (char *)(uintptr_t)user;
-		args[4] = row->secret;
-		args[5] = NULL;
+	args[i++] = (char *)(uintptr_t)"pam_bench";
+	args[i++] = (char *)(uintptr_t)(row->service == NULL ? ROW_NOP :
+	    "once");
+	if (ssl)
+		args[i++] = (char *)(uintptr_t)"-s";
+	if (row->service != NULL) {
+		args[i++] = row->service;
+		args[i++] = (char *)(uintptr_t)user;
+		args[i++] = row->secret;
 	}
+	args[i] = NULL;
 	t0 = now_ns();
 	if ((rc = posix_spawn(&pid, SELF_EXE, NULL, NULL, args,
 	    environ)) != 0) {
@@ -439,12 +386,15 @@ cmd_spawn(int argc, char *argv[])
 	uint64_t runs = DEFAULT_RUNS, t;
 	size_t nrows = 0, k;
 	char *eq;
-	int ch, n;
+	int ch, n, ssl = 0;
 
-	while ((ch = getopt(argc, argv, "d:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:r:s")) != -1) {
 		switch (ch) {
 		case 'd':
 			dir = optarg;
+			break;
+		case 's':
+			ssl = 1;
 			break;
 		case 'r':
 			runs = count_arg(optarg, MAX_COUNT, "-r");
@@ -468,9 +418,9 @@ cmd_spawn(int argc, char *argv[])
 			rows[nrows].service = argv[optind];
 			rows[nrows].secret = eq + 1;
 		}
-		n = snprintf(path, sizeof(path), "%s/fresh-%s.us", dir,
-		    rows[nrows].service != NULL ? rows[nrows].service :
-		    ROW_NOP);
+		n = snprintf(path, sizeof(path), "%s/fresh-%s%s.us", dir,
+		    ssl ? SSL_TAG : "", rows[nrows].service != NULL ?
+		    rows[nrows].service : ROW_NOP);
 		if (n < 0 || (size_t)n >= sizeof(path))
 			errx(1, "%s: path too long", dir);
 		if ((rows[nrows].out = fopen(path, "w")) == NULL)
@@ -479,11 +429,11 @@ cmd_spawn(int argc, char *argv[])
 	}
 	/* One untimed run each: the files in the page cache. */
 	for (k = 0; k < nrows; k++)
-		(void)spawn_one(&rows[k], user);
+		(void)spawn_one(&rows[k], user, ssl);
 	for (uint64_t r = 0; r < runs; r++) {
 		for (size_t i = 0; i < nrows; i++) {
 			k = (i + r) % nrows;
-			t = spawn_one(&rows[k], user);
+			t = spawn_one(&rows[k], user, ssl);
 			fprintf(rows[k].out, "%.1f\n", (double)t / 1e3);
 		}
 	}
@@ -500,14 +450,12 @@ main(int argc, char *argv[])
 		usage();
 	argc--;
 	argv++;
-	if (strcmp(argv[0], "fill") == 0)
-		return cmd_fill(argc, argv);
 	if (strcmp(argv[0], "loop") == 0)
 		return cmd_loop(argc, argv);
 	if (strcmp(argv[0], "once") == 0)
 		return cmd_once(argc, argv);
 	if (strcmp(argv[0], ROW_NOP) == 0)
-		return 0;
+		return cmd_nop(argc, argv);
 	if (strcmp(argv[0], "spawn") == 0)
 		return cmd_spawn(argc, argv);
 	usage();
