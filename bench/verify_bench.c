@@ -368,7 +368,8 @@ bench_verify(const char *path, const struct sample *samples,
 			memcpy(text, s->text, sizeof(text));
 		else if (feed == FEED_WRONG_SECRET)
 			lib_check(token_regenerate(store_prefix(st), s->id,
-			    &tok, text, sizeof(text)), "token_regenerate", path);
+			    &tok, text, sizeof(text)), "token_regenerate",
+			    path);
 		else
 			lib_check(token_generate(store_prefix(st), &tok, text,
 			    sizeof(text)), "token_generate", path);
@@ -447,7 +448,8 @@ main(int argc, char *argv[])
 	struct stat sb;
 	uint64_t v, sizes[MAX_SIZES], calls = DEFAULT_CALLS;
 	size_t nsizes = 0, nsamples;
-	double fill_s, floor_ns, verify_ns, wrong_ns, unknown_ns, bytes, open_ns;
+	double fill_s, floor_ns, verify_ns, wrong_ns, unknown_ns, bytes;
+	double open_ns;
 	int ch, n;
 
 	sizes_arg = strdup(DEFAULT_SIZES);
@@ -489,7 +491,7 @@ main(int argc, char *argv[])
 	    "%d valid tokens spread\nthrough the store\n\n",
 	    (unsigned long)calls, SAMPLES);
 	printf("%8s %9s %9s %6s %6s %8s %8s %7s %7s %7s\n", "tokens",
-	    "verify ns", "floor ns", "ratio", "<=2x", "wrong ns", "unkn ns",
+	    "verify ns", "floor ns", "ratio", "goal", "wrong ns", "unkn ns",
 	    "fill s", "B/token", "open us");
 	for (size_t i = 0; i < nsizes; i++) {
 		n = snprintf(path, sizeof(path), "%s/verify-%lu.db", dir,
@@ -512,7 +514,7 @@ main(int argc, char *argv[])
 		open_ns = bench_open(path);
 		printf("%8lu %9.0f %9.0f %5.2fx %6s %8.0f %8.0f %7.2f %7.0f "
 		    "%7.1f\n", (unsigned long)sizes[i], verify_ns, floor_ns,
-		    verify_ns / floor_ns,
+		    verify_ns / floor_ns, sizes[i] != GOAL_FILL_N ? "-" :
 		    verdict(verify_ns <= GOAL_RATIO * floor_ns), wrong_ns,
 		    unknown_ns, fill_s, bytes, open_ns / 1000);
 		fflush(stdout);
@@ -529,7 +531,8 @@ main(int argc, char *argv[])
 	}
 	printf("verify: verify_token() + verify_result_free() of a valid "
 	    "token.\nfloor: read txn renew/reset, one mdb_get, one "
-	    "HMAC-SHA-256 (reused EVP_MAC_CTX),\n  one CRYPTO_memcmp.\n"
+	    "HMAC-SHA-256 (reused EVP_MAC_CTX),\n  one CRYPTO_memcmp.  goal: "
+	    "verify within 2x the floor at 1M tokens (issue 3).\n"
 	    "wrong, unkn: verify of a known id with a wrong secret, of an "
 	    "unknown id\n  (the same work by design).\n"
 	    "fill: every token put in one write txn (the restore path), "

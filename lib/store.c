@@ -21,12 +21,14 @@
  * An imported token's verifier is its digest: knowing the text is the only
  * way to find the record at all, and the index and the record then agree.
  * The HMAC context is keyed once per store_open() and re-initialised per
- * call (EVP_MAC_init with a NULL key keeps the key schedule): measured at
- * about a fifth of the cost of EVP_MAC_CTX_dup() per call.
+ * call (EVP_MAC_init with a NULL key keeps the key schedule).  Measured by
+ * bench/verify_bench: 0.3 us a call, against 0.7 us for EVP_MAC_CTX_dup()
+ * per call and 1.5 us for a one-shot HMAC().
  *
  * Map size: STORE_MAPSIZE (1 GiB) is address space, not disk: the file
- * grows as it fills, about 230 bytes per token, so 1 GiB holds some four
- * million tokens.
+ * grows as it fills, about 270 bytes per token (bench/verify_bench at a
+ * million), so 1 GiB holds close to four million tokens; past that a put
+ * fails with MDB_MAP_FULL (ATK_ERR_STORE, the words in store_errstr()).
  */
 #include "config.h"
 
@@ -112,7 +114,7 @@ static void
 set_why(char *why, size_t whysz, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int n, saved = errno;
 
 	if (why == NULL || whysz == 0)
 		return;
@@ -122,6 +124,8 @@ set_why(char *why, size_t whysz, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		why[0] = '\0';
+	/* Callers look at errno after saying why. */
+	errno = saved;
 }
 
 /*
@@ -131,15 +135,21 @@ set_why(char *why, size_t whysz, const char *fmt, ...)
 static int
 map_rc(char *why, size_t whysz, const char *what, int rc)
 {
+	/*
+	 * A miss or a taken key is an answer, not a failure: no words, and
+	 * no formatting on the way of a lookup of an unknown token.
+	 */
+	if (rc == MDB_NOTFOUND || rc == MDB_KEYEXIST) {
+		if (why != NULL && whysz > 0)
+			why[0] = '\0';
+		return rc == MDB_NOTFOUND ? ATK_ERR_NOTFOUND : ATK_ERR_EXISTS;
+	}
 	set_why(why, whysz, "%s: %s", what, mdb_strerror(rc));
 	switch (rc) {
 	case 0:
 		return 0;
-	case MDB_NOTFOUND:
 	case ENOENT:
 		return ATK_ERR_NOTFOUND;
-	case MDB_KEYEXIST:
-		return ATK_ERR_EXISTS;
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID:
@@ -215,7 +225,8 @@ store_mac(struct store *st, unsigned char label, const void *a, size_t alen,
 	    EVP_MAC_update(st->mac_ctx, &label, 1) != 1 ||
 	    EVP_MAC_update(st->mac_ctx, a, alen) != 1 ||
 	    (blen > 0 && EVP_MAC_update(st->mac_ctx, b, blen) != 1) ||
-	    EVP_MAC_final(st->mac_ctx, out, &outl, RECORD_VERIFIER_BYTES) != 1 ||
+	    EVP_MAC_final(st->mac_ctx, out, &outl,
+	    RECORD_VERIFIER_BYTES) != 1 ||
 	    outl != RECORD_VERIFIER_BYTES) {
 		explicit_bzero(out, RECORD_VERIFIER_BYTES);
 		return ATK_ERR_CRYPTO;
@@ -263,7 +274,7 @@ user_key(struct store *st, const char *user, unsigned char *out)
 	return 0;
 }
 
-/* --- safe files ------------------------------------------------------------ */
+/* --- safe files ----------------------------------------------------------- */
 
 static int
 owner_ok(const struct stat *sb, uid_t uid)
@@ -487,7 +498,7 @@ sync_parent(const char *path)
 	free(dir);
 }
 
-/* --- environments ---------------------------------------------------------- */
+/* --- environments --------------------------------------------------------- */
 
 static int
 env_open(const char *path, int rdonly, MDB_env **envp, char *why,
@@ -629,8 +640,8 @@ get_meta(MDB_txn *txn, MDB_dbi meta, const char *name, MDB_val *v,
 
 	if ((rc = mdb_get(txn, meta, &k, v)) != 0) {
 		if (rc == MDB_NOTFOUND) {
-			set_why(why, whysz, "no \"%s\" in meta: not an apitoken "
-			    "store", name);
+			set_why(why, whysz, "no \"%s\" in meta: not an "
+			    "apitoken store", name);
 			return ATK_ERR_CORRUPT;
 		}
 		return map_rc(why, whysz, name, rc);
@@ -849,7 +860,7 @@ store_get_key(struct store *st, unsigned char *out)
 	return 0;
 }
 
-/* --- transactions ---------------------------------------------------------- */
+/* --- transactions --------------------------------------------------------- */
 
 int
 store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
@@ -939,7 +950,7 @@ store_txn_commit(struct store_txn *t)
 	return 0;
 }
 
-/* --- records --------------------------------------------------------------- */
+/* --- records -------------------------------------------------------------- */
 
 static int
 get_id(struct store_txn *t, MDB_dbi dbi, MDB_val *k, unsigned char *id)

@@ -130,7 +130,7 @@ static int
 stand_in_work(const struct token *tok)
 {
 	char name[] = "stand-in-token-name";
-	char user[] = "service-account-0000000000000000000000";
+	char user[RECORD_DEFAULT_USER_BUFSZ];
 	char role[] = "User";
 	struct verify_result scratch;
 	struct record in, copy;
@@ -138,6 +138,9 @@ stand_in_work(const struct token *tok)
 
 	memset(&in, 0, sizeof(in));
 	memset(&scratch, 0, sizeof(scratch));
+	/* As a decode rebuilds a default user from the id. */
+	if ((r = record_default_user(tok->id, user, sizeof(user))) != 0)
+		return r;
 	in.name = name;
 	in.user = user;
 	in.role = role;
@@ -161,7 +164,7 @@ verify_token(struct store *st, const char *text, size_t len,
 	int known = 0, foreign, lookup, match, match_old, r;
 
 	memset(res, 0, sizeof(*res));
-	/* Never VERIFY_OK by accident: a caller that ignores r still refuses. */
+	/* Never VERIFY_OK by accident: a caller ignoring r still refuses. */
 	res->reason = VERIFY_UNKNOWN;
 	memset(&rec, 0, sizeof(rec));
 	memset(&tok, 0, sizeof(tok));
@@ -201,7 +204,6 @@ verify_token(struct store *st, const char *text, size_t len,
 	old = known && rec.old_until != 0 ? rec.old_verifier : dummy_verifier;
 	match = CRYPTO_memcmp(v, cur, sizeof(v)) == 0;
 	match_old = CRYPTO_memcmp(v, old, sizeof(v)) == 0;
-	r = 0;
 	foreign = tok.kind == TOKEN_NATIVE &&
 	    strcmp(tok.prefix, store_prefix(st)) != 0;
 	if (foreign || !known) {

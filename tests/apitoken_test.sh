@@ -240,7 +240,7 @@ create_bad_values_body()
 	bad 'bad name ".x"' .x
 	bad "bad name" \
 	    aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-	bad "looks like a token id" 0123456789ABCDEFGHIJKL
+	bad 'bad name "0123456789ABCDEFGHIJKL"' 0123456789ABCDEFGHIJKL
 	bad 'bad user' n --user "a b"
 	bad 'bad role' n --role ""
 	bad 'bad policy "a,b"' n --policy a,b
@@ -432,6 +432,27 @@ verify_rules_body()
 	    --user deploy
 	printf 'a\nb\n' | fails "more than one line" "$APITOKEN" verify \
 	    --user deploy
+}
+
+atf_test_case verify_unsafe
+verify_unsafe_head()
+{
+	atf_set "descr" "init warns and verify refuses where the module would"
+}
+verify_unsafe_body()
+{
+	mkdir open
+	chmod 0777 open
+	APITOKEN_DB="$PWD/open/tokens.db"
+	export APITOKEN_DB
+	atf_check -s exit:0 -o empty \
+	    -e match:"warning: pam_apitoken will refuse this store: .*open" \
+	    "$APITOKEN" init
+	mk u --user ci
+	fails "open/tokens.db: unsafe store, pam_apitoken would refuse it" \
+	    "$APITOKEN" verify --user ci <u.tok
+	chmod 0755 open
+	ok u.tok ci
 }
 
 atf_test_case verify_prompt
@@ -977,6 +998,7 @@ atf_init_test_cases()
 	atf_add_test_case list_json
 	atf_add_test_case show
 	atf_add_test_case verify_rules
+	atf_add_test_case verify_unsafe
 	atf_add_test_case verify_prompt
 	atf_add_test_case verify_expired
 	atf_add_test_case regenerate

@@ -102,6 +102,11 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 			    why[0] != '\0' ? why : tool_strerror(r));
 		return 1;
 	}
+	/* Made, but where the module will not read it: say so now. */
+	if (store_check_path(ctx->db, geteuid(), why, sizeof(why)) ==
+	    ATK_ERR_UNSAFE)
+		warnx("%s: warning: pam_apitoken will refuse this store: %s",
+		    ctx->db, why);
 	return 0;
 }
 
