@@ -20,8 +20,8 @@ parent=$4
 
 sizes=${BENCH_PAM_SIZES:-1,10000,1000000}
 cycles=${BENCH_PAM_CYCLES:-2000}
-rounds=${BENCH_PAM_ROUNDS:-5}
-warmup=${BENCH_PAM_WARMUP:-200}
+rounds=${BENCH_PAM_ROUNDS:-20}
+warmup=${BENCH_PAM_WARMUP:-50}
 procs=${BENCH_PAM_PROCS:-200}
 userdb_max=${BENCH_PAM_USERDB_MAX:-180}
 keep=${BENCH_KEEP:-}

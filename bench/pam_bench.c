@@ -13,8 +13,9 @@
  *		one login, exit 0 when both PAM calls said PAM_SUCCESS; with
  *		-s libcrypto is set up first (its configuration loaded,
  *		SHA-256 fetched) as sshd has it before it calls PAM
- *	pam_bench nop
+ *	pam_bench nop [-s]
  *		nothing: the start-up of this program under the preload
+ *		(with -s, and libcrypto's set-up)
  *	pam_bench spawn [-s] [-r RUNS] -d DIR USER ROW...
  *		RUNS rounds of fresh processes, one "once" per ROW
  *		("SERVICE=SECRET", or "nop") in an order rotated each round;
@@ -46,6 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* For its constants only: libcrypto is not linked (see above). */
+#include <openssl/crypto.h>
 #include <security/pam_appl.h>
 
 #include "number.h"
@@ -61,8 +64,6 @@
 #define ROW_NOP		"nop"
 #define SSL_TAG		"ssl-"
 #define LIBCRYPTO	"libcrypto.so.3"
-/* OPENSSL_INIT_LOAD_CONFIG of openssl/crypto.h (not included: not linked). */
-#define SSL_INIT_LOAD_CONFIG	0x00000040L
 /* Columns of a loop sample: total and the four PAM calls. */
 #define NPHASES		5
 
@@ -282,6 +283,7 @@ ssl_ready(void)
 	void (*md_free)(void *);
 	void *h, *md;
 
+	/* Kept loaded, as in sshd: the module finds it there. */
 	if ((h = dlopen(LIBCRYPTO, RTLD_NOW | RTLD_GLOBAL)) == NULL)
 		errx(1, "%s", dlerror());
 	*(void **)&init = dlsym(h, "OPENSSL_init_crypto");
@@ -289,7 +291,7 @@ ssl_ready(void)
 	*(void **)&md_free = dlsym(h, "EVP_MD_free");
 	if (init == NULL || fetch == NULL || md_free == NULL)
 		errx(1, "%s: symbols missing", LIBCRYPTO);
-	if (init(SSL_INIT_LOAD_CONFIG, NULL) != 1 ||
+	if (init(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 ||
 	    (md = fetch(NULL, "SHA256", NULL)) == NULL)
 		errx(1, "libcrypto set-up failed");
 	md_free(md);
