@@ -37,7 +37,6 @@
 #include "verify.h"
 
 #define DEFAULT_PROMPT		"API token: "
-#define POLICY_SERVICE		"service"
 #define DATA_TOKEN_ID		"pam_apitoken_id"
 #define ENV_ID			"APITOKEN_ID"
 #define ENV_NAME		"APITOKEN_NAME"
@@ -349,9 +348,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	req.service = service;
 	req.rhost = rhost;
 	req.role = o.role;
-	req.policy = o.policy;
-	if (o.policy != NULL && strcmp(o.policy, POLICY_SERVICE) == 0)
-		req.policy = service != NULL ? service : "";
+	req.policy = o.policy;		/* verify_token() reads "service". */
 	req.now = (int64_t)time(NULL);
 	r = verify_token(st, tok, strlen(tok), &req, &res);
 	free_token(tok);
