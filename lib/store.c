@@ -92,7 +92,8 @@ struct store {
 	char		 prefix[TOKEN_PREFIX_MAX + 1];
 	unsigned char	 key[STORE_KEY_BYTES];
 	EVP_MAC		*mac;
-	EVP_MAC_CTX	*mac_ctx;	/* Keyed once per open. */
+	EVP_MAC_CTX	*mac_ctx;	/* Keyed on first use, then reused. */
+	int		 keyed;		/* mac_ctx holds the store's key. */
 	MDB_txn		*spare;		/* A reset read txn, renewed next. */
 	char		 why[STORE_WHY_MAX];
 };
@@ -220,7 +221,16 @@ store_mac(struct store *st, unsigned char label, const void *a, size_t alen,
     const void *b, size_t blen, unsigned char *out)
 {
 	size_t outl = 0;
+	int r;
 
+	/* Keyed on first use: an open that never hashes (account) skips it. */
+	if (!st->keyed) {
+		if ((r = mac_setup(st)) != 0) {
+			explicit_bzero(out, RECORD_VERIFIER_BYTES);
+			return r;
+		}
+		st->keyed = 1;
+	}
 	if (EVP_MAC_init(st->mac_ctx, NULL, 0, NULL) != 1 ||
 	    EVP_MAC_update(st->mac_ctx, &label, 1) != 1 ||
 	    EVP_MAC_update(st->mac_ctx, a, alen) != 1 ||
@@ -435,7 +445,8 @@ store_check_path(const char *path, uid_t uid, char *why, size_t whysz)
 		r = ATK_ERR_SYSTEM;
 		goto out;
 	}
-	r = walk_dirs(real, uid, why, whysz);
+	/* No link on the way: the walk above already saw every directory. */
+	r = strcmp(real, dir) == 0 ? 0 : walk_dirs(real, uid, why, whysz);
  out:
 	free(real);
 	free(dir);
@@ -815,10 +826,6 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 	 */
 	if (!(flags & STORE_RDONLY))
 		(void)mdb_reader_check(st->env, &dead);
-	if ((r = mac_setup(st)) != 0) {
-		set_why(why, whysz, "HMAC-SHA-256 set-up failed");
-		goto out;
-	}
 	*stp = st;
 	st = NULL;
  out:

@@ -1,0 +1,80 @@
+/*
+ * The apitoken admin tool: what its source files share.  Not a library:
+ * these are the tool's own helpers, kept apart from lib/ because they
+ * print and exit.
+ */
+#ifndef APITOKEN_TOOL_H
+#define APITOKEN_TOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "record.h"
+#include "store.h"
+
+#define EXIT_USAGE		2
+
+/*
+ * Token text read from stdin or a prompt: the longest token, CR, LF, one
+ * byte more to see that a token is too long, and the NUL.
+ */
+#define TOOL_TOKEN_BUFSZ	(TOKEN_MAX_LEN + 4)
+#define TOOL_PROMPT		"API token: "
+#define TOOL_ROLE_DEFAULT	"User"
+/* prune keeps expired and revoked tokens this long for audit. */
+#define TOOL_PRUNE_DEFAULT	"P30D"
+/* The first line of an export. */
+#define EXPORT_FORMAT		"apitoken-export"
+#define EXPORT_VERSION		1
+
+/* What every command gets. */
+struct ctx {
+	const char	*db;		/* Store path. */
+	int64_t		 now;		/* One clock reading. */
+};
+
+/* apitoken.c: messages and shared checks. */
+const char *tool_strerror(int);
+void	tool_store_warn(const struct ctx *, const struct store *,
+	    const char *, int);
+int	tool_open(const struct ctx *, int, struct store **);
+int	tool_find(const struct ctx *, struct store_txn *, const char *,
+	    struct record *);
+int	tool_word_valid(const char *);
+int	tool_text_valid(const char *);
+int	tool_read_token(const char *, char *, size_t, size_t *);
+int	tool_write_secret(const char *, size_t);
+
+/* apitoken_json.c: records to and from JSON objects. */
+json_t	*json_from_record(const struct record *, int64_t, const char *,
+	    int);
+int	json_to_record(json_t *, struct record *, int64_t *, char **,
+	    const char **);
+int	json_print_line(json_t *);
+int	json_b64_encode(const unsigned char *, size_t, char *, size_t);
+int	json_b64_decode(const char *, unsigned char *, size_t);
+
+/* The commands: each parses its own options and returns an exit status. */
+int	cmd_create(struct ctx *, int, char **);
+int	cmd_delete(struct ctx *, int, char **);
+int	cmd_export(struct ctx *, int, char **);
+int	cmd_import(struct ctx *, int, char **);
+int	cmd_init(struct ctx *, int, char **);
+int	cmd_list(struct ctx *, int, char **);
+int	cmd_prune(struct ctx *, int, char **);
+int	cmd_regenerate(struct ctx *, int, char **);
+int	cmd_restore(struct ctx *, int, char **);
+int	cmd_revoke(struct ctx *, int, char **);
+int	cmd_show(struct ctx *, int, char **);
+int	cmd_verify(struct ctx *, int, char **);
+
+/*
+ * A command's synopsis: usage_cmd() to stderr, returns EXIT_USAGE;
+ * help_cmd() to stdout for -h/--help, returns 0.
+ */
+int	usage_cmd(const char *);
+int	help_cmd(const char *);
+
+#endif /* APITOKEN_TOOL_H */

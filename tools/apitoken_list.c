@@ -1,0 +1,607 @@
+/*
+ * The apitoken commands that read many tokens or one: list, show, and
+ * prune, which removes the old ones list would show as expired or revoked.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apitoken.h"
+#include "cidr.h"
+#include "duration.h"
+#include "error.h"
+#include "record.h"
+#include "rfc3339.h"
+#include "store.h"
+#include "token.h"
+
+enum {
+	OPT_USER = 256, OPT_ROLE, OPT_EXPIRED, OPT_ACTIVE, OPT_EXPIRING,
+	OPT_OLDER,
+};
+
+enum state { ST_ANY, ST_EXPIRED, ST_ACTIVE };
+
+enum format { FMT_TABLE, FMT_JSON };
+
+/* Columns of the list table. */
+enum {
+	COL_NAME, COL_ID, COL_USER, COL_ROLE, COL_EXPIRES, COL_USED, COL_AGE,
+	NCOLS
+};
+static const char *const col_head[NCOLS] = {
+	"NAME", "ID", "USER", "ROLE", "EXPIRES", "LAST-USED", "AGE"
+};
+#define COL_GAP		2
+#define CELL_BUFSZ	(RFC3339_BUFSZ + DURATION_AGE_BUFSZ)
+
+/* One token as list and show see it: its record and its last use. */
+struct item {
+	struct record	 rec;
+	int64_t		 used;
+	char		*from;		/* Last used from where. */
+};
+
+/* Which tokens to collect, and where they go. */
+struct collect {
+	const char	*user;
+	const char	*role;
+	enum state	 state;
+	int64_t		 now;
+	int64_t		 until;		/* --expiring: by then. */
+	const struct duration *older;	/* prune: past this long ago. */
+	struct item	*items;
+	size_t		 n, cap;
+	int		 err;
+};
+
+static int
+is_expired(const struct record *rec, int64_t now)
+{
+	return rec->expires != 0 && rec->expires <= now;
+}
+
+/* prune: revoked or expired, and that for longer than the retention. */
+static int
+is_prunable(const struct record *rec, const struct collect *c)
+{
+	int64_t t;
+
+	if (rec->revoked != 0 &&
+	    duration_add(rec->revoked, c->older, &t) == 0 && t <= c->now)
+		return 1;
+	return rec->expires != 0 &&
+	    duration_add(rec->expires, c->older, &t) == 0 && t <= c->now;
+}
+
+static int
+wanted(const struct record *rec, const struct collect *c)
+{
+	if (c->older != NULL)
+		return is_prunable(rec, c);
+	if (c->user != NULL && strcmp(rec->user, c->user) != 0)
+		return 0;
+	if (c->role != NULL && strcmp(rec->role, c->role) != 0)
+		return 0;
+	if (c->state == ST_EXPIRED && !is_expired(rec, c->now))
+		return 0;
+	if (c->state == ST_ACTIVE &&
+	    (rec->revoked != 0 || is_expired(rec, c->now)))
+		return 0;
+	if (c->until != 0 && (rec->revoked != 0 || rec->expires == 0 ||
+	    rec->expires <= c->now || rec->expires > c->until))
+		return 0;
+	return 1;
+}
+
+static int
+collect_cb(const struct record *rec, void *arg)
+{
+	struct collect *c = arg;
+	struct item *p;
+	size_t cap;
+
+	if (!wanted(rec, c))
+		return 0;
+	if (c->n == c->cap) {
+		cap = c->cap == 0 ? 16 : c->cap * 2;
+		if ((p = reallocarray(c->items, cap, sizeof(*p))) == NULL) {
+			c->err = ATK_ERR_NOMEM;
+			return 1;
+		}
+		c->items = p;
+		c->cap = cap;
+	}
+	memset(&c->items[c->n], 0, sizeof(c->items[c->n]));
+	if ((c->err = record_copy(rec, &c->items[c->n].rec)) != 0)
+		return 1;
+	c->n++;
+	return 0;
+}
+
+static void
+collect_free(struct collect *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		record_free(&c->items[i].rec);
+		free(c->items[i].from);
+	}
+	free(c->items);
+	c->items = NULL;
+	c->n = c->cap = 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	return strcmp(x->rec.name, y->rec.name);
+}
+
+/* The wanted tokens, by name, with their last use; 0 or an ATK_ERR_*. */
+static int
+collect(struct store_txn *txn, struct collect *c, int usage)
+{
+	size_t i;
+	int r;
+
+	errno = 0;
+	if ((r = store_foreach(txn, collect_cb, c)) != 0)
+		return r;
+	if (c->err != 0)
+		return c->err;
+	for (i = 0; usage && i < c->n; i++)
+		if ((r = store_usage(txn, c->items[i].rec.id,
+		    &c->items[i].used, &c->items[i].from)) != 0)
+			return r;
+	if (c->n > 1)
+		qsort(c->items, c->n, sizeof(*c->items), by_name);
+	return 0;
+}
+
+/* -o table|json */
+static int
+parse_format(const char *cmd, const char *s, enum format *f)
+{
+	if (strcmp(s, "table") == 0)
+		*f = FMT_TABLE;
+	else if (strcmp(s, "json") == 0)
+		*f = FMT_JSON;
+	else {
+		warnx("%s: bad output format \"%s\": want table or json", cmd,
+		    s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+age_text(int64_t secs, const char *suffix, char *buf, size_t size)
+{
+	if (duration_format_age(secs, buf, size - strlen(suffix)) != 0)
+		strlcpy(buf, "?", size);
+	strlcat(buf, suffix, size);
+}
+
+static void
+time_text(int64_t t, char *buf, size_t size)
+{
+	if (rfc3339_format(t, buf, size) != 0)
+		strlcpy(buf, "?", size);
+}
+
+/* The cells of one row; the text ones point into the record. */
+static void
+row_cells(const struct item *it, int64_t now, const char **cell,
+    char id[TOKEN_ID_BUFSZ], char exp[CELL_BUFSZ], char used[CELL_BUFSZ],
+    char age[CELL_BUFSZ])
+{
+	token_id_format(it->rec.id, id);
+	if (it->rec.revoked != 0)
+		strlcpy(exp, "revoked", CELL_BUFSZ);
+	else if (it->rec.expires == 0)
+		strlcpy(exp, DURATION_NEVER, CELL_BUFSZ);
+	else if (is_expired(&it->rec, now))
+		strlcpy(exp, "expired", CELL_BUFSZ);
+	else
+		time_text(it->rec.expires, exp, CELL_BUFSZ);
+	if (it->used == 0)
+		strlcpy(used, DURATION_NEVER, CELL_BUFSZ);
+	else
+		age_text(now - it->used, " ago", used, CELL_BUFSZ);
+	age_text(now - it->rec.created, "", age, CELL_BUFSZ);
+	cell[COL_NAME] = it->rec.name;
+	cell[COL_ID] = id;
+	cell[COL_USER] = it->rec.user;
+	cell[COL_ROLE] = it->rec.role;
+	cell[COL_EXPIRES] = exp;
+	cell[COL_USED] = used;
+	cell[COL_AGE] = age;
+}
+
+/* One pass to size the columns, one to print them. */
+static void
+print_table(const struct collect *c)
+{
+	const char *cell[NCOLS];
+	char id[TOKEN_ID_BUFSZ], exp[CELL_BUFSZ], used[CELL_BUFSZ];
+	char age[CELL_BUFSZ];
+	size_t w[NCOLS], i, k, len;
+	int pass;
+
+	for (k = 0; k < NCOLS; k++)
+		w[k] = strlen(col_head[k]);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			for (k = 0; k < NCOLS; k++)
+				printf("%-*s", k + 1 < NCOLS ?
+				    (int)(w[k] + COL_GAP) : 0, col_head[k]);
+			putchar('\n');
+		}
+		for (i = 0; i < c->n; i++) {
+			row_cells(&c->items[i], c->now, cell, id, exp, used,
+			    age);
+			for (k = 0; k < NCOLS; k++) {
+				len = strlen(cell[k]);
+				if (pass == 0 && len > w[k])
+					w[k] = len;
+				if (pass == 1)
+					printf("%-*s", k + 1 < NCOLS ?
+					    (int)(w[k] + COL_GAP) : 0, cell[k]);
+			}
+			if (pass == 1)
+				putchar('\n');
+		}
+	}
+}
+
+static int
+print_json(const struct item *it)
+{
+	json_t *o;
+	int r;
+
+	if ((o = json_from_record(&it->rec, it->used, it->from, 0)) == NULL)
+		return -1;
+	r = json_print_line(o);
+	json_decref(o);
+	return r;
+}
+
+/* A read transaction on the store; 0 or -1 after saying why. */
+static int
+open_read(const struct ctx *ctx, struct store **sp, struct store_txn **txnp)
+{
+	int r;
+
+	*sp = NULL;
+	*txnp = NULL;
+	if (tool_open(ctx, STORE_RDONLY, sp) != 0)
+		return -1;
+	errno = 0;
+	if ((r = store_txn_begin(*sp, STORE_RDONLY, txnp)) != 0) {
+		*txnp = NULL;
+		tool_store_warn(ctx, *sp, "read transaction", r);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_list(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "expired", no_argument, NULL, OPT_EXPIRED },
+		{ "active", no_argument, NULL, OPT_ACTIVE },
+		{ "expiring", required_argument, NULL, OPT_EXPIRING },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct collect c;
+	struct duration d;
+	struct store *s = NULL;
+	struct store_txn *txn = NULL;
+	enum format fmt = FMT_TABLE;
+	const char *expiring = NULL;
+	size_t i;
+	int ch, rv = 1, r;
+
+	memset(&c, 0, sizeof(c));
+	c.now = ctx->now;
+	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			if (parse_format("list", optarg, &fmt) != 0)
+				return usage_cmd("list");
+			break;
+		case OPT_USER:
+			c.user = optarg;
+			break;
+		case OPT_ROLE:
+			c.role = optarg;
+			break;
+		case OPT_EXPIRED:
+		case OPT_ACTIVE:
+			if (c.state != ST_ANY) {
+				warnx("list: --expired and --active exclude "
+				    "each other");
+				return usage_cmd("list");
+			}
+			c.state = ch == OPT_EXPIRED ? ST_EXPIRED : ST_ACTIVE;
+			break;
+		case OPT_EXPIRING:
+			expiring = optarg;
+			break;
+		case 'h':
+			return help_cmd("list");
+		default:
+			return usage_cmd("list");
+		}
+	}
+	if (optind != argc)
+		return usage_cmd("list");
+	if (expiring != NULL && ((r = duration_parse(expiring, &d)) != 0 ||
+	    (r = duration_add(ctx->now, &d, &c.until)) != 0)) {
+		warnx("list: bad duration \"%s\": %s", expiring,
+		    atk_strerror(r));
+		return EXIT_USAGE;
+	}
+	if (open_read(ctx, &s, &txn) != 0)
+		goto out;
+	if ((r = collect(txn, &c, 1)) != 0) {
+		tool_store_warn(ctx, s, "list", r);
+		goto out;
+	}
+	store_txn_abort(txn);
+	txn = NULL;
+	if (fmt == FMT_TABLE)
+		print_table(&c);
+	else
+		for (i = 0; i < c.n; i++)
+			if (print_json(&c.items[i]) != 0) {
+				warnx("list: cannot write JSON");
+				goto out;
+			}
+	if (fflush(stdout) == EOF) {
+		warn("list: standard output");
+		goto out;
+	}
+	rv = 0;
+out:
+	collect_free(&c);
+	store_txn_abort(txn);
+	store_close(s);
+	return rv;
+}
+
+/* One "Label: value" line of show. */
+static void
+field(const char *label, const char *value)
+{
+	printf("%-13s %s\n", label, value);
+}
+
+static void
+show_list(const char *label, char *const *words, size_t n, const char *none)
+{
+	size_t i;
+
+	printf("%-13s ", label);
+	if (n == 0)
+		fputs(none, stdout);
+	for (i = 0; i < n; i++)
+		printf("%s%s", i > 0 ? ", " : "", words[i]);
+	putchar('\n');
+}
+
+static void
+show_table(struct store_txn *txn, const struct item *it, int64_t now)
+{
+	const struct record *rec = &it->rec;
+	struct record parent;
+	char buf[CELL_BUFSZ], age[CELL_BUFSZ], net[CIDR_BUFSZ];
+	char id[TOKEN_ID_BUFSZ];
+	size_t i;
+
+	token_id_format(rec->id, id);
+	field("Name:", rec->name);
+	field("ID:", id);
+	field("Token:", "(not stored; shown only at creation)");
+	field("Status:", rec->revoked != 0 ? "revoked" :
+	    is_expired(rec, now) ? "expired" : "active");
+	field("Description:", rec->description != NULL ?
+	    rec->description : "(none)");
+	field("User:", rec->user);
+	field("Role:", rec->role);
+	show_list("Policies:", rec->policies, rec->npolicies, "(none)");
+	printf("%-13s ", "From:");
+	if (rec->nfrom == 0)
+		fputs("any", stdout);
+	for (i = 0; i < rec->nfrom; i++)
+		if (cidr_format(&rec->from[i], net, sizeof(net)) == 0)
+			printf("%s%s", i > 0 ? ", " : "", net);
+	putchar('\n');
+	time_text(rec->created, buf, sizeof(buf));
+	age_text(now - rec->created, " ago", age, sizeof(age));
+	printf("%-13s %s (%s)\n", "Created:", buf, age);
+	if (rec->expires == 0)
+		field("Expires:", DURATION_NEVER);
+	else {
+		time_text(rec->expires, buf, sizeof(buf));
+		printf("%-13s %s%s\n", "Expires:", buf,
+		    is_expired(rec, now) ? " (expired)" : "");
+	}
+	if (rec->revoked == 0)
+		field("Revoked:", "no");
+	else {
+		time_text(rec->revoked, buf, sizeof(buf));
+		printf("%-13s %s\n", "Revoked:", buf);
+		field("Reason:", rec->revoke_reason != NULL ?
+		    rec->revoke_reason : "(none given)");
+	}
+	if (it->used == 0)
+		field("Last used:", DURATION_NEVER);
+	else {
+		time_text(it->used, buf, sizeof(buf));
+		printf("%-13s %s from %s\n", "Last used:", buf,
+		    it->from != NULL && *it->from != '\0' ? it->from :
+		    "(unknown)");
+	}
+	if (!rec->has_parent)
+		field("Parent:", "(none)");
+	else {
+		token_id_format(rec->parent, id);
+		memset(&parent, 0, sizeof(parent));
+		if (store_get(txn, rec->parent, &parent) == 0)
+			printf("%-13s %s (%s)\n", "Parent:", parent.name, id);
+		else
+			printf("%-13s %s (deleted)\n", "Parent:", id);
+		record_free(&parent);
+	}
+	field("Imported:", rec->imported ? "yes" : "no");
+	if (rec->old_until > now) {
+		time_text(rec->old_until, buf, sizeof(buf));
+		printf("%-13s works until %s\n", "Old secret:", buf);
+	}
+}
+
+int
+cmd_show(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct item it;
+	struct store *s = NULL;
+	struct store_txn *txn = NULL;
+	enum format fmt = FMT_TABLE;
+	int ch, rv = 1, r;
+
+	memset(&it, 0, sizeof(it));
+	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			if (parse_format("show", optarg, &fmt) != 0)
+				return usage_cmd("show");
+			break;
+		case 'h':
+			return help_cmd("show");
+		default:
+			return usage_cmd("show");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_cmd("show");
+	if (open_read(ctx, &s, &txn) != 0 ||
+	    tool_find(ctx, txn, argv[optind], &it.rec) != 0)
+		goto out;
+	errno = 0;
+	if ((r = store_usage(txn, it.rec.id, &it.used, &it.from)) != 0) {
+		tool_store_warn(ctx, s, it.rec.name, r);
+		goto out;
+	}
+	if (fmt == FMT_TABLE)
+		show_table(txn, &it, ctx->now);
+	else if (print_json(&it) != 0) {
+		warnx("show: cannot write JSON");
+		goto out;
+	}
+	if (fflush(stdout) == EOF) {
+		warn("show: standard output");
+		goto out;
+	}
+	rv = 0;
+out:
+	record_free(&it.rec);
+	free(it.from);
+	store_txn_abort(txn);
+	store_close(s);
+	return rv;
+}
+
+int
+cmd_prune(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "older-than", required_argument, NULL, OPT_OLDER },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct collect c;
+	struct duration d;
+	struct store *s = NULL;
+	struct store_txn *txn = NULL;
+	const char *older = TOOL_PRUNE_DEFAULT;
+	char id[TOKEN_ID_BUFSZ];
+	size_t i;
+	int ch, rv = 1, r;
+
+	memset(&c, 0, sizeof(c));
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_OLDER:
+			older = optarg;
+			break;
+		case 'h':
+			return help_cmd("prune");
+		default:
+			return usage_cmd("prune");
+		}
+	}
+	if (optind != argc)
+		return usage_cmd("prune");
+	if ((r = duration_parse(older, &d)) != 0) {
+		warnx("prune: bad duration \"%s\": %s", older,
+		    atk_strerror(r));
+		return EXIT_USAGE;
+	}
+	c.now = ctx->now;
+	c.older = &d;
+	if (tool_open(ctx, 0, &s) != 0)
+		goto out;
+	errno = 0;
+	if ((r = store_txn_begin(s, 0, &txn)) != 0) {
+		txn = NULL;
+		tool_store_warn(ctx, s, "write transaction", r);
+		goto out;
+	}
+	if ((r = collect(txn, &c, 0)) != 0)
+		goto fail;
+	for (i = 0; i < c.n; i++)
+		if ((r = store_delete(txn, c.items[i].rec.id)) != 0)
+			goto fail;
+	r = store_txn_commit(txn);
+	txn = NULL;
+	if (r != 0)
+		goto fail;
+	for (i = 0; i < c.n; i++) {
+		token_id_format(c.items[i].rec.id, id);
+		printf("pruned %s %s\n", c.items[i].rec.name, id);
+	}
+	if (fflush(stdout) == EOF) {
+		warn("prune: standard output");
+		goto out;
+	}
+	rv = 0;
+	goto out;
+fail:
+	tool_store_warn(ctx, s, "prune", r);
+out:
+	collect_free(&c);
+	store_txn_abort(txn);
+	store_close(s);
+	return rv;
+}
