@@ -2,6 +2,10 @@
 # service directory, no root needed.  tests/pam_drive plays the login
 # program: it answers the prompt from stdin and prints each step's result.
 
+# scripts/dev valgrind sets APITOKEN_VALGRIND to a valgrind command line
+# that the driver then runs under.
+APITOKEN_VALGRIND=${APITOKEN_VALGRIND:-}
+
 MODULE="$BUILDDIR/pam_apitoken/.libs/pam_apitoken.so"
 APITOKEN="$BUILDDIR/tools/apitoken"
 DRIVE="$BUILDDIR/tests/pam_drive"
@@ -33,12 +37,16 @@ default_service() {
 # ./drive [pam_drive args]: run the private PAM service under pam_wrapper,
 # stdin passed through (a script, so that atf_check can run it).
 require_built() {
+	# scripts/dev sanitize: an ASan runtime must come first in a process,
+	# and pam_wrapper's preload comes before it.
+	[ -z "${APITOKEN_SANITIZED:-}" ] ||
+	    atf_skip "pam_wrapper's LD_PRELOAD does not mix with ASan"
 	[ -f "$MODULE" ] || atf_fail "module not built: $MODULE"
 	[ -x "$APITOKEN" ] || atf_fail "apitoken not built: $APITOKEN"
 	cat > drive <<EOF
 #!/bin/sh
 exec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \\
-    PAM_WRAPPER_SERVICE_DIR="$PWD/svc" "$DRIVE" "\$@"
+    PAM_WRAPPER_SERVICE_DIR="$PWD/svc" $APITOKEN_VALGRIND "$DRIVE" "\$@"
 EOF
 	chmod +x drive
 }
@@ -389,7 +397,8 @@ log__names_token_not_secret_body() {
 	default_service
 	atf_check -s exit:0 -o ignore -e save:err \
 	    env PAM_WRAPPER_DEBUGLEVEL=2 LD_PRELOAD=libpam_wrapper.so \
-	    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PWD/svc" "$DRIVE" \
+	    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PWD/svc" \
+	    $APITOKEN_VALGRIND "$DRIVE" \
 	    "$SVC" alice auth < alice.tok
 	id=$(cut -d_ -f2 alice.tok)
 	atf_check -o ignore grep "token=$id.*accepted" err

@@ -81,6 +81,10 @@ sshd_head()
 
 require_root()
 {
+	# scripts/dev sanitize: an ASan runtime must come first in a process,
+	# and sshd (uninstrumented) preloads pam_wrapper.
+	[ -z "${APITOKEN_SANITIZED:-}" ] ||
+	    atf_skip "pam_wrapper's LD_PRELOAD does not mix with ASan"
 	[ "$(id -u)" -eq 0 ] || atf_skip "needs root: sshd must run as root" \
 	    "to authenticate another user through PAM"
 }
