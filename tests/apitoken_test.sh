@@ -424,7 +424,9 @@ verify_rules_body()
 	# Not a token, a typo, an unknown id.
 	echo "not a token" >bad.tok
 	refused bad.tok deploy "not a token"
-	sed 's/.$/x/' v.tok | sed 's/xx$/xy/' >typo.tok
+	# The last character changed (to y if it already was x).
+	sed 's/.$/x/' v.tok >typo.tok
+	cmp -s typo.tok v.tok && sed 's/.$/y/' v.tok >typo.tok
 	cmp -s typo.tok v.tok && atf_fail "the typo is no typo"
 	refused typo.tok deploy "checksum"
 	atf_check -s exit:0 "$APITOKEN" delete any
@@ -633,7 +635,9 @@ import_body()
 	fails "no token on standard input" "$APITOKEN" import --name none \
 	    </dev/null
 	mk native
-	sed 's/.$/x/' native.tok | sed 's/xx$/xy/' >typo.tok
+	sed 's/.$/x/' native.tok >typo.tok
+	cmp -s typo.tok native.tok && sed 's/.$/y/' native.tok >typo.tok
+	cmp -s typo.tok native.tok && atf_fail "the typo is no typo"
 	fails "bad checksum" "$APITOKEN" import --name typo <typo.tok
 	# The longest token, with a CR LF line end; one more is too long.
 	head -c 1023 /dev/zero | tr '\0' 'k' >long.tok
