@@ -198,7 +198,7 @@ record_default_user(const unsigned char *id, char *buf, size_t bufsz)
 	return 0;
 }
 
-/* --- encoding ------------------------------------------------------------ */
+/* --- encoding ------------------------------------------------------------- */
 
 static void
 enc_put(struct enc *e, const void *p, size_t n)
@@ -337,7 +337,7 @@ record_encode(const struct record *rec, unsigned char **bufp, size_t *lenp)
 	return 0;
 }
 
-/* --- decoding ------------------------------------------------------------ */
+/* --- decoding ------------------------------------------------------------- */
 
 static int
 dec_get(struct dec *d, void *p, size_t n)
@@ -554,7 +554,7 @@ record_decode(const void *buf, size_t len, struct record *rec)
 	return r;
 }
 
-/* --- copies ---------------------------------------------------------------- */
+/* --- copies --------------------------------------------------------------- */
 
 static int
 dup_str(const char *s, char **out)
@@ -646,7 +646,8 @@ record_has_policy(const struct record *rec, const char *p)
 	if (p == NULL)
 		return 0;
 	for (i = 0; i < rec->npolicies; i++)
-		if (rec->policies[i] != NULL && strcmp(rec->policies[i], p) == 0)
+		if (rec->policies[i] != NULL &&
+		    strcmp(rec->policies[i], p) == 0)
 			return 1;
 	return 0;
 }

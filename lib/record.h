@@ -24,8 +24,8 @@
 #define RECORD_WORD_MAX		256	/* user, role, policy: [!-~]+ */
 /* The user a token logs in as unless told: "service-account-<id lc>". */
 #define RECORD_DEFAULT_USER_PREFIX	"service-account-"
-#define RECORD_DEFAULT_USER_BUFSZ	(sizeof(RECORD_DEFAULT_USER_PREFIX) - 1 + \
-	TOKEN_ID_CHARS + 1)
+#define RECORD_DEFAULT_USER_BUFSZ	\
+	(sizeof(RECORD_DEFAULT_USER_PREFIX) - 1 + TOKEN_ID_CHARS + 1)
 
 struct record {
 	unsigned char	 id[TOKEN_ID_BYTES];

@@ -34,6 +34,12 @@
 #define STORE_RDONLY		0x01	/* Logins and listings. */
 #define STORE_CHECK_SAFE	0x02	/* Refuse an unsafe file (module). */
 
+/*
+ * A struct store and its txns are for one thread at a time (the module
+ * opens one per PAM call and closes it before returning; never across a
+ * fork).  Close or commit every txn before store_close().  Opening is
+ * cheap: about 60 us, most of it LMDB mapping the file.
+ */
 struct store;
 struct store_txn;
 
@@ -85,6 +91,11 @@ int	store_lookup_digest(struct store_txn *, const unsigned char *,
 	    unsigned char *);
 /* 1 if the user has at least one token, 0 if none. */
 int	store_user_has_tokens(struct store_txn *, const char *);
+/*
+ * Record a login (write txn): time and source host (NULL: none; at most
+ * 1024 bytes, else ATK_ERR_INVAL) in "usage" only, so a login never
+ * rewrites a record.
+ */
 int	store_touch(struct store_txn *, const unsigned char *, int64_t,
 	    const char *);
 /* *from is allocated (NULL when never used: *when = 0). */
@@ -106,7 +117,11 @@ int	store_token_verifier(struct store *, const struct token *,
 
 /* For export and restore: the key and prefix travel with the records. */
 int	store_get_key(struct store *, unsigned char *);
-/* In a write txn: empty every database and set a new prefix and key. */
+/*
+ * In a write txn: empty every database and set a new prefix and key.
+ * Verifiers made after it in the same txn use the new key; an abort (or a
+ * failed commit) puts the old prefix and key back.
+ */
 int	store_reset(struct store_txn *, const char *, const unsigned char *);
 
 #endif /* APITOKEN_STORE_H */

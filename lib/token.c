@@ -208,7 +208,8 @@ token_build(const char *prefix, const unsigned char *id, struct token *tok,
 	buf[plen] = TOKEN_SEP;
 	token_id_format(tok->id, buf + plen + 1);
 	buf[plen + 1 + TOKEN_ID_CHARS] = TOKEN_SEP;
-	b62_encode(tok->secret, sizeof(tok->secret), secret, TOKEN_SECRET_CHARS);
+	b62_encode(tok->secret, sizeof(tok->secret), secret,
+	    TOKEN_SECRET_CHARS);
 	memcpy(buf + plen + 2 + TOKEN_ID_CHARS, secret, TOKEN_SECRET_CHARS);
 	crc_bytes(buf, n - TOKEN_CHECKSUM_CHARS, crc);
 	b62_encode(crc, sizeof(crc), sum, TOKEN_CHECKSUM_CHARS);
@@ -284,6 +285,27 @@ native_shape(const char *text, size_t len)
 	return plen;
 }
 
+/*
+ * 1 if text starts like a native token: a prefix, '_', 22 digits and '_'.
+ * Such a text is a native token or a damaged one, never an imported one:
+ * a copy cut short, one with a character added, or one with a stray
+ * character in its secret is a checksum error before any store is read.
+ */
+static int
+native_head(const char *text, size_t len)
+{
+	size_t plen;
+
+	if (len == 0 || !prefix_lead((unsigned char)text[0]))
+		return 0;
+	for (plen = 1; plen < len && plen < TOKEN_PREFIX_MAX &&
+	    prefix_char((unsigned char)text[plen]); plen++)
+		;
+	return len >= plen + 2 + TOKEN_ID_CHARS && text[plen] == TOKEN_SEP &&
+	    all_base62(text + plen + 1, TOKEN_ID_CHARS) &&
+	    text[plen + 1 + TOKEN_ID_CHARS] == TOKEN_SEP;
+}
+
 int
 token_parse(const char *text, size_t len, struct token *tok)
 {
@@ -299,6 +321,8 @@ token_parse(const char *text, size_t len, struct token *tok)
 		if (!token_char((unsigned char)text[i]))
 			return ATK_ERR_SYNTAX;
 	if ((plen = native_shape(text, len)) == 0) {
+		if (native_head(text, len))
+			return ATK_ERR_CHECKSUM;
 		if (len < TOKEN_IMPORT_MIN)
 			return ATK_ERR_SYNTAX;
 		tok->kind = TOKEN_IMPORTED;

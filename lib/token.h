@@ -56,8 +56,11 @@ int	token_regenerate(const char *, const unsigned char *, struct token *,
 /*
  * Parse untrusted text (not NUL-terminated; len bytes).  Native shape with a
  * good checksum: TOKEN_NATIVE.  Native shape with a bad checksum:
- * ATK_ERR_CHECKSUM.  Anything else importable: TOKEN_IMPORTED.  Too short,
- * too long, NUL or control characters: ATK_ERR_SYNTAX / ATK_ERR_TOOLONG.
+ * ATK_ERR_CHECKSUM.  A text that starts like a native token (prefix, '_',
+ * 22 base62 digits, '_') without being one exactly - cut short, lengthened,
+ * a stray character in the secret - is ATK_ERR_CHECKSUM too.  Anything else
+ * importable: TOKEN_IMPORTED.  Too short, too long, NUL or control
+ * characters: ATK_ERR_SYNTAX / ATK_ERR_TOOLONG.
  */
 int	token_parse(const char *, size_t, struct token *);
 /* Wipe the secret parts. */

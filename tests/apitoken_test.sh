@@ -69,7 +69,7 @@ tid()
 }
 defuser()
 {
-	echo "service-account-$(tid "$1" | tr 'A-Z' 'a-z')"
+	echo "service-account-$(tid "$1" | tr '[:upper:]' '[:lower:]')"
 }
 
 # jq on "show -o json" of a token: jshow prints, jis checks.
@@ -228,30 +228,36 @@ create_bad_values_head()
 create_bad_values_body()
 {
 	store
-	c="$APITOKEN create --name"
-	usage_fails 'bad name "a b"' $c "a b"
+	# bad REGEX NAME [options]: create refuses a value, exit 2.
+	bad()
+	{
+		local re="$1"
+		shift
+		usage_fails "$re" "$APITOKEN" create --name "$@"
+	}
+	bad 'bad name "a b"' "a b"
 	usage_fails 'bad name "-x"' "$APITOKEN" create --name=-x
-	usage_fails 'bad name ".x"' $c .x
-	usage_fails "bad name" $c \
+	bad 'bad name ".x"' .x
+	bad "bad name" \
 	    aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-	usage_fails "looks like a token id" $c 0123456789ABCDEFGHIJKL
-	usage_fails 'bad user' $c n --user "a b"
-	usage_fails 'bad role' $c n --role ""
-	usage_fails 'bad policy "a,b"' $c n --policy a,b
-	usage_fails 'bad duration "P"' $c n --expires P
-	usage_fails 'bad duration "PT"' $c n --expires PT
-	usage_fails 'bad duration "P1.5D"' $c n --expires P1.5D
-	usage_fails 'bad expiry "-P1D"' $c n --expires -P1D
-	usage_fails 'bad expiry "tomorrow"' $c n --expires tomorrow
-	usage_fails 'bad date "2027-13-01"' $c n --expires 2027-13-01
-	usage_fails 'bad date "2027-02-30T00:00:00Z"' $c n \
+	bad 'bad name "0123456789ABCDEFGHIJKL"' 0123456789ABCDEFGHIJKL
+	bad 'bad user' n --user "a b"
+	bad 'bad role' n --role ""
+	bad 'bad policy "a,b"' n --policy a,b
+	bad 'bad duration "P"' n --expires P
+	bad 'bad duration "PT"' n --expires PT
+	bad 'bad duration "P1.5D"' n --expires P1.5D
+	bad 'bad expiry "-P1D"' n --expires -P1D
+	bad 'bad expiry "tomorrow"' n --expires tomorrow
+	bad 'bad date "2027-13-01"' n --expires 2027-13-01
+	bad 'bad date "2027-02-30T00:00:00Z"' n \
 	    --expires 2027-02-30T00:00:00Z
-	usage_fails 'expiry "2001-01-01" is not in the future' $c n \
+	bad 'expiry "2001-01-01" is not in the future' n \
 	    --expires 2001-01-01
-	usage_fails 'bad network "10.0.0.0/33"' $c n --from 10.0.0.0/33
-	usage_fails 'bad network "foo"' $c n --from foo
-	usage_fails 'did you mean 10.0.0.0/8' $c n --from 10.1.2.3/8
-	usage_fails 'bad description' $c n --description "$(printf 'a\tb')"
+	bad 'bad network "10.0.0.0/33"' n --from 10.0.0.0/33
+	bad 'bad network "foo"' n --from foo
+	bad 'did you mean 10.0.0.0/8' n --from 10.1.2.3/8
+	bad 'bad description' n --description "$(printf 'a\tb')"
 	# Nothing was made.
 	atf_check -o empty "$APITOKEN" list -o json
 	# The good forms are taken.
@@ -402,11 +408,11 @@ verify_rules_body()
 	refused v.tok deploy "source address"
 	ok v.tok deploy --service sshd --policy service --rhost 192.0.2.7
 	ok v.tok deploy --rhost 2001:db8::1 --role Administrator
-	r="--rhost 192.0.2.1"
-	refused v.tok root "another user" $r
-	refused v.tok deploy "role" --role User $r
-	refused v.tok deploy "policy" --policy sudo $r
-	refused v.tok deploy "policy" --service su --policy service $r
+	r=192.0.2.1
+	refused v.tok root "another user" --rhost $r
+	refused v.tok deploy "role" --role User --rhost $r
+	refused v.tok deploy "policy" --policy sudo --rhost $r
+	refused v.tok deploy "policy" --service su --policy service --rhost $r
 	refused v.tok deploy "source address" --rhost 198.51.100.1
 	refused v.tok deploy "source address" --rhost host.example
 	mk any --user deploy
@@ -426,6 +432,27 @@ verify_rules_body()
 	    --user deploy
 	printf 'a\nb\n' | fails "more than one line" "$APITOKEN" verify \
 	    --user deploy
+}
+
+atf_test_case verify_unsafe
+verify_unsafe_head()
+{
+	atf_set "descr" "init warns and verify refuses where the module would"
+}
+verify_unsafe_body()
+{
+	mkdir open
+	chmod 0777 open
+	APITOKEN_DB="$PWD/open/tokens.db"
+	export APITOKEN_DB
+	atf_check -s exit:0 -o empty \
+	    -e match:"warning: pam_apitoken will refuse this store: .*open" \
+	    "$APITOKEN" init
+	mk u --user ci
+	fails "open/tokens.db: unsafe store, pam_apitoken would refuse it" \
+	    "$APITOKEN" verify --user ci <u.tok
+	chmod 0755 open
+	ok u.tok ci
 }
 
 atf_test_case verify_prompt
@@ -854,7 +881,9 @@ store_not_writable_body()
 		command -v setpriv >/dev/null || atf_skip "setpriv needed as root"
 		run="setpriv --bounding-set=-dac_override,-dac_read_search"
 	fi
+	# shellcheck disable=SC2086 # $run is a command line or nothing.
 	fails "tokens.db" $run "$APITOKEN" create --name x
+	# shellcheck disable=SC2086
 	fails "tokens.db" $run "$APITOKEN" revoke w
 	chmod 0600 tokens.db tokens.db-lock
 	ok w.tok ci
@@ -881,6 +910,32 @@ store_newer_schema_body()
 	fails "tokens.db: .*schema 99" "$APITOKEN" create --name x
 	atf_check -s exit:1 -o empty -e match:"schema 99" "$APITOKEN" verify \
 	    --user ci <n.tok
+	# A record of a newer schema (its first byte), and a damaged one.
+	atf_check -s exit:0 -e ignore mdb_load -n -s meta -f meta.txt tokens.db
+	atf_check -s exit:0 -o ignore "$APITOKEN" list
+	mdb_dump -n -s tokens tokens.db >tokens.txt
+	for how in newer damaged; do
+		awk -v how=$how '/^HEADER=END/ { h = 1; print; next }
+		    h && /^ / && ++n % 2 == 0 {
+			if (how == "newer") sub(/^ 01/, " 02")
+			else $0 = " 01ff"
+		    } { print }' tokens.txt >tokens2.txt
+		atf_check -s exit:1 cmp -s tokens.txt tokens2.txt
+		atf_check -s exit:0 -e ignore mdb_load -n -s tokens \
+		    -f tokens2.txt tokens.db
+		case $how in
+		newer)	words="newer version" ;;
+		damaged) words="corrupt" ;;
+		esac
+		fails "tokens.db: list: .*$words" "$APITOKEN" list
+		fails "tokens.db: n: .*$words" "$APITOKEN" show n
+		fails "tokens.db: n: .*$words" "$APITOKEN" revoke n
+		fails "tokens.db: export: .*$words" "$APITOKEN" export
+		refused_or_err=$("$APITOKEN" verify --user ci <n.tok 2>&1) &&
+		    atf_fail "a $how record verified"
+		echo "$refused_or_err" | grep -q "$words" ||
+		    atf_fail "verify of a $how record: $refused_or_err"
+	done
 }
 
 atf_test_case store_corrupt
@@ -903,10 +958,28 @@ store_corrupt_body()
 		esac
 		rm -f tokens.db-lock
 		for cmd in list "show c" "create --name x" export; do
+			# shellcheck disable=SC2086 # A command and its words.
 			fails "tokens.db" "$APITOKEN" $cmd
 		done
 		atf_check -s exit:1 -o empty -e match:"^apitoken: .*tokens.db" \
 		    "$APITOKEN" verify --user ci <c.tok
+	done
+}
+
+atf_test_case man_pages
+man_pages_head()
+{
+	atf_set "descr" "the man pages are lint-clean and name every option"
+	atf_set "require.progs" "mandoc"
+}
+man_pages_body()
+{
+	atf_check -s exit:0 -o empty -e empty mandoc -Tlint -Wwarning \
+	    "$SRCDIR/man/apitoken.8" "$SRCDIR/man/apitoken.db.5"
+	mandoc -Tascii "$SRCDIR/man/apitoken.8" | sed 's/.\x08//g' >page
+	for word in $("$APITOKEN" --help | grep -Eo -- '--?[a-z-]+|^ +apitoken \[--db PATH\] [a-z]+' |
+	    sed 's/.* //' | sort -u); do
+		grep -q -e "$word" page || atf_fail "apitoken.8 lacks $word"
 	done
 }
 
@@ -925,6 +998,7 @@ atf_init_test_cases()
 	atf_add_test_case list_json
 	atf_add_test_case show
 	atf_add_test_case verify_rules
+	atf_add_test_case verify_unsafe
 	atf_add_test_case verify_prompt
 	atf_add_test_case verify_expired
 	atf_add_test_case regenerate
@@ -941,4 +1015,5 @@ atf_init_test_cases()
 	atf_add_test_case store_not_writable
 	atf_add_test_case store_newer_schema
 	atf_add_test_case store_corrupt
+	atf_add_test_case man_pages
 }

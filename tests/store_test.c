@@ -249,6 +249,19 @@ ATF_TC_BODY(store_put__duplicates, tc)
 	strcpy(b.name, "three");
 	ATF_CHECK_EQ(store_put(t, &b.rec, 0), 0);
 	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	/* A refused insert leaves no name or digest behind. */
+	mkrec(&b, "fresh");
+	memcpy(b.rec.id, a.rec.id, TOKEN_ID_BYTES);
+	b.rec.imported = 1;
+	put1(st, &b.rec, 0, ATK_ERR_EXISTS);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_find(t, "fresh", &got), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_lookup_digest(t, b.rec.verifier, b.rec.id),
+	    ATK_ERR_NOTFOUND);
+	ATF_REQUIRE_EQ(store_find(t, "one", &got), 0);
+	ATF_CHECK(memcmp(got.id, a.rec.id, TOKEN_ID_BYTES) == 0);
+	record_free(&got);
+	store_txn_abort(t);
 	/* Invalid records are refused. */
 	b.name[0] = '-';
 	put1(st, &b.rec, 1, ATK_ERR_INVAL);
@@ -519,6 +532,28 @@ ATF_TC_BODY(store_get__newer_record_refused, tc)
 	ATF_CHECK_EQ(store_find(t, "a", &got), ATK_ERR_SCHEMA);
 	store_txn_abort(t);
 	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_open__damaged_meta);
+ATF_TC_BODY(store_open__damaged_meta, tc)
+{
+	static const char *const keys[][2] = {
+		{ "prefix", "prefiy" },		/* Entry missing. */
+		{ "key", "kez" },
+	};
+	char why[STORE_WHY_MAX];
+	struct store *st;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		remove(DB);
+		remove(DB_LOCK);
+		ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+		ATF_REQUIRE(patch_file(DB, keys[i][0], keys[i][1],
+		    strlen(keys[i][0])) > 0);
+		ATF_CHECK_EQ(store_open_why(DB, STORE_RDONLY, &st, why,
+		    sizeof(why)), ATK_ERR_CORRUPT);
+		ATF_CHECK_MSG(strstr(why, keys[i][0]) != NULL, "%s", why);
+	}
 }
 
 static int
@@ -924,7 +959,7 @@ creator(int fd)
 ATF_TC_WITHOUT_HEAD(store_put__survives_sigkill);
 ATF_TC_BODY(store_put__survives_sigkill, tc)
 {
-	char text[TOKEN_NATIVE_BUFSZ];
+	char text[TOKEN_NATIVE_BUFSZ], first[TOKEN_NATIVE_BUFSZ];
 	struct store *st;
 	size_t reported = 0;
 	uint32_t us;
@@ -942,6 +977,12 @@ ATF_TC_BODY(store_put__survives_sigkill, tc)
 			creator(fds[1]);
 		}
 		close(fds[1]);
+		/*
+		 * Once it is at work (however slow the machine), kill it at
+		 * a random moment: inside a commit as likely as not.
+		 */
+		ATF_REQUIRE_EQ(read(fds[0], first, sizeof(first)),
+		    (ssize_t)sizeof(first));
 		ATF_REQUIRE_EQ(random_uniform(KILL_MAX_US, &us), 0);
 		usleep(us);
 		ATF_REQUIRE(kill(pid, SIGKILL) == 0);
@@ -949,6 +990,9 @@ ATF_TC_BODY(store_put__survives_sigkill, tc)
 		ATF_CHECK(WIFSIGNALED(status));
 		/* Everything reported must verify in a fresh environment. */
 		ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+		ATF_CHECK_MSG(verifies(st, first, "robot"),
+		    "round %d: the first reported token is gone", round);
+		reported++;
 		while ((got = read(fds[0], text, sizeof(text))) ==
 		    (ssize_t)sizeof(text)) {
 			ATF_CHECK_MSG(verifies(st, text, "robot"),
@@ -959,8 +1003,7 @@ ATF_TC_BODY(store_put__survives_sigkill, tc)
 		close(fds[0]);
 		store_close(st);
 	}
-	/* The kills did hit a working writer. */
-	ATF_CHECK(reported > 0);
+	ATF_CHECK(reported >= KILL_ROUNDS);
 }
 
 ATF_TP_ADD_TCS(tp)
@@ -978,6 +1021,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_open__newer_schema_refused);
 	ATF_TP_ADD_TC(tp, store_get__newer_record_refused);
 	ATF_TP_ADD_TC(tp, store_open__truncated_and_random);
+	ATF_TP_ADD_TC(tp, store_open__damaged_meta);
 	ATF_TP_ADD_TC(tp, store_check_path__safe);
 	ATF_TP_ADD_TC(tp, store_check_path__unsafe);
 	ATF_TP_ADD_TC(tp, store_check_path__wrong_owner);

@@ -152,10 +152,20 @@ ATF_TC_BODY(token_parse__every_truncation_rejected, tc)
 	len = strlen(buf);
 	for (n = 0; n < len; n++) {
 		r = token_parse(buf, n, &tok);
-		/* Long cut-offs are importable text, never a native token. */
-		ATF_CHECK(r == ATK_ERR_SYNTAX || r == TOKEN_IMPORTED);
-		ATF_CHECK(n >= TOKEN_IMPORT_MIN || r == ATK_ERR_SYNTAX);
+		/* Cut after "atk_<id>_": the checksum's error. */
+		if (n >= 4 + TOKEN_ID_CHARS + 1)
+			ATF_CHECK_EQ_MSG(r, ATK_ERR_CHECKSUM, "cut at %zu", n);
+		else if (n >= TOKEN_IMPORT_MIN)	/* Any other text. */
+			ATF_CHECK_EQ_MSG(r, TOKEN_IMPORTED, "cut at %zu", n);
+		else
+			ATF_CHECK_EQ_MSG(r, ATK_ERR_SYNTAX, "cut at %zu", n);
 	}
+	/* A character added, or a stray one in the secret. */
+	buf[len] = 'x';
+	ATF_CHECK_EQ(token_parse(buf, len + 1, &tok), ATK_ERR_CHECKSUM);
+	buf[len] = '\0';
+	buf[40] = '.';
+	ATF_CHECK_EQ(token_parse(buf, len, &tok), ATK_ERR_CHECKSUM);
 	/*
 	 * A token with n characters of its secret lost and n others added at
 	 * the end keeps the native shape but fails the checksum.
@@ -228,6 +238,12 @@ ATF_TC_BODY(token_parse__control_chars_and_nul, tc)
 ATF_TC_WITHOUT_HEAD(token_parse__near_native_shapes);
 ATF_TC_BODY(token_parse__near_native_shapes, tc)
 {
+	static const char *const others[] = {
+		"sk_live_0123456789abcdefghij",
+		"ghp_0123456789abcdefghijABCDEFGHIJKLmn",
+		"atk_0123456789abcdefghijABCDEF",	/* No second '_'. */
+		"atk_0123456789abcdefghi_ABCDEFGHIJ",	/* 21-digit id. */
+	};
 	char buf[TOKEN_NATIVE_BUFSZ + 1], copy[TOKEN_NATIVE_BUFSZ + 1];
 	struct token tok;
 	size_t len;
@@ -249,10 +265,14 @@ ATF_TC_BODY(token_parse__near_native_shapes, tc)
 	memcpy(copy, buf, len + 1);
 	copy[0] = 'A';
 	ATF_CHECK_EQ(token_parse(copy, len, &tok), TOKEN_IMPORTED);
-	/* One character too many. */
+	/* One character too many: a damaged native token. */
 	memcpy(copy, buf, len + 1);
 	copy[len] = 'x';
-	ATF_CHECK_EQ(token_parse(copy, len + 1, &tok), TOKEN_IMPORTED);
+	ATF_CHECK_EQ(token_parse(copy, len + 1, &tok), ATK_ERR_CHECKSUM);
+	/* Not the head of a native token: any other text. */
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		ATF_CHECK_EQ_MSG(token_parse(others[i], strlen(others[i]),
+		    &tok), TOKEN_IMPORTED, "%s", others[i]);
 }
 
 ATF_TC_WITHOUT_HEAD(token_id__format_and_parse);

@@ -174,8 +174,12 @@ ATF_TC_BODY(verify_token__malformed_and_checksum, tc)
 	memcpy(typo, f.text, len + 1);
 	typo[10] = typo[10] == 'a' ? 'b' : 'a';
 	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_CHECKSUM);
-	typo[len - 1] = '\0';
-	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_UNKNOWN);	/* Imported. */
+	typo[len - 1] = '\0';			/* Cut short. */
+	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_CHECKSUM);
+	typo[30] = '\0';
+	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_CHECKSUM);
+	typo[20] = '\0';				/* Any text. */
+	ATF_CHECK_EQ(check(&f, typo, &req), VERIFY_UNKNOWN);
 	ATF_CHECK_EQ(check(&f, "short", &req), VERIFY_MALFORMED);
 	ATF_CHECK_EQ(check(&f, "", &req), VERIFY_MALFORMED);
 	ATF_CHECK_EQ(check(&f, NULL, &req), VERIFY_MALFORMED);
@@ -349,6 +353,49 @@ ATF_TC_BODY(verify_token__imported, tc)
 	store_close(f.st);
 }
 
+/* A damaged record cannot be decided: an error, never VERIFY_OK. */
+ATF_TC_WITHOUT_HEAD(verify_token__damaged_record_fails_closed);
+ATF_TC_BODY(verify_token__damaged_record_fails_closed, tc)
+{
+	unsigned char from[2 + TOKEN_ID_BYTES], to[2 + TOKEN_ID_BYTES];
+	struct verify_request req;
+	struct verify_result res;
+	struct fixture f;
+	unsigned char *buf;
+	size_t len, n = 0;
+	FILE *fp;
+
+	setup(&f);
+	store_close(f.st);
+	/* The record value: schema byte, flags byte, id; flags damaged. */
+	ATF_REQUIRE((fp = fopen(DB, "r+b")) != NULL);
+	ATF_REQUIRE((buf = malloc(1 << 20)) != NULL);
+	len = fread(buf, 1, 1 << 20, fp);
+	for (size_t i = 2; i + TOKEN_ID_BYTES <= len; i++)
+		if (buf[i - 2] == RECORD_SCHEMA &&
+		    memcmp(buf + i, f.rec.id, TOKEN_ID_BYTES) == 0) {
+			memcpy(from, buf + i - 2, sizeof(from));
+			memcpy(to, from, sizeof(to));
+			to[1] |= 0x80;
+			memcpy(buf + i - 2, to, sizeof(to));
+			n++;
+		}
+	ATF_REQUIRE(n > 0);
+	ATF_REQUIRE(fseek(fp, 0, SEEK_SET) == 0);
+	ATF_REQUIRE_EQ(fwrite(buf, 1, len, fp), len);
+	ATF_REQUIRE(fclose(fp) == 0);
+	free(buf);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st), 0);
+	request(&req);
+	ATF_CHECK_EQ(verify_token(f.st, f.text, strlen(f.text), &req, &res),
+	    ATK_ERR_CORRUPT);
+	ATF_CHECK(res.reason != VERIFY_OK);
+	ATF_CHECK(!res.known);
+	ATF_CHECK(res.name == NULL);
+	verify_result_free(&res);
+	store_close(f.st);
+}
+
 ATF_TC_WITHOUT_HEAD(verify_reason_str__words);
 ATF_TC_BODY(verify_reason_str__words, tc)
 {
@@ -372,6 +419,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, verify_token__network);
 	ATF_TP_ADD_TC(tp, verify_token__grace_period);
 	ATF_TP_ADD_TC(tp, verify_token__imported);
+	ATF_TP_ADD_TC(tp, verify_token__damaged_record_fails_closed);
 	ATF_TP_ADD_TC(tp, verify_reason_str__words);
 	return atf_no_error();
 }

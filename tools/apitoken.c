@@ -24,7 +24,6 @@
 #include "apitoken.h"
 #include "error.h"
 #include "record.h"
-#include "rfc3339.h"
 #include "store.h"
 #include "token.h"
 
@@ -77,7 +76,7 @@ usage(FILE *fp)
 	fprintf(fp, "       %s --help | --version\n", PROG);
 }
 
-static int
+static void
 synopsis(FILE *fp, const char *name)
 {
 	size_t i;
@@ -86,10 +85,9 @@ synopsis(FILE *fp, const char *name)
 		if (strcmp(commands[i].name, name) == 0) {
 			fprintf(fp, "usage: %s %s%s\n", PROG, DB_PREFIX,
 			    commands[i].synopsis);
-			return 0;
+			return;
 		}
 	usage(fp);
-	return 0;
 }
 
 int
@@ -155,9 +153,9 @@ tool_open(const struct ctx *ctx, int flags, struct store **sp)
 	return -1;
 }
 
-/* A token by id or name, or a message naming what was asked for. */
+/* A token by id or name, or one line naming what was asked for. */
 int
-tool_find(struct store_txn *txn, const char *cmd, const char *what,
+tool_find(const struct ctx *ctx, struct store_txn *txn, const char *what,
     struct record *rec)
 {
 	int r;
@@ -168,7 +166,7 @@ tool_find(struct store_txn *txn, const char *cmd, const char *what,
 	if (r == ATK_ERR_NOTFOUND)
 		warnx("%s: no such token", what);
 	else
-		warnx("%s %s: %s", cmd, what, tool_strerror(r));
+		tool_store_warn(ctx, NULL, what, r);
 	return -1;
 }
 
@@ -297,19 +295,6 @@ tool_write_secret(const char *s, size_t len)
 		left -= (size_t)n;
 	}
 	return 0;
-}
-
-/* RFC 3339 UTC text of a time. */
-int
-tool_time_text(int64_t t, char *buf, size_t size)
-{
-	return rfc3339_format(t, buf, size);
-}
-
-void
-tool_id_text(const unsigned char *id, char *buf)
-{
-	token_id_format(id, buf);
 }
 
 /* A secret is in memory: no core file and no ptrace by other users. */

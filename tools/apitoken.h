@@ -35,34 +35,17 @@ struct ctx {
 	int64_t		 now;		/* One clock reading. */
 };
 
-/* Options shared by create and import, and what they make of a record. */
-struct create_opts {
-	const char	*name;
-	const char	*user;
-	const char	*role;
-	const char	*description;
-	const char	*expires;
-	const char	*parent;
-	const char	**policies;
-	size_t		 npolicies;
-	const char	**from;
-	size_t		 nfrom;
-	int		 quiet;
-};
-
 /* apitoken.c: messages and shared checks. */
 const char *tool_strerror(int);
 void	tool_store_warn(const struct ctx *, const struct store *,
 	    const char *, int);
 int	tool_open(const struct ctx *, int, struct store **);
-int	tool_find(struct store_txn *, const char *, const char *,
+int	tool_find(const struct ctx *, struct store_txn *, const char *,
 	    struct record *);
 int	tool_word_valid(const char *);
 int	tool_text_valid(const char *);
 int	tool_read_token(const char *, char *, size_t, size_t *);
 int	tool_write_secret(const char *, size_t);
-int	tool_time_text(int64_t, char *, size_t);
-void	tool_id_text(const unsigned char *, char *);
 
 /* apitoken_json.c: records to and from JSON objects. */
 json_t	*json_from_record(const struct record *, int64_t, const char *,

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "apitoken.h"
 #include "base64.h"
@@ -52,7 +51,7 @@ json_b64_decode(const char *s, unsigned char *out, size_t n)
 {
 	unsigned char tmp[B64_BUFSZ];
 	char again[B64_BUFSZ];
-	size_t len;
+	size_t len, got = 0, errpos;
 	int r = ATK_ERR_BASE64;
 
 	if (n > B64_MAX_BYTES)
@@ -60,7 +59,8 @@ json_b64_decode(const char *s, unsigned char *out, size_t n)
 	len = strlen(s);
 	if (len != base64_encoded_len(n, 0))
 		return ATK_ERR_BASE64;
-	if (EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)len) < 0 ||
+	if (base64_decode(s, len, tmp, sizeof(tmp), &got, 0, &errpos) != 0 ||
+	    got != n ||
 	    base64_encode(tmp, n, again, sizeof(again), 0) != 0 ||
 	    strcmp(again, s) != 0)
 		goto out;

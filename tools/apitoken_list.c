@@ -506,7 +506,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 	if (optind + 1 != argc)
 		return usage_cmd("show");
 	if (open_read(ctx, &s, &txn) != 0 ||
-	    tool_find(txn, "show", argv[optind], &it.rec) != 0)
+	    tool_find(ctx, txn, argv[optind], &it.rec) != 0)
 		goto out;
 	errno = 0;
 	if ((r = store_usage(txn, it.rec.id, &it.used, &it.from)) != 0) {

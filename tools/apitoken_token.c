@@ -27,6 +27,21 @@
 #define DATE_LEN	10
 #define MIDNIGHT	"T00:00:00Z"
 
+/* Options shared by create and import. */
+struct create_opts {
+	const char	*name;
+	const char	*user;
+	const char	*role;
+	const char	*description;
+	const char	*expires;
+	const char	*parent;
+	const char	**policies;
+	size_t		 npolicies;
+	const char	**from;
+	size_t		 nfrom;
+	int		 quiet;
+};
+
 /* What an option parser returns when the command goes on. */
 #define TOOL_CONTINUE	(-1)
 
@@ -87,6 +102,11 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 			    why[0] != '\0' ? why : tool_strerror(r));
 		return 1;
 	}
+	/* Made, but where the module will not read it: say so now. */
+	if (store_check_path(ctx->db, geteuid(), why, sizeof(why)) ==
+	    ATK_ERR_UNSAFE)
+		warnx("%s: warning: pam_apitoken will refuse this store: %s",
+		    ctx->db, why);
 	return 0;
 }
 
@@ -333,7 +353,7 @@ apply_parent(const struct ctx *ctx, const char *cmd, struct store_txn *txn,
 	int rv = -1;
 
 	memset(&p, 0, sizeof(p));
-	if (tool_find(txn, cmd, parent, &p) != 0)
+	if (tool_find(ctx, txn, parent, &p) != 0)
 		return -1;
 	if (p.revoked != 0) {
 		warnx("%s %s: parent %s is revoked", cmd, rec->name, p.name);
@@ -615,7 +635,7 @@ open_token(const struct ctx *ctx, const char *cmd, const char *what,
 		tool_store_warn(ctx, *sp, "write transaction", r);
 		return -1;
 	}
-	return tool_find(*txnp, cmd, what, rec);
+	return tool_find(ctx, *txnp, what, rec);
 }
 
 /* Put the changed record back and commit; 0 or -1 after saying why. */
