@@ -296,6 +296,23 @@ core__disabled_body() {
 	done
 }
 
+atf_test_case core__disabled_codec_tools
+core__disabled_codec_tools_head() {
+	atf_set descr "apitoken-gen and apitoken-decode run with core dumps off too"
+	atf_set require.progs strace
+}
+core__disabled_codec_tools_body() {
+	echo aGVsbG8= > in
+	for cmd in "$BUILDDIR/tools/apitoken-gen" \
+	    "$BUILDDIR/tools/apitoken-decode in"; do
+		# shellcheck disable=SC2086
+		atf_check -s exit:0 -o ignore -e empty strace -o tr \
+		    -e trace=prctl,prlimit64,setrlimit $cmd
+		atf_check -o ignore grep 'RLIMIT_CORE, {rlim_cur=0, rlim_max=0}.*= 0$' tr
+		atf_check -o ignore grep -E 'prctl\(PR_SET_DUMPABLE, (0|SUID_DUMP_DISABLE)\) += 0$' tr
+	done
+}
+
 atf_test_case argv__no_secrets
 argv__no_secrets_head() {
 	atf_set descr "No option or operand takes a secret; a token put in argv is refused and not echoed"
@@ -332,5 +349,6 @@ atf_init_test_cases() {
 	atf_add_test_case store__symlinks
 	atf_add_test_case files__nofollow_cloexec
 	atf_add_test_case core__disabled
+	atf_add_test_case core__disabled_codec_tools
 	atf_add_test_case argv__no_secrets
 }
