@@ -2,7 +2,7 @@
 # style program tests/ct_verify, 10^6 interleaved measurements per class
 # pair, Welch's t-test with dudect's percentile cropping, |t| < 4.5.
 #
-# 10^6 calls take about 7 s on the 2-core CI machine, so CI runs the full
+# 10^6 calls take 3 to 7 s on the 2-core CI machine, so CI runs the full
 # count the issue asks for and the threshold stays 4.5: no shorter run
 # with a looser bound is needed.  CT_MEASUREMENTS overrides the count
 # (at least 10000) for a quick look; "make bench" (bench-ct) runs the same
