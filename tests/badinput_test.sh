@@ -81,7 +81,7 @@ pam__newer_record_store		record	right		P	1	PAM_AUTHINFO_UNAVAIL
 pam__read_only_store		readonly	right	P	0	PAM_SUCCESS
 decode__nul_inside		none	dec_nul		D	1	invalid base64 at byte 3
 decode__invalid_utf8		none	bad_utf8	D	1	bad text encoding at byte 2
-decode__1mib_random		none	mib_random	D	1	invalid base64 at byte 0
+decode__1mib_binary		none	mib_binary	D	1	invalid base64 at byte 0
 decode__unterminated_armor	none	armor_open	D	1	bad BEGIN/END armor
 decode__bad_padding		none	bad_pad		D	1	invalid base64 at byte 1
 decode__bad_char_to_file	none	dec_bad		DO	1	invalid base64 at byte 4
@@ -205,6 +205,9 @@ in_right() { cp alice.tok in; }
 in_imported() { echo an-imported-token-of-some-length > in; }
 in_mib() { head -c $MIB /dev/zero | tr '\0' A > in; }
 in_mib_random() { head -c $MIB /dev/urandom > in; }
+# Random bytes after a control character: refused at byte 0 whatever the
+# random bytes are.
+in_mib_binary() { { printf '\001'; head -c $MIB /dev/urandom; } > in; }
 in_nul() { t=$(tok); printf '%s\0%s\n' "${t%"${t#????????????????????}"}" \
     "${t#????????????????????}" > in; }
 in_bad_utf8() { printf '\377\376\303\050abcdefghijklmnop\n' > in; }
