@@ -265,7 +265,10 @@ user_has_no_tokens(pam_handle_t *pamh, struct store *st, const char *user,
 	return 0;
 }
 
-/* Record when and from where the token was used; a failure is only logged. */
+/*
+ * Record when and from where the token was used; a failure is only logged.
+ * The store is opened again for writing: the path is checked again too.
+ */
 static void
 record_use(pam_handle_t *pamh, const struct options *o, const char *idtext,
     const char *rhost)
@@ -276,7 +279,7 @@ record_use(pam_handle_t *pamh, const struct options *o, const char *idtext,
 	int r;
 
 	if ((r = token_id_parse(idtext, id)) != 0 ||
-	    (r = store_open(o->db, 0, &st)) != 0 ||
+	    (r = store_open(o->db, STORE_CHECK_SAFE, &st)) != 0 ||
 	    (r = store_txn_begin(st, 0, &txn)) != 0 ||
 	    (r = store_touch(txn, id, (int64_t)time(NULL), or_none(rhost))) != 0)
 		goto out;

@@ -443,20 +443,25 @@ verify_rules_body()
 atf_test_case verify_unsafe
 verify_unsafe_head()
 {
-	atf_set "descr" "init warns and verify refuses where the module would"
+	atf_set "descr" "init warns, and create and verify refuse where the module would"
 }
 verify_unsafe_body()
 {
-	mkdir open
-	chmod 0777 open
+	mkdir wide
+	chmod 0777 wide
+	atf_check -s exit:0 -o empty \
+	    -e match:"warning: pam_apitoken will refuse this store: .*wide" \
+	    "$APITOKEN" --db "$PWD/wide/tokens.db" init
+	mkdir -m 0755 open
 	APITOKEN_DB="$PWD/open/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 -o empty \
-	    -e match:"warning: pam_apitoken will refuse this store: .*open" \
-	    "$APITOKEN" init
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" init
 	mk u --user ci
+	chmod 0777 open
 	fails "open/tokens.db: unsafe store, pam_apitoken would refuse it" \
 	    "$APITOKEN" verify --user ci <u.tok
+	fails "open/tokens.db: unsafe store, refused: .*open" \
+	    "$APITOKEN" create -q --name v --user ci
 	chmod 0755 open
 	ok u.tok ci
 }

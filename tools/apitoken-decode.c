@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -539,6 +542,18 @@ parse_args(int argc, char **argv, struct opts *o)
 	    o->outpath;
 }
 
+/* Secrets pass through memory: no core file, no ptrace by other users. */
+static void
+no_core_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		err(1, "setrlimit");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		err(1, "prctl");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -546,6 +561,7 @@ main(int argc, char *argv[])
 	struct sink s;
 	int fd = STDIN_FILENO, r, ret;
 
+	no_core_dumps();
 	parse_args(argc, argv, &o);
 	catch_signals();
 	memset(&s, 0, sizeof(s));

@@ -8,6 +8,9 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -459,6 +462,18 @@ parse_options(int argc, char **argv, struct options *opt)
 		    GEN_MAX_BASE62_BYTES);
 }
 
+/* Secrets pass through memory: no core file, no ptrace by other users. */
+static void
+no_core_dumps(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		err(1, "setrlimit");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		err(1, "prctl");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -469,6 +484,7 @@ main(int argc, char *argv[])
 	/* getopt_long() names argv[0] in its messages, err(3) the short name. */
 	static char progname[] = PROGNAME;
 
+	no_core_dumps();
 	if (argc > 0)
 		argv[0] = progname;
 	parse_options(argc, argv, &opt);

@@ -129,7 +129,13 @@ tool_store_warn(const struct ctx *ctx, const struct store *s,
 		warnx("%s: %s: %s", ctx->db, what, tool_strerror(r));
 }
 
-/* Open the store, or say why not in one line; 0 or -1. */
+/*
+ * Open the store, or say why not in one line; 0 or -1.  Every command
+ * checks the path as the module does (STORE_CHECK_SAFE): a store that
+ * someone else could swap or rewrite, or a symbolic link where the store
+ * should be, is refused before a verifier is written into it or a record
+ * read out of it.
+ */
 int
 tool_open(const struct ctx *ctx, int flags, struct store **sp)
 {
@@ -139,11 +145,15 @@ tool_open(const struct ctx *ctx, int flags, struct store **sp)
 
 	errno = 0;
 	why[0] = '\0';
-	if ((r = store_open_why(ctx->db, flags, sp, why, sizeof(why))) == 0)
+	if ((r = store_open_why(ctx->db, flags | STORE_CHECK_SAFE, sp, why,
+	    sizeof(why))) == 0)
 		return 0;
 	*sp = NULL;
 	if (r == ATK_ERR_NOTFOUND || (r == ATK_ERR_SYSTEM && errno == ENOENT))
 		warnx("%s: no store here (apitoken init makes one)", ctx->db);
+	else if (r == ATK_ERR_UNSAFE)
+		warnx("%s: unsafe store, refused: %s", ctx->db,
+		    why[0] != '\0' ? why : tool_strerror(r));
 	else if (why[0] == '\0')
 		warnx("%s: %s", ctx->db, tool_strerror(r));
 	else if (strncmp(why, ctx->db, n) == 0 && why[n] == ':')
