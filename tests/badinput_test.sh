@@ -82,7 +82,7 @@ pam__read_only_store		readonly	right	P	0	PAM_SUCCESS
 decode__nul_inside		none	dec_nul		D	1	invalid base64 at byte 3
 decode__invalid_utf8		none	bad_utf8	D	1	bad text encoding at byte 2
 decode__1mib_binary		none	mib_binary	D	1	invalid base64 at byte 0
-decode__unterminated_armor	none	armor_open	D	1	bad BEGIN/END armor
+decode__unterminated_armor	none	armor_open	D	1	input truncated
 decode__bad_padding		none	bad_pad		D	1	invalid base64 at byte 1
 decode__bad_char_to_file	none	dec_bad		DO	1	invalid base64 at byte 4
 gen__zero_bytes			none	none		G0	2	too small: 0
