@@ -276,6 +276,10 @@ run_row() {
 	store=$2 input=$3 cmd=$4 code=$5
 	shift 5
 	expect="$*"
+	# pam_wrapper's RTLD_DEEPBIND does not mix with ASan (scripts/dev
+	# sanitize); the plain run covers the module's rows.
+	[ "$cmd" != P ] || [ -z "${APITOKEN_SANITIZED:-}" ] ||
+	    atf_skip "pam_wrapper does not mix with ASan"
 	umask 077
 	chmod 0755 .
 	"store_$store"
