@@ -453,6 +453,7 @@ int
 record_decode(const void *buf, size_t len, struct record *rec)
 {
 	struct dec d = { buf, len };
+	char defuser[RECORD_DEFAULT_USER_BUFSZ];
 	unsigned int schema, flags;
 	uint64_t n;
 	size_t i;
@@ -492,8 +493,17 @@ record_decode(const void *buf, size_t len, struct record *rec)
 		if ((r = record_default_user(rec->id, rec->user,
 		    RECORD_DEFAULT_USER_BUFSZ)) != 0)
 			goto out;
-	} else if ((r = dec_str(&d, RECORD_WORD_MAX, &rec->user)) != 0)
-		goto out;
+	} else {
+		if ((r = dec_str(&d, RECORD_WORD_MAX, &rec->user)) != 0 ||
+		    (r = record_default_user(rec->id, defuser,
+		    sizeof(defuser))) != 0)
+			goto out;
+		/* record_encode() writes the default user as a flag only. */
+		if (strcmp(rec->user, defuser) == 0) {
+			r = ATK_ERR_CORRUPT;
+			goto out;
+		}
+	}
 	if ((r = dec_str(&d, RECORD_WORD_MAX, &rec->role)) != 0)
 		goto out;
 	if ((flags & REC_F_DESC) &&
