@@ -516,8 +516,9 @@ env_open(const char *path, int rdonly, MDB_env **envp, char *why,
     size_t whysz)
 {
 	MDB_env *env = NULL;
+	mdb_filehandle_t fd;
 	unsigned int fl = MDB_NOSUBDIR | MDB_NOTLS;
-	int rc, r;
+	int fdfl, rc, r;
 
 	*envp = NULL;
 	if (rdonly)
@@ -527,10 +528,21 @@ env_open(const char *path, int rdonly, MDB_env **envp, char *why,
 	if ((rc = mdb_env_set_maxdbs(env, STORE_MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(env, STORE_MAXREADERS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(env, STORE_MAPSIZE)) != 0 ||
-	    (rc = mdb_env_open(env, path, fl, STORE_MODE)) != 0) {
+	    (rc = mdb_env_open(env, path, fl, STORE_MODE)) != 0 ||
+	    (rc = mdb_env_get_fd(env, &fd)) != 0) {
 		r = map_rc(why, whysz, path, rc);
 		mdb_env_close(env);
 		return r;
+	}
+	/*
+	 * LMDB opens the data file without O_CLOEXEC: a program that runs
+	 * another while the store is open must not hand it the store.
+	 */
+	if ((fdfl = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) == -1) {
+		set_why(why, whysz, "%s: fcntl: %s", path, strerror(errno));
+		mdb_env_close(env);
+		return ATK_ERR_SYSTEM;
 	}
 	*envp = env;
 	return 0;
@@ -763,6 +775,31 @@ check_size(struct store *st, char *why, size_t whysz)
 	return 0;
 }
 
+/*
+ * LMDB opens the store by name and follows links: make sure it opened the
+ * very file that was checked, not one swapped in since.
+ */
+static int
+same_file(struct store *st, const char *path, const struct stat *checked,
+    char *why, size_t whysz)
+{
+	struct stat sb;
+	mdb_filehandle_t fd;
+	int rc;
+
+	if ((rc = mdb_env_get_fd(st->env, &fd)) != 0)
+		return map_rc(why, whysz, "mdb_env_get_fd", rc);
+	if (fstat(fd, &sb) != 0) {
+		set_why(why, whysz, "fstat: %s", strerror(errno));
+		return ATK_ERR_SYSTEM;
+	}
+	if (sb.st_dev != checked->st_dev || sb.st_ino != checked->st_ino) {
+		set_why(why, whysz, "%s: replaced while being opened", path);
+		return ATK_ERR_UNSAFE;
+	}
+	return 0;
+}
+
 int
 store_open(const char *path, int flags, struct store **stp)
 {
@@ -816,6 +853,7 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 	st->flags = flags;
 	if ((r = env_open(path, (flags & STORE_RDONLY) != 0, &st->env, why,
 	    whysz)) != 0 ||
+	    (r = same_file(st, path, &sb, why, whysz)) != 0 ||
 	    (r = check_size(st, why, whysz)) != 0 ||
 	    (r = load_meta(st, why, whysz)) != 0)
 		goto out;

@@ -220,8 +220,6 @@ files__nofollow_cloexec_body() {
 	if [ -s leaky ]; then
 		echo "opened without O_CLOEXEC and never set FD_CLOEXEC:"
 		cat leaky
-		atf_expect_fail "LMDB opens the data file without O_CLOEXEC" \
-		    "and lib/store.c does not set FD_CLOEXEC on it yet"
 		atf_fail "store files opened without close-on-exec"
 	fi
 }
