@@ -1114,10 +1114,10 @@ digest_kept(const struct record *rec, const unsigned char *d)
 {
 	if (rec == NULL)
 		return 0;
-	if (rec->imported && memcmp(rec->verifier, d,
+	if (rec->imported && CRYPTO_memcmp(rec->verifier, d,
 	    RECORD_VERIFIER_BYTES) == 0)
 		return 1;
-	return rec->old_until != 0 && memcmp(rec->old_verifier, d,
+	return rec->old_until != 0 && CRYPTO_memcmp(rec->old_verifier, d,
 	    RECORD_VERIFIER_BYTES) == 0;
 }
 
