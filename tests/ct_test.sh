@@ -10,6 +10,29 @@
 
 CT="$BUILDDIR/tests/ct_verify"
 CT_MEASUREMENTS="${CT_MEASUREMENTS:-1000000}"
+# A shared machine's noise now and then lifts one of the 101 cropped tests
+# over 4.5 when the means are equal (seen in CI: 3590 vs 3591 cycles, max
+# |t| 7.03).  A real difference does not come and go: at 10^6 measurements
+# the one we know of (the "id" pair) gives |t| in the tens to hundreds in
+# every run.  So a verdict is "over the threshold" only when it is so in
+# CT_RUNS independent runs, each with fresh inputs and a fresh store.
+CT_RUNS="${CT_RUNS:-3}"
+
+# ct_runs TEST: run ct_verify up to CT_RUNS times, stop at the first pass;
+# every run's report lands in "out"; exit status of the last run.
+ct_runs() {
+	i=0
+	: > out
+	: > err
+	while [ $i -lt "$CT_RUNS" ]; do
+		i=$((i + 1))
+		echo "run $i of at most $CT_RUNS" >> out
+		rc=0
+		"$CT" -d "$PWD" -n "$CT_MEASUREMENTS" "$1" >> out 2>> err || rc=$?
+		[ $rc -eq 1 ] || return $rc
+	done
+	return 1
+}
 
 require_ct() {
 	[ -x "$CT" ] || atf_fail "$CT not built"
@@ -26,10 +49,14 @@ verify_token__secret_prefix_head() {
 }
 verify_token__secret_prefix_body() {
 	require_ct
-	atf_check -s exit:0 -o save:out -e empty \
-	    "$CT" -d "$PWD" -n "$CT_MEASUREMENTS" prefix
+	rc=0
+	ct_runs prefix || rc=$?
 	cat out
-	atf_check -o match:"^  PASS: max \|t\| < 4.50" cat out
+	cat err >&2
+	[ $rc -le 1 ] || atf_fail "ct_verify could not run (exit $rc)"
+	[ -s err ] && atf_fail "ct_verify wrote to standard error"
+	[ $rc -eq 0 ] || atf_fail "over the threshold in $CT_RUNS runs: $(grep 'uncropped t' out | tail -n 1 | sed 's/^ *//')"
+	atf_check -o match:"^  PASS: max \|t\| < 4.50" tail -n 1 out
 }
 
 atf_test_case verify_token__unknown_id
@@ -40,7 +67,7 @@ verify_token__unknown_id_head() {
 verify_token__unknown_id_body() {
 	require_ct
 	rc=0
-	"$CT" -d "$PWD" -n "$CT_MEASUREMENTS" id > out 2> err || rc=$?
+	ct_runs id || rc=$?
 	cat out
 	cat err >&2
 	[ $rc -le 1 ] || atf_fail "ct_verify could not run (exit $rc)"
@@ -49,7 +76,7 @@ verify_token__unknown_id_body() {
 	# two paths: the miss path's stand-in work does not yet match a hit
 	# (see SECURITY.md, "Timing").  Remove this line once it does.
 	atf_expect_fail "lookup of an absent id is not yet as costly as a present one"
-	[ $rc -eq 0 ] || atf_fail "$(grep 'uncropped t' out | sed 's/^ *//')"
+	[ $rc -eq 0 ] || atf_fail "$(grep 'uncropped t' out | tail -n 1 | sed 's/^ *//')"
 }
 
 atf_init_test_cases() {
