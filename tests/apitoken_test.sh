@@ -93,7 +93,7 @@ usage_body()
 	atf_check -s exit:0 -o match:"^usage: apitoken \[--db PATH\] COMMAND" \
 	    -o match:"restore \[--atomic\]" -e empty "$APITOKEN" --help
 	atf_check -s exit:0 -o match:"^usage: apitoken" -e empty "$APITOKEN" -h
-	atf_check -s exit:0 -o match:"^apitoken [0-9]" -e empty \
+	atf_check -s exit:0 -o match:"^apitoken \(pam_apitoken\) [0-9]" -e empty \
 	    "$APITOKEN" --version
 	atf_check -s exit:0 -o match:"^usage: apitoken \[--db PATH\] create" \
 	    -e empty "$APITOKEN" create --help

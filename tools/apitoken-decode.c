@@ -93,7 +93,8 @@ print_usage(FILE *f)
 	    "usage: " PROG " [-f] [--url] [--text] [--secret-key KEY] "
 	    "[INFILE [OUTFILE]]\n"
 	    "       " PROG " -e [-f] [--certutil] [--url] [-w COLS] "
-	    "[INFILE [OUTFILE]]\n");
+	    "[INFILE [OUTFILE]]\n"
+	    "       " PROG " --help | --version\n");
 }
 
 static void __attribute__((noreturn))

@@ -73,7 +73,7 @@ usage(FILE *fp)
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "       %s %s%s\n", PROG, DB_PREFIX,
 		    commands[i].synopsis);
-	fprintf(fp, "       %s --help | --version\n", PROG);
+	fprintf(fp, "       %s -h | --help | --version\n", PROG);
 }
 
 static void
@@ -357,7 +357,8 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return fflush(stdout) == EOF ? 1 : 0;
 		case OPT_VERSION:
-			printf("%s %s\n", PROG, PACKAGE_VERSION);
+			printf("%s (%s) %s\n", PROG, PACKAGE_NAME,
+			    PACKAGE_VERSION);
 			return fflush(stdout) == EOF ? 1 : 0;
 		default:
 			usage(stderr);

@@ -4,17 +4,21 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apitoken.h"
 #include "cidr.h"
 #include "duration.h"
 #include "error.h"
+#include "number.h"
 #include "record.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -39,6 +43,33 @@ static const char *const col_head[NCOLS] = {
 };
 #define COL_GAP		2
 #define CELL_BUFSZ	(RFC3339_BUFSZ + DURATION_AGE_BUFSZ)
+
+/*
+ * Fitting the table to a terminal: the width when the terminal does not
+ * say and COLUMNS is unset, the narrowest a name, user or role column is
+ * cut to, the mark that ends a cut cell (never in a name, which is
+ * letters, digits, ".", "_" and "-"), and the length of a date alone
+ * ("2027-06-30") in the EXPIRES column.
+ */
+#define TERM_COLS_DEFAULT	80
+#define TERM_COLS_MAX		100000
+#define COL_MIN			8
+#define CUT_MARK		"~"
+#define DATE_LEN		10
+/*
+ * Colours of the EXPIRES cell (SGR): red for a token that no longer
+ * works, yellow for one that stops within LIST_SOON seconds.
+ */
+#define SGR_RED			"\033[31m"
+#define SGR_YELLOW		"\033[33m"
+#define SGR_RESET		"\033[0m"
+#define LIST_SOON		(7 * 24 * 60 * 60)
+
+/* Where the table goes: its width (0: no limit) and whether to colour. */
+struct term {
+	size_t	cols;
+	int	colour;
+};
 
 /* One token as list and show see it: its record and its last use. */
 struct item {
@@ -198,11 +229,14 @@ time_text(int64_t t, char *buf, size_t size)
 		strlcpy(buf, "?", size);
 }
 
-/* The cells of one row; the text ones point into the record. */
+/*
+ * The cells of one row; the text ones point into the record.  With
+ * short_dates an expiry date is the day alone.
+ */
 static void
-row_cells(const struct item *it, int64_t now, const char **cell,
-    char id[TOKEN_ID_BUFSZ], char exp[CELL_BUFSZ], char used[CELL_BUFSZ],
-    char age[CELL_BUFSZ])
+row_cells(const struct item *it, int64_t now, int short_dates,
+    const char **cell, char id[TOKEN_ID_BUFSZ], char exp[CELL_BUFSZ],
+    char used[CELL_BUFSZ], char age[CELL_BUFSZ])
 {
 	token_id_format(it->rec.id, id);
 	if (it->rec.revoked != 0)
@@ -211,8 +245,11 @@ row_cells(const struct item *it, int64_t now, const char **cell,
 		strlcpy(exp, DURATION_NEVER, CELL_BUFSZ);
 	else if (is_expired(&it->rec, now))
 		strlcpy(exp, "expired", CELL_BUFSZ);
-	else
+	else {
 		time_text(it->rec.expires, exp, CELL_BUFSZ);
+		if (short_dates && strlen(exp) > DATE_LEN)
+			exp[DATE_LEN] = '\0';
+	}
 	if (it->used == 0)
 		strlcpy(used, DURATION_NEVER, CELL_BUFSZ);
 	else
@@ -227,39 +264,163 @@ row_cells(const struct item *it, int64_t now, const char **cell,
 	cell[COL_AGE] = age;
 }
 
-/* One pass to size the columns, one to print them. */
+/* The colour of a row's EXPIRES cell, or NULL. */
+static const char *
+expires_colour(const struct record *rec, int64_t now)
+{
+	if (rec->revoked != 0 || is_expired(rec, now))
+		return SGR_RED;
+	if (rec->expires != 0 && rec->expires - now <= LIST_SOON)
+		return SGR_YELLOW;
+	return NULL;
+}
+
+/*
+ * The width and colour of standard output: a terminal's own width, else
+ * COLUMNS, else TERM_COLS_DEFAULT; colour unless NO_COLOR is set to
+ * something (no-color.org) or TERM is "dumb".  Not a terminal (a pipe, a
+ * file, a mail): no limit and no colour, since scripts want every value
+ * whole and plain.
+ */
 static void
-print_table(const struct collect *c)
+term_get(struct term *t)
+{
+	struct winsize ws;
+	const char *env;
+	uint64_t v;
+
+	memset(t, 0, sizeof(*t));
+	if (!isatty(STDOUT_FILENO))
+		return;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		t->cols = ws.ws_col;
+	else if ((env = getenv("COLUMNS")) != NULL &&
+	    number_parse(env, 1, TERM_COLS_MAX, &v) == 0)
+		t->cols = (size_t)v;
+	else
+		t->cols = TERM_COLS_DEFAULT;
+	env = getenv("NO_COLOR");
+	t->colour = (env == NULL || *env == '\0') &&
+	    ((env = getenv("TERM")) == NULL || strcmp(env, "dumb") != 0);
+}
+
+/* Every column as wide as its heading and its widest cell. */
+static void
+table_widths(const struct collect *c, int short_dates, size_t w[NCOLS])
 {
 	const char *cell[NCOLS];
 	char id[TOKEN_ID_BUFSZ], exp[CELL_BUFSZ], used[CELL_BUFSZ];
 	char age[CELL_BUFSZ];
-	size_t w[NCOLS], i, k, len;
-	int pass;
+	size_t i, k, len;
 
 	for (k = 0; k < NCOLS; k++)
 		w[k] = strlen(col_head[k]);
-	for (pass = 0; pass < 2; pass++) {
-		if (pass == 1) {
-			for (k = 0; k < NCOLS; k++)
-				printf("%-*s", k + 1 < NCOLS ?
-				    (int)(w[k] + COL_GAP) : 0, col_head[k]);
-			putchar('\n');
-		}
-		for (i = 0; i < c->n; i++) {
-			row_cells(&c->items[i], c->now, cell, id, exp, used,
-			    age);
-			for (k = 0; k < NCOLS; k++) {
-				len = strlen(cell[k]);
-				if (pass == 0 && len > w[k])
-					w[k] = len;
-				if (pass == 1)
-					printf("%-*s", k + 1 < NCOLS ?
-					    (int)(w[k] + COL_GAP) : 0, cell[k]);
+	for (i = 0; i < c->n; i++) {
+		row_cells(&c->items[i], c->now, short_dates, cell, id, exp,
+		    used, age);
+		for (k = 0; k < NCOLS; k++)
+			if ((len = strlen(cell[k])) > w[k])
+				w[k] = len;
+	}
+}
+
+static size_t
+table_width(const size_t w[NCOLS])
+{
+	size_t k, sum = COL_GAP * (NCOLS - 1);
+
+	for (k = 0; k < NCOLS; k++)
+		sum += w[k];
+	return sum;
+}
+
+/*
+ * Narrow the name, user and role columns, the widest first, until the
+ * table fits cols or each is down to COL_MIN (or its heading).  The id,
+ * which an administrator copies, and the short columns keep their width.
+ */
+static void
+table_shrink(size_t w[NCOLS], size_t cols)
+{
+	static const int cut[] = { COL_NAME, COL_USER, COL_ROLE };
+	size_t k, min, best;
+	int pick;
+
+	while (table_width(w) > cols) {
+		pick = -1;
+		best = 0;
+		for (k = 0; k < sizeof(cut) / sizeof(cut[0]); k++) {
+			min = strlen(col_head[cut[k]]);
+			if (min < COL_MIN)
+				min = COL_MIN;
+			if (w[cut[k]] > min && w[cut[k]] > best) {
+				best = w[cut[k]];
+				pick = cut[k];
 			}
-			if (pass == 1)
-				putchar('\n');
 		}
+		if (pick == -1)
+			return;
+		w[pick]--;
+	}
+}
+
+/*
+ * One cell padded to width w (the last one not padded), cut with CUT_MARK
+ * when longer, coloured when colour is not NULL.
+ */
+static void
+put_cell(const char *s, size_t w, int last, const char *colour)
+{
+	size_t len = strlen(s), cut = strlen(CUT_MARK);
+
+	if (colour != NULL)
+		fputs(colour, stdout);
+	if (len > w && w > cut) {
+		fwrite(s, 1, w - cut, stdout);
+		fputs(CUT_MARK, stdout);
+		len = w;
+	} else
+		fputs(s, stdout);
+	if (colour != NULL)
+		fputs(SGR_RESET, stdout);
+	for (; !last && len < w + COL_GAP; len++)
+		putchar(' ');
+}
+
+/*
+ * The table, sized to its content; on a terminal too narrow for it, the
+ * expiry dates lose their time of day, then long names, users and roles
+ * are cut.  Nothing at all when no token is listed, so that a cron job or
+ * a mail of "list --expiring" stays empty when nothing expires.
+ */
+static void
+print_table(const struct collect *c, const struct term *t)
+{
+	const char *cell[NCOLS];
+	char id[TOKEN_ID_BUFSZ], exp[CELL_BUFSZ], used[CELL_BUFSZ];
+	char age[CELL_BUFSZ];
+	size_t w[NCOLS], i, k;
+	int short_dates = 0;
+
+	if (c->n == 0)
+		return;
+	table_widths(c, 0, w);
+	if (t->cols != 0 && table_width(w) > t->cols) {
+		short_dates = 1;
+		table_widths(c, 1, w);
+		table_shrink(w, t->cols);
+	}
+	for (k = 0; k < NCOLS; k++)
+		put_cell(col_head[k], w[k], k + 1 == NCOLS, NULL);
+	putchar('\n');
+	for (i = 0; i < c->n; i++) {
+		row_cells(&c->items[i], c->now, short_dates, cell, id, exp,
+		    used, age);
+		for (k = 0; k < NCOLS; k++)
+			put_cell(cell[k], w[k], k + 1 == NCOLS,
+			    t->colour && k == COL_EXPIRES ?
+			    expires_colour(&c->items[i].rec, c->now) : NULL);
+		putchar('\n');
 	}
 }
 
@@ -310,6 +471,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	};
 	struct collect c;
 	struct duration d;
+	struct term t;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	enum format fmt = FMT_TABLE;
@@ -365,8 +527,10 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	}
 	store_txn_abort(txn);
 	txn = NULL;
-	if (fmt == FMT_TABLE)
-		print_table(&c);
+	if (fmt == FMT_TABLE) {
+		term_get(&t);
+		print_table(&c, &t);
+	}
 	else
 		for (i = 0; i < c.n; i++)
 			if (print_json(&c.items[i]) != 0) {
