@@ -140,6 +140,11 @@ tokens_body()
 	home=$HOME
 	HOME=$PWD
 	offers "apitoken --db ~/moved.db show al" alpha
+	mkdir bin
+	ln -s "$APITOKEN" bin/apitoken
+	atf_check -s exit:0 -o inline:"alpha\n" -e empty bash --norc --noprofile \
+	    "$SRCDIR/tests/data/complete.bash" "$COMPLETION/apitoken" \
+	    _apitoken "~/bin/apitoken --db ~/moved.db show al"
 	HOME=$home
 	APITOKEN_DB="$PWD/moved.db"
 	offers "apitoken revoke al" alpha
