@@ -169,6 +169,14 @@ tokens_unreadable_body()
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name alpha
 	chmod 666 t.db
 	offers "apitoken show "
+	# A program that hangs: given up after 2 seconds, nothing offered.
+	printf '#!/bin/sh\nsleep 30\n' >slow
+	chmod +x slow
+	start=$(date +%s)
+	atf_check -s exit:0 -o empty -e empty bash --norc --noprofile \
+	    "$SRCDIR/tests/data/complete.bash" "$COMPLETION/apitoken" \
+	    _apitoken "$PWD/slow show "
+	[ $(($(date +%s) - start)) -lt 10 ] || atf_fail "waited for a hung apitoken"
 	# No apitoken at all.
 	atf_check -s exit:0 -o empty -e empty bash --norc --noprofile \
 	    "$SRCDIR/tests/data/complete.bash" "$COMPLETION/apitoken" \
