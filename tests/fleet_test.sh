@@ -41,16 +41,48 @@ content()
 	"$APITOKEN" export | sed 's/"exported":"[^"]*",//'
 }
 
+# ./drive SERVICE USER STEPS...: pam_apitoken.so through the real libpam
+# (pam_wrapper and tests/pam_drive, as tests/pam_test does), the module
+# recording last_used in ./tokens.db.
+make_drive()
+{
+	module="$BUILDDIR/pam_apitoken/.libs/pam_apitoken.so"
+	mkdir svc
+	printf '%s\n' "auth required $module db=$PWD/tokens.db last_used" \
+	    "account required $module db=$PWD/tokens.db" >svc/atktest
+	printf '#!/bin/sh\nexec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="%s" "%s" "$@"\n' \
+	    "$PWD/svc" "$BUILDDIR/tests/pam_drive" >drive
+	chmod +x drive
+}
+
 atf_test_case swap_during_verify
 swap_during_verify_head()
 {
-	atf_set "descr" "4 verifiers loop while restore --atomic swaps A and B 50 times: every answer is A's or B's, zero errors"
+	atf_set "descr" "4 verifiers and logins through the module (writing last_used) loop while restore --atomic swaps A and B 50 times: every answer is A's or B's, zero errors"
+	atf_set "require.progs" "jq"
 	atf_set "timeout" "120"
 }
 swap_during_verify_body()
 {
 	make_exports
 	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
+	# Logins through the module, each a verify and a last_used write,
+	# unless ASan is in (pam_wrapper's preload does not mix with it).
+	if [ -z "${APITOKEN_SANITIZED:-}" ]; then
+		make_drive
+		(
+			n=0 bad=0
+			while [ ! -f done ]; do
+				./drive atktest ci auth <c1.tok >login.out 2>&1
+				grep -qx "auth PAM_SUCCESS" login.out || {
+					bad=$((bad + 1))
+					cat login.out >&2
+				}
+				n=$((n + 1))
+			done
+			echo $n $bad >logins.count
+		) 2>logins.err &
+	fi
 	# The restorer: A and B in turn; done tells the verifiers to stop.
 	(
 		n=1
@@ -84,9 +116,19 @@ swap_during_verify_body()
 	done
 	echo "$total verifications during $SWAPS swaps, 0 errors"
 	[ $total -ge 1000 ] || atf_fail "only $total verifications"
-	# The store is the last export, and only two generations are left.
-	content >now.json || atf_fail "cannot export"
-	sed 's/"exported":"[^"]*",//' "$(cat last)" >want.json
+	if [ -f logins.count ]; then
+		read n bad <logins.count
+		[ "$bad" = 0 ] || atf_fail "$bad of $n logins failed: $(head -5 logins.err)"
+		echo "$n logins through the module during the swaps, 0 errors"
+		# The last login was recorded, before the last swap or after.
+		atf_check -s exit:0 -o not-inline:"null\n" -x \
+		    "\"$APITOKEN\" list -o json | jq -r 'select(.name == \"c1\") | .last_used'"
+	fi
+	# The store is the last export, this host's last use aside, and
+	# only two generations are left.
+	"$APITOKEN" export | jq -c 'del(.exported, .last_used, .last_from)' \
+	    >now.json || atf_fail "cannot export"
+	jq -c 'del(.exported, .last_used, .last_from)' "$(cat last)" >want.json
 	atf_check -o empty diff want.json now.json
 	atf_check -o inline:"2\n" -x 'ls | grep -c "^tokens\.db\.g[0-9]*$"'
 	atf_check -o inline:"2\n" -x 'ls | grep -c "^tokens\.db\.g[0-9]*-lock$"'
@@ -258,19 +300,13 @@ module_login_head()
 }
 module_login_body()
 {
-	module="$BUILDDIR/pam_apitoken/.libs/pam_apitoken.so"
 	[ -z "${APITOKEN_SANITIZED:-}" ] ||
 	    atf_skip "pam_wrapper's LD_PRELOAD does not mix with ASan"
 	make_exports
 	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
 	atf_check -s exit:0 "$APITOKEN" restore --atomic <B.json
 	atf_check -o inline:"tokens.db.g2\n" readlink tokens.db
-	mkdir svc
-	printf '%s\n' "auth required $module db=$PWD/tokens.db last_used" \
-	    "account required $module db=$PWD/tokens.db" >svc/atktest
-	printf '#!/bin/sh\nexec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="%s" "%s" "$@"\n' \
-	    "$PWD/svc" "$BUILDDIR/tests/pam_drive" >drive
-	chmod +x drive
+	make_drive
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\nacct PAM_SUCCESS\n" \
 	    -e ignore ./drive atktest ci auth acct <c1.tok
 	atf_check -s not-exit:0 -o match:"auth PAM_AUTH_ERR" -e ignore \
