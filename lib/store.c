@@ -25,6 +25,12 @@
  * bench/verify_bench: 0.3 us a call, against 0.7 us for EVP_MAC_CTX_dup()
  * per call and 1.5 us for a one-shot HMAC().
  *
+ * Generations (restore --atomic, store_gen_*): the store's name may be a
+ * link to "<name>.g<N>" in the same directory, swapped by one rename.  The
+ * link is resolved here and LMDB is given the generation's own name: an
+ * LMDB reader takes the last txnid from the lock file and picks the meta
+ * page by its parity, so a data file under another file's lock is misread.
+ *
  * Map size: STORE_MAPSIZE (1 GiB) is address space, not disk: the file
  * grows as it fills, about 270 bytes per token (bench/verify_bench at a
  * million), so 1 GiB holds close to four million tokens; past that a put

@@ -255,14 +255,16 @@ killed_body()
 {
 	make_exports
 	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
-	n=1
+	n=1 swapped=0 now=A.json
 	while [ $n -le $KILLS ]; do
-		if [ $((n % 2)) = 1 ]; then f=B.json; else f=A.json; fi
+		# The other export than the store holds.
+		if [ $now = A.json ]; then f=B.json; else f=A.json; fi
 		"$APITOKEN" restore --atomic <$f 2>/dev/null &
 		pid=$!
-		# Now, or after up to 115 ms: a restore takes about 80.
-		r=$(($(rand) % 24))
-		[ $r -ge 1 ] && sleep "$(printf '0.%03d' $((r * 5)))"
+		# Now, or after up to 29 ms (sleep itself takes 2): a restore
+		# takes about 20, so some die early, some late, some finish.
+		r=$(($(rand) % 30))
+		[ $r -ge 1 ] && sleep "$(printf '0.%03d' $r)"
 		kill -9 $pid 2>/dev/null
 		wait $pid
 		# Old or new, whole: the tokens in both verify, and c1 has
@@ -276,13 +278,17 @@ killed_body()
 			atf_check -s exit:0 -o match:'"revoked":"' \
 			    grep '"name":"r1"' now.json
 			atf_check -s exit:1 grep -q '"name":"a1"' now.json
+			now=B.json
 		else
 			atf_check -s exit:0 grep -q '"name":"a1"' now.json
+			now=A.json
 		fi
+		[ $now = $f ] && swapped=$((swapped + 1))
 		atf_check -s exit:0 -o match:"Status of tokens" \
 		    mdb_stat -n -a "$(readlink -f tokens.db)"
 		n=$((n + 1))
 	done
+	echo "$swapped of $KILLS killed restores had swapped the store"
 	# The next restore leaves the new generation and the one before.
 	atf_check -s exit:0 "$APITOKEN" restore --atomic <B.json
 	atf_check -s exit:0 -o match:accepted "$APITOKEN" verify --user ci \
