@@ -25,6 +25,12 @@
  * bench/verify_bench: 0.3 us a call, against 0.7 us for EVP_MAC_CTX_dup()
  * per call and 1.5 us for a one-shot HMAC().
  *
+ * Generations (restore --atomic, store_gen_*): the store's name may be a
+ * link to "<name>.g<N>" in the same directory, swapped by one rename.  The
+ * link is resolved here and LMDB is given the generation's own name: an
+ * LMDB reader takes the last txnid from the lock file and picks the meta
+ * page by its parity, so a data file under another file's lock is misread.
+ *
  * Map size: STORE_MAPSIZE (1 GiB) is address space, not disk: the file
  * grows as it fills, about 270 bytes per token (bench/verify_bench at a
  * million), so 1 GiB holds close to four million tokens; past that a put
@@ -33,8 +39,10 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -52,6 +60,7 @@
 #include <openssl/params.h>
 
 #include "error.h"
+#include "number.h"
 #include "random.h"
 #include "record.h"
 #include "store.h"
@@ -64,6 +73,16 @@
 #define STORE_MAXREADERS	510
 #define STORE_MODE		0600
 #define STORE_LOCK_SUFFIX	"-lock"
+/*
+ * restore --atomic: "<store>.g<N>" is generation N, "<store>.g<N>-link"
+ * the link to it before its rename over the store's name.
+ */
+#define STORE_GEN_MARK		".g"
+#define STORE_GEN_DIGITS	9
+#define STORE_GEN_MAX		999999999U
+#define STORE_LINK_SUFFIX	"-link"
+/* Opens and writes retried when a restore swapped the store meanwhile. */
+#define STORE_SWAP_TRIES	8
 
 #define DB_META			"meta"
 #define DB_TOKENS		"tokens"
@@ -86,6 +105,7 @@
 #define USAGE_HOST_MAX		1024
 
 struct store {
+	char		*path;		/* As opened: a swap is seen by it. */
 	MDB_env		*env;
 	MDB_dbi		 meta, tokens, names, digests, users, usage;
 	int		 flags;
@@ -401,17 +421,126 @@ lock_path(const char *path, char **out)
 	return 0;
 }
 
-int
-store_check_path(const char *path, uid_t uid, char *why, size_t whysz)
+/* The last component of path. */
+static const char *
+base_name(const char *path)
 {
-	char *abs = NULL, *dir = NULL, *real = NULL, *lock = NULL, *slash;
+	const char *slash = strrchr(path, '/');
+
+	return slash == NULL ? path : slash + 1;
+}
+
+/* path with its last component replaced by name. */
+static int
+sibling(const char *path, const char *name, char **out)
+{
+	size_t n = (size_t)(base_name(path) - path), m = strlen(name);
+
+	if ((*out = malloc(n + m + 1)) == NULL)
+		return ATK_ERR_NOMEM;
+	memcpy(*out, path, n);
+	memcpy(*out + n, name, m + 1);
+	return 0;
+}
+
+/* What restore --atomic keeps beside a store. */
+enum gen_kind { GEN_DATA, GEN_LOCK, GEN_LINK };
+
+/*
+ * Is name "<base>.g<N>" (a generation), its "-lock" or its "-link"?  N is
+ * 1 to STORE_GEN_MAX in plain decimal: one spelling per number.
+ */
+static int
+gen_parse(const char *name, const char *base, uint64_t *n,
+    enum gen_kind *kind)
+{
+	char digits[STORE_GEN_DIGITS + 1];
+	size_t bl = strlen(base), ml = strlen(STORE_GEN_MARK), dl;
+	const char *p;
+
+	*n = 0;
+	*kind = GEN_DATA;
+	if (strncmp(name, base, bl) != 0 ||
+	    strncmp(name + bl, STORE_GEN_MARK, ml) != 0)
+		return -1;
+	p = name + bl + ml;
+	dl = strspn(p, "0123456789");
+	if (dl == 0 || dl > STORE_GEN_DIGITS || p[0] == '0')
+		return -1;
+	memcpy(digits, p, dl);
+	digits[dl] = '\0';
+	if (number_parse(digits, 1, STORE_GEN_MAX, n) != 0)
+		return -1;
+	p += dl;
+	if (strcmp(p, STORE_LOCK_SUFFIX) == 0)
+		*kind = GEN_LOCK;
+	else if (strcmp(p, STORE_LINK_SUFFIX) == 0)
+		*kind = GEN_LINK;
+	else if (*p != '\0')
+		return -1;
+	return 0;
+}
+
+/*
+ * The file the store at path is: path itself, or "<dir>/<base>.g<N>" when
+ * path is the link restore --atomic made - a link owned by root or uid to
+ * a generation in the same directory.  LMDB must be given that file's own
+ * name, so that the lock file ("<name>-lock") belongs to it.  Any other
+ * link is refused when strict (STORE_CHECK_SAFE), else followed as ever.
+ * *gen is N, or 0 when path is not such a link.
+ */
+static int
+resolve(const char *path, uid_t uid, int strict, char **real, uint64_t *gen,
+    char *why, size_t whysz)
+{
+	char target[PATH_MAX];
+	struct stat sb;
+	enum gen_kind kind;
+	ssize_t len;
+
+	*real = NULL;
+	*gen = 0;
+	if (lstat(path, &sb) != 0) {
+		set_why(why, whysz, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
+	}
+	if (!S_ISLNK(sb.st_mode))
+		goto plain;
+	if ((len = readlink(path, target, sizeof(target) - 1)) < 0) {
+		set_why(why, whysz, "%s: %s", path, strerror(errno));
+		return ATK_ERR_SYSTEM;
+	}
+	target[len] = '\0';
+	if (!owner_ok(&sb, uid) ||
+	    gen_parse(target, base_name(path), gen, &kind) != 0 ||
+	    kind != GEN_DATA) {
+		*gen = 0;
+		if (!strict)
+			goto plain;
+		set_why(why, whysz, "%s: is a symbolic link", path);
+		return ATK_ERR_UNSAFE;
+	}
+	return sibling(path, target, real);
+ plain:
+	if ((*real = strdup(path)) == NULL)
+		return ATK_ERR_NOMEM;
+	return 0;
+}
+
+/*
+ * store_check_path() on a path already resolved: the file real and its
+ * lock, and the directories of path (real is in the same one).
+ */
+static int
+check_resolved(const char *path, const char *real, uid_t uid, char *why,
+    size_t whysz)
+{
+	char *abs = NULL, *file = NULL, *dir = NULL, *rdir = NULL;
+	char *lock = NULL, *slash;
 	char cwd[PATH_MAX];
 	size_t n;
 	int r;
 
-	set_why(why, whysz, "%s", "");
-	if (path == NULL || path[0] == '\0')
-		return ATK_ERR_INVAL;
 	if (path[0] == '/') {
 		if ((abs = strdup(path)) == NULL)
 			return ATK_ERR_NOMEM;
@@ -426,9 +555,11 @@ store_check_path(const char *path, uid_t uid, char *why, size_t whysz)
 		/* Sized above: cannot be cut short. */
 		(void)snprintf(abs, n, "%s/%s", cwd, path);
 	}
-	if ((r = check_file(abs, uid, 0, why, whysz)) != 0)
+	/* In the same directory: only the last component differs. */
+	if ((r = sibling(abs, base_name(real), &file)) != 0 ||
+	    (r = check_file(file, uid, 0, why, whysz)) != 0)
 		goto out;
-	if ((r = lock_path(abs, &lock)) != 0 ||
+	if ((r = lock_path(file, &lock)) != 0 ||
 	    (r = check_file(lock, uid, 1, why, whysz)) != 0)
 		goto out;
 	if ((dir = strdup(abs)) == NULL) {
@@ -440,18 +571,35 @@ store_check_path(const char *path, uid_t uid, char *why, size_t whysz)
 	/* The path as written, then where its links really lead. */
 	if ((r = walk_dirs(dir, uid, why, whysz)) != 0)
 		goto out;
-	if ((real = realpath(dir, NULL)) == NULL) {
+	if ((rdir = realpath(dir, NULL)) == NULL) {
 		set_why(why, whysz, "%s: %s", dir, strerror(errno));
 		r = ATK_ERR_SYSTEM;
 		goto out;
 	}
 	/* No link on the way: the walk above already saw every directory. */
-	r = strcmp(real, dir) == 0 ? 0 : walk_dirs(real, uid, why, whysz);
+	r = strcmp(rdir, dir) == 0 ? 0 : walk_dirs(rdir, uid, why, whysz);
  out:
-	free(real);
+	free(rdir);
 	free(dir);
 	free(lock);
+	free(file);
 	free(abs);
+	return r;
+}
+
+int
+store_check_path(const char *path, uid_t uid, char *why, size_t whysz)
+{
+	char *real = NULL;
+	uint64_t gen;
+	int r;
+
+	set_why(why, whysz, "%s", "");
+	if (path == NULL || path[0] == '\0')
+		return ATK_ERR_INVAL;
+	if ((r = resolve(path, uid, 1, &real, &gen, why, whysz)) == 0)
+		r = check_resolved(path, real, uid, why, whysz);
+	free(real);
 	return r;
 }
 
@@ -806,33 +954,31 @@ store_open(const char *path, int flags, struct store **stp)
 	return store_open_why(path, flags, stp, NULL, 0);
 }
 
-int
-store_open_why(const char *path, int flags, struct store **stp, char *why,
-    size_t whysz)
+/* One try at opening the store at path whose file is real (resolved). */
+static int
+open_resolved(const char *path, const char *real, int flags,
+    struct store **stp, char *why, size_t whysz)
 {
 	struct store *st = NULL;
 	struct stat sb;
 	char *lock = NULL;
-	int dead, fd, r;
+	int dead, fd, made_lock = 0, r;
 
 	*stp = NULL;
-	set_why(why, whysz, "%s", "");
-	if (path == NULL || path[0] == '\0')
-		return ATK_ERR_INVAL;
 	if ((flags & STORE_CHECK_SAFE) &&
-	    (r = store_check_path(path, geteuid(), why, whysz)) != 0)
+	    (r = check_resolved(path, real, geteuid(), why, whysz)) != 0)
 		return r;
 	/* Never let LMDB turn a missing or empty file into a new store. */
-	if (stat(path, &sb) != 0) {
-		set_why(why, whysz, "%s: %s", path, strerror(errno));
+	if (stat(real, &sb) != 0) {
+		set_why(why, whysz, "%s: %s", real, strerror(errno));
 		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		set_why(why, whysz, "%s: not a regular file", path);
+		set_why(why, whysz, "%s: not a regular file", real);
 		return ATK_ERR_UNSAFE;
 	}
 	if (sb.st_size == 0) {
-		set_why(why, whysz, "%s: empty file", path);
+		set_why(why, whysz, "%s: empty file", real);
 		return ATK_ERR_CORRUPT;
 	}
 	/*
@@ -840,20 +986,26 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 	 * 0600 first.  One that is there is left alone (a reader must not
 	 * touch it), and an error here is LMDB's to report.
 	 */
-	if ((r = lock_path(path, &lock)) != 0)
+	if ((r = lock_path(real, &lock)) != 0)
 		return r;
 	if ((fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, STORE_MODE)) >= 0) {
+		made_lock = 1;
 		(void)fchmod(fd, STORE_MODE);
 		(void)close(fd);
 	}
-	free(lock);
-	if ((st = calloc(1, sizeof(*st))) == NULL)
-		return ATK_ERR_NOMEM;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		r = ATK_ERR_NOMEM;
+		goto out;
+	}
 	st->flags = flags;
-	if ((r = env_open(path, (flags & STORE_RDONLY) != 0, &st->env, why,
+	if ((st->path = strdup(path)) == NULL) {
+		r = ATK_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = env_open(real, (flags & STORE_RDONLY) != 0, &st->env, why,
 	    whysz)) != 0 ||
-	    (r = same_file(st, path, &sb, why, whysz)) != 0 ||
+	    (r = same_file(st, real, &sb, why, whysz)) != 0 ||
 	    (r = check_size(st, why, whysz)) != 0 ||
 	    (r = load_meta(st, why, whysz)) != 0)
 		goto out;
@@ -868,6 +1020,56 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 	st = NULL;
  out:
 	store_close(st);
+	/* A generation deleted under us: leave no lock file of it behind. */
+	if (r != 0 && made_lock && stat(real, &sb) != 0 && errno == ENOENT)
+		(void)unlink(lock);
+	free(lock);
+	return r;
+}
+
+/* Does path lead somewhere else than real now (a restore swapped it)? */
+static int
+moved(const char *path, const char *real)
+{
+	char *now = NULL;
+	uint64_t gen;
+	int r;
+
+	r = resolve(path, geteuid(), 0, &now, &gen, NULL, 0) == 0 &&
+	    strcmp(now, real) != 0;
+	free(now);
+	return r;
+}
+
+/*
+ * A restore --atomic may swap the store between the resolving of path and
+ * the opening of the file: the generation found may be gone (ENOENT), or,
+ * the first time, LMDB may follow the new link from a plain file.  Either
+ * way path leads elsewhere by now, and the open is tried again there.
+ */
+int
+store_open_why(const char *path, int flags, struct store **stp, char *why,
+    size_t whysz)
+{
+	char *real = NULL;
+	uint64_t gen;
+	int tries, r;
+
+	*stp = NULL;
+	set_why(why, whysz, "%s", "");
+	if (path == NULL || path[0] == '\0')
+		return ATK_ERR_INVAL;
+	for (tries = 1; ; tries++) {
+		if ((r = resolve(path, geteuid(), flags & STORE_CHECK_SAFE,
+		    &real, &gen, why, whysz)) != 0 ||
+		    (r = open_resolved(path, real, flags, stp, why,
+		    whysz)) == 0 ||
+		    tries == STORE_SWAP_TRIES || !moved(path, real))
+			break;
+		free(real);
+		real = NULL;
+	}
+	free(real);
 	return r;
 }
 
@@ -882,6 +1084,7 @@ store_close(struct store *st)
 		mdb_env_close(st->env);
 	EVP_MAC_CTX_free(st->mac_ctx);
 	EVP_MAC_free(st->mac);
+	free(st->path);
 	explicit_bzero(st, sizeof(*st));
 	free(st);
 }
@@ -907,11 +1110,98 @@ store_get_key(struct store *st, unsigned char *out)
 
 /* --- transactions --------------------------------------------------------- */
 
+/*
+ * 1 if the file this store has open is still the one its path leads to,
+ * 0 if a restore --atomic swapped another in (or the path is gone).
+ */
+static int
+current(struct store *st)
+{
+	struct stat now, sb;
+	mdb_filehandle_t fd;
+	char *real = NULL;
+	uint64_t gen;
+	int rc, r;
+
+	if ((rc = mdb_env_get_fd(st->env, &fd)) != 0)
+		return st_rc(st, "mdb_env_get_fd", rc);
+	if (fstat(fd, &sb) != 0) {
+		set_why(st->why, sizeof(st->why), "fstat: %s",
+		    strerror(errno));
+		return ATK_ERR_SYSTEM;
+	}
+	if ((r = resolve(st->path, geteuid(), 0, &real, &gen, NULL,
+	    0)) != 0)
+		return r == ATK_ERR_NOTFOUND ? 0 : r;
+	r = stat(real, &now) == 0 && now.st_dev == sb.st_dev &&
+	    now.st_ino == sb.st_ino;
+	free(real);
+	return r;
+}
+
+/* Open the store at st's path again, into the same struct store. */
+static int
+reopen(struct store *st)
+{
+	struct store *nst = NULL;
+	char why[STORE_WHY_MAX];
+	int r;
+
+	if ((r = store_open_why(st->path, st->flags, &nst, why,
+	    sizeof(why))) != 0) {
+		memcpy(st->why, why, sizeof(st->why));
+		return r;
+	}
+	if (st->spare != NULL)
+		mdb_txn_abort(st->spare);
+	mdb_env_close(st->env);
+	EVP_MAC_CTX_free(st->mac_ctx);
+	EVP_MAC_free(st->mac);
+	free(st->path);
+	*st = *nst;
+	explicit_bzero(nst, sizeof(*nst));
+	free(nst);
+	return 0;
+}
+
+/*
+ * A write txn on the file the path leads to now.  A writer that opened the
+ * store and then waited for the write lock while restore --atomic swapped
+ * in a new generation would write into a dead one: restore holds the old
+ * store's write lock while it renames, so once the lock is ours a look at
+ * the path tells, and the store is opened again where it now leads.
+ */
+static int
+begin_write(struct store *st, MDB_txn **txnp)
+{
+	int tries, rc, r;
+
+	for (tries = 1; ; tries++) {
+		if ((rc = mdb_txn_begin(st->env, NULL, 0, txnp)) != 0) {
+			*txnp = NULL;
+			return st_rc(st, "mdb_txn_begin", rc);
+		}
+		if ((r = current(st)) == 1)
+			return 0;
+		mdb_txn_abort(*txnp);
+		*txnp = NULL;
+		if (r < 0)
+			return r;
+		if (tries == STORE_SWAP_TRIES) {
+			set_why(st->why, sizeof(st->why), "%s: replaced %d "
+			    "times while waiting to write", st->path, tries);
+			return ATK_ERR_STORE;
+		}
+		if ((r = reopen(st)) != 0)
+			return r;
+	}
+}
+
 int
 store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
 {
 	struct store_txn *t;
-	int rc;
+	int rc, r;
 
 	*tp = NULL;
 	if (!rdonly && (st->flags & STORE_RDONLY))
@@ -928,10 +1218,13 @@ store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
 			free(t);
 			return st_rc(st, "mdb_txn_renew", rc);
 		}
-	} else if ((rc = mdb_txn_begin(st->env, NULL,
-	    t->rdonly ? MDB_RDONLY : 0, &t->txn)) != 0) {
+	} else if (t->rdonly && (rc = mdb_txn_begin(st->env, NULL,
+	    MDB_RDONLY, &t->txn)) != 0) {
 		free(t);
 		return st_rc(st, "mdb_txn_begin", rc);
+	} else if (!t->rdonly && (r = begin_write(st, &t->txn)) != 0) {
+		free(t);
+		return r;
 	}
 	*tp = t;
 	return 0;
@@ -1480,4 +1773,303 @@ store_reset(struct store_txn *t, const char *prefix, const unsigned char *key)
 	memcpy(st->prefix, prefix, strlen(prefix) + 1);
 	memcpy(st->key, key, STORE_KEY_BYTES);
 	return mac_setup(st);
+}
+
+/* --- restore --atomic: generations ---------------------------------------- */
+
+struct store_gen {
+	char		*path;		/* The store's name: becomes the link. */
+	char		*name;		/* "<base>.g<N>", the new generation. */
+	char		*genpath;	/* The same beside path. */
+	int		 dirfd;		/* flock()ed: one restore at a time. */
+	uint64_t	 cur;		/* Generation path led to, 0: none. */
+	uint64_t	 next;		/* The new one. */
+	struct store	*old;		/* The store replaced; NULL: none. */
+	struct store	*st;		/* The new one, for the caller to fill. */
+};
+
+/*
+ * Remove what restore --atomic left beside the store at g->path, except
+ * generations keep1 and keep2 (0: none): generations and temporary links
+ * first, then lock files, so a lock is never made again for a generation
+ * that is still there; then the plain store's own lock when path is a
+ * link.  Names that fail to go are left for the next restore.
+ */
+static void
+gen_clean(struct store_gen *g, uint64_t keep1, uint64_t keep2)
+{
+	const char *base = base_name(g->path);
+	struct dirent *de;
+	enum gen_kind kind;
+	uint64_t n;
+	char *lock;
+	DIR *d;
+	int fd, pass;
+
+	if ((fd = dup(g->dirfd)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL) {
+			if (gen_parse(de->d_name, base, &n, &kind) != 0 ||
+			    n == keep1 || n == keep2 ||
+			    (kind == GEN_LOCK) != (pass == 1))
+				continue;
+			(void)unlinkat(g->dirfd, de->d_name, 0);
+		}
+	}
+	(void)closedir(d);
+	if (keep1 != 0 && asprintf(&lock, "%s%s", base,
+	    STORE_LOCK_SUFFIX) != -1) {
+		(void)unlinkat(g->dirfd, lock, 0);
+		free(lock);
+	}
+}
+
+/*
+ * The generation path leads to (0: a plain file or nothing), the one
+ * before it (the largest below it, kept for readers that resolved it a
+ * moment ago) and the largest number in use, lock files included.
+ */
+static void
+gen_scan(struct store_gen *g, uint64_t *prev, uint64_t *max)
+{
+	const char *base = base_name(g->path);
+	struct dirent *de;
+	enum gen_kind kind;
+	uint64_t n;
+	DIR *d;
+	int fd;
+
+	*prev = *max = 0;
+	if ((fd = dup(g->dirfd)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (gen_parse(de->d_name, base, &n, &kind) != 0)
+			continue;
+		if (n > *max)
+			*max = n;
+		if (kind == GEN_DATA && n < g->cur && n > *prev)
+			*prev = n;
+	}
+	(void)closedir(d);
+}
+
+void
+store_gen_abort(struct store_gen *g)
+{
+	char *lock;
+
+	if (g == NULL)
+		return;
+	store_close(g->st);
+	store_close(g->old);
+	if (g->name != NULL) {
+		(void)unlinkat(g->dirfd, g->name, 0);
+		if (asprintf(&lock, "%s%s", g->name, STORE_LOCK_SUFFIX) !=
+		    -1) {
+			(void)unlinkat(g->dirfd, lock, 0);
+			free(lock);
+		}
+	}
+	if (g->dirfd != -1)
+		(void)close(g->dirfd);
+	free(g->genpath);
+	free(g->name);
+	free(g->path);
+	free(g);
+}
+
+int
+store_gen_begin(const char *path, int flags, const char *prefix,
+    struct store_gen **gp, struct store **stp, char *why, size_t whysz)
+{
+	struct store_gen *g;
+	struct stat sb;
+	char *dir = NULL, *real = NULL, *lock = NULL;
+	uint64_t prev, max;
+	int r;
+
+	*gp = NULL;
+	*stp = NULL;
+	set_why(why, whysz, "%s", "");
+	if (path == NULL || *base_name(path) == '\0' ||
+	    (flags & STORE_RDONLY))
+		return ATK_ERR_INVAL;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return ATK_ERR_NOMEM;
+	g->dirfd = -1;
+	if ((g->path = strdup(path)) == NULL ||
+	    (r = sibling(path, ".", &dir)) != 0) {
+		r = ATK_ERR_NOMEM;
+		goto out;
+	}
+	if ((g->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		set_why(why, whysz, "%s: %s", dir, strerror(errno));
+		r = errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
+		goto out;
+	}
+	/* Released on close, or by the kernel when the process dies. */
+	if (flock(g->dirfd, LOCK_EX) == -1) {
+		set_why(why, whysz, "%s: flock: %s", dir, strerror(errno));
+		r = ATK_ERR_SYSTEM;
+		goto out;
+	}
+	/* The store replaced must open as any command would open it. */
+	if (lstat(path, &sb) == 0) {
+		if ((r = store_open_why(path, flags, &g->old, why,
+		    whysz)) != 0 ||
+		    (r = resolve(path, geteuid(), 0, &real, &g->cur, why,
+		    whysz)) != 0)
+			goto out;
+	} else if (errno != ENOENT) {
+		set_why(why, whysz, "%s: %s", path, strerror(errno));
+		r = ATK_ERR_SYSTEM;
+		goto out;
+	}
+	/* What a restore killed earlier left behind. */
+	gen_scan(g, &prev, &max);
+	gen_clean(g, g->cur, prev);
+	if (max >= STORE_GEN_MAX) {
+		set_why(why, whysz, "%s: no generation number left", path);
+		r = ATK_ERR_RANGE;
+		goto out;
+	}
+	g->next = max + 1;
+	if (asprintf(&g->name, "%s%s%llu", base_name(path), STORE_GEN_MARK,
+	    (unsigned long long)g->next) == -1) {
+		g->name = NULL;
+		r = ATK_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = sibling(path, g->name, &g->genpath)) != 0 ||
+	    (r = lock_path(g->genpath, &lock)) != 0)
+		goto out;
+	(void)unlink(lock);
+	if ((r = store_init_why(g->genpath, prefix, why, whysz)) != 0) {
+		/* Not ours to remove: someone else's file by that name. */
+		if (r == ATK_ERR_EXISTS) {
+			free(g->name);
+			g->name = NULL;
+		}
+		goto out;
+	}
+	if ((r = store_open_why(g->genpath, flags, &g->st, why,
+	    whysz)) != 0)
+		goto out;
+	*stp = g->st;
+	*gp = g;
+	g = NULL;
+ out:
+	store_gen_abort(g);
+	free(lock);
+	free(real);
+	free(dir);
+	return r;
+}
+
+/*
+ * This host's "usage" rows of the ids the new store has: last used is a
+ * fact of this host, not of the export.
+ */
+static int
+carry_usage(struct store_txn *from, struct store_txn *to)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v, rec;
+	int rc, r = 0;
+
+	if ((rc = mdb_cursor_open(from->txn, from->st->usage, &cur)) != 0)
+		return st_rc(from->st, "mdb_cursor_open", rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != TOKEN_ID_BYTES)
+			continue;
+		if ((rc = mdb_get(to->txn, to->st->tokens, &k, &rec)) ==
+		    MDB_NOTFOUND)
+			continue;
+		if (rc != 0 || (rc = mdb_put(to->txn, to->st->usage, &k, &v,
+		    0)) != 0)
+			break;
+	}
+	if (rc != MDB_NOTFOUND)
+		r = st_rc(to->st, "usage", rc);
+	mdb_cursor_close(cur);
+	return r;
+}
+
+/*
+ * The swap.  The old store's write lock is held from before the usage is
+ * carried until after the rename: no write to the old store is lost, and
+ * a writer that waited for the lock finds the path moved (begin_write)
+ * and writes into the new store.
+ */
+int
+store_gen_commit(struct store_gen *g, char *why, size_t whysz)
+{
+	struct store_txn *ot = NULL, *nt = NULL;
+	char *tmp = NULL;
+	int r;
+
+	set_why(why, whysz, "%s", "");
+	if (g->old != NULL) {
+		if ((r = store_txn_begin(g->old, 0, &ot)) != 0) {
+			set_why(why, whysz, "%s", store_errstr(g->old));
+			goto out;
+		}
+		if ((r = store_txn_begin(g->st, 0, &nt)) == 0 &&
+		    (r = carry_usage(ot, nt)) == 0) {
+			r = store_txn_commit(nt);
+			nt = NULL;
+		}
+		if (r != 0) {
+			set_why(why, whysz, "%s", store_errstr(g->st));
+			goto out;
+		}
+	}
+	if (asprintf(&tmp, "%s%s", g->name, STORE_LINK_SUFFIX) == -1) {
+		tmp = NULL;
+		r = ATK_ERR_NOMEM;
+		goto out;
+	}
+	(void)unlinkat(g->dirfd, tmp, 0);
+	if (symlinkat(g->name, g->dirfd, tmp) == -1 ||
+	    renameat(g->dirfd, tmp, g->dirfd, base_name(g->path)) == -1) {
+		set_why(why, whysz, "%s: %s", g->path, strerror(errno));
+		r = ATK_ERR_SYSTEM;
+		(void)unlinkat(g->dirfd, tmp, 0);
+		goto out;
+	}
+	/* From here on the new store is the store: no way back. */
+	free(g->name);
+	g->name = NULL;
+	if (fsync(g->dirfd) == -1) {
+		set_why(why, whysz, "%s: fsync: %s", g->path,
+		    strerror(errno));
+		r = ATK_ERR_SYSTEM;
+		goto out;
+	}
+	store_txn_abort(ot);
+	ot = NULL;
+	store_close(g->old);
+	g->old = NULL;
+	store_close(g->st);
+	g->st = NULL;
+	gen_clean(g, g->next, g->cur);
+	r = 0;
+ out:
+	store_txn_abort(nt);
+	store_txn_abort(ot);
+	free(tmp);
+	store_gen_abort(g);
+	return r;
 }

@@ -43,6 +43,17 @@
 struct store;
 struct store_txn;
 
+/*
+ * A store path may also be the symbolic link restore --atomic makes:
+ * "tokens.db" -> "tokens.db.g<N>", a generation in the same directory with
+ * its own "tokens.db.g<N>-lock" (apitoken.db(5)).  store_open() and
+ * store_check_path() accept that one shape of link (owned by root or the
+ * caller, a bare generation name) and refuse every other link.  A write
+ * txn begun on a store that a restore has swapped since it was opened
+ * opens the store again first, so no write goes into a dead generation.
+ */
+struct store_gen;
+
 /* Create a new store with safe permissions; ATK_ERR_EXISTS if one is there. */
 int	store_init(const char *, const char *);
 int	store_open(const char *, int, struct store **);
@@ -123,5 +134,22 @@ int	store_get_key(struct store *, unsigned char *);
  * failed commit) puts the old prefix and key back.
  */
 int	store_reset(struct store_txn *, const char *, const unsigned char *);
+
+/*
+ * restore --atomic.  store_gen_begin() takes the directory's lock (one
+ * restore at a time), opens the store at path if there is one (flags as
+ * for store_open(), never STORE_RDONLY; an unsafe one is refused), removes
+ * what a killed restore left, and creates the next generation with the
+ * prefix, open in *st for the caller to fill and commit (the store belongs
+ * to g: do not close it).  store_gen_commit() carries this host's "usage"
+ * rows over for the ids the new store has, then renames a new link over
+ * path while it holds the old store's write lock, and removes generations
+ * older than the one replaced.  Both free g; store_gen_abort() (NULL-safe)
+ * removes the new generation.
+ */
+int	store_gen_begin(const char *, int, const char *, struct store_gen **,
+	    struct store **, char *, size_t);
+int	store_gen_commit(struct store_gen *, char *, size_t);
+void	store_gen_abort(struct store_gen *);
 
 #endif /* APITOKEN_STORE_H */

@@ -716,6 +716,167 @@ ATF_TC_BODY(store_check_path__wrong_owner, tc)
 	    ATK_ERR_UNSAFE);
 }
 
+/* Swap in a new generation holding rec (NULL: empty); the commit's result. */
+static int
+swap_in(const struct record *rec)
+{
+	struct store_gen *g;
+	struct store *st;
+	char why[STORE_WHY_MAX];
+
+	ATF_REQUIRE_EQ_MSG(store_gen_begin(DB, STORE_CHECK_SAFE, NULL, &g,
+	    &st, why, sizeof(why)), 0, "%s", why);
+	if (rec != NULL)
+		put1(st, rec, 0, 0);
+	return store_gen_commit(g, why, sizeof(why));
+}
+
+static int
+has(struct store *st, const unsigned char *id)
+{
+	struct store_txn *t;
+	struct record rec;
+	int r;
+
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	if ((r = store_get(t, id, &rec)) == 0)
+		record_free(&rec);
+	store_txn_abort(t);
+	return r == 0;
+}
+
+static void
+readlink_is(const char *path, const char *want)
+{
+	char buf[256];
+	ssize_t n;
+
+	ATF_REQUIRE((n = readlink(path, buf, sizeof(buf) - 1)) > 0);
+	buf[n] = '\0';
+	ATF_CHECK_STREQ(buf, want);
+}
+
+ATF_TC_WITHOUT_HEAD(store_gen__swap_and_stale_writer);
+ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
+{
+	struct named a, b, c;
+	struct store *old, *st;
+	struct store_txn *t;
+	struct stat sb;
+	int64_t when;
+	char *from;
+
+	mkrec(&a, "a");
+	mkrec(&b, "b");
+	mkrec(&c, "c");
+	old = fresh();
+	put1(old, &a.rec, 0, 0);
+	/* A plain store becomes a link; its own lock file goes. */
+	ATF_REQUIRE_EQ(swap_in(&b.rec), 0);
+	readlink_is(DB, "tokens.db.g1");
+	ATF_CHECK(lstat(DB_LOCK, &sb) != 0 && errno == ENOENT);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	ATF_CHECK(has(st, b.rec.id) && !has(st, a.rec.id));
+	store_close(st);
+	/* Opened before the swap: its next write goes to the new store. */
+	ATF_REQUIRE_EQ(swap_in(NULL), 0);
+	readlink_is(DB, "tokens.db.g2");
+	put1(old, &c.rec, 0, 0);
+	store_close(old);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st),
+	    0);
+	ATF_CHECK(has(st, c.rec.id) && !has(st, b.rec.id));
+	store_close(st);
+	/* The generation before stays, the one before that goes. */
+	ATF_REQUIRE_EQ(swap_in(NULL), 0);
+	ATF_CHECK(stat("tokens.db.g2", &sb) == 0);
+	ATF_CHECK(stat("tokens.db.g2-lock", &sb) == 0);
+	ATF_CHECK(lstat("tokens.db.g1", &sb) != 0 && errno == ENOENT);
+	ATF_CHECK(lstat("tokens.db.g1-lock", &sb) != 0 && errno == ENOENT);
+	/* Leftovers of a killed restore go with the next one. */
+	spit("tokens.db.g9", "x", 1);
+	spit("tokens.db.g9-lock", "x", 1);
+	ATF_REQUIRE(symlink("tokens.db.g9", "tokens.db.g9-link") == 0);
+	ATF_REQUIRE_EQ(swap_in(&a.rec), 0);
+	readlink_is(DB, "tokens.db.g10");
+	ATF_CHECK(lstat("tokens.db.g9", &sb) != 0 && errno == ENOENT);
+	ATF_CHECK(lstat("tokens.db.g9-lock", &sb) != 0 && errno == ENOENT);
+	ATF_CHECK(lstat("tokens.db.g9-link", &sb) != 0 && errno == ENOENT);
+	ATF_CHECK(stat("tokens.db.g3", &sb) == 0);
+	/* The usage of this host survives for ids the new store has. */
+	ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_touch(t, a.rec.id, 1800000000, "192.0.2.1"), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	store_close(st);
+	ATF_REQUIRE_EQ(swap_in(&a.rec), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
+	ATF_CHECK_EQ(when, 1800000000);
+	ATF_CHECK(from != NULL && strcmp(from, "192.0.2.1") == 0);
+	free(from);
+	store_txn_abort(t);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_check_path__generation_link);
+ATF_TC_BODY(store_check_path__generation_link, tc)
+{
+	char why[STORE_WHY_MAX];
+	struct store *st;
+	struct store_gen *g;
+
+	ATF_REQUIRE_EQ(store_init("tokens.db.g4", NULL), 0);
+	ATF_REQUIRE(symlink("tokens.db.g4", DB) == 0);
+	ATF_CHECK_EQ_MSG(store_check_path(DB, geteuid(), why, sizeof(why)), 0,
+	    "%s", why);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	store_close(st);
+	/* The generation's own file and lock are held to the rules. */
+	ATF_REQUIRE(chmod("tokens.db.g4-lock", 0666) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod("tokens.db.g4-lock", 0600) == 0);
+	ATF_REQUIRE(chmod("tokens.db.g4", 0660) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod("tokens.db.g4", 0600) == 0);
+	/* Any other shape of link is refused. */
+	ATF_REQUIRE(symlink("tokens.db.g4", "other.db") == 0);
+	ATF_REQUIRE(symlink("tokens.db.g04", "zero.db") == 0);
+	ATF_REQUIRE(mkdir("sub", 0700) == 0);
+	ATF_REQUIRE(symlink("../tokens.db.g4", "sub/tokens.db") == 0);
+	ATF_CHECK_EQ(store_check_path("other.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK(strstr(why, "symbolic link") != NULL);
+	ATF_CHECK_EQ(store_check_path("zero.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_check_path("sub/tokens.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_open("sub/tokens.db", STORE_CHECK_SAFE, &st),
+	    ATK_ERR_UNSAFE);
+	/* A generation that is itself a link. */
+	ATF_REQUIRE(unlink(DB) == 0);
+	ATF_REQUIRE(rename("tokens.db.g4", "real.db") == 0);
+	ATF_REQUIRE(symlink("real.db", "tokens.db.g4") == 0);
+	ATF_REQUIRE(symlink("tokens.db.g4", DB) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	/* And a restore refuses to replace what it may not open. */
+	ATF_CHECK_EQ(store_gen_begin("other.db", STORE_CHECK_SAFE, NULL, &g,
+	    &st, why, sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK(g == NULL && st == NULL);
+	if (geteuid() == 0) {
+		ATF_REQUIRE(unlink("tokens.db.g4") == 0);
+		ATF_REQUIRE(rename("real.db", "tokens.db.g4") == 0);
+		ATF_CHECK_EQ(store_check_path(DB, 0, why, sizeof(why)), 0);
+		ATF_REQUIRE(lchown(DB, OTHER_UID, 0) == 0);
+		ATF_CHECK_EQ(store_check_path(DB, 0, why, sizeof(why)),
+		    ATK_ERR_UNSAFE);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(store_reset__new_prefix_and_key);
 ATF_TC_BODY(store_reset__new_prefix_and_key, tc)
 {
@@ -1025,6 +1186,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_check_path__safe);
 	ATF_TP_ADD_TC(tp, store_check_path__unsafe);
 	ATF_TP_ADD_TC(tp, store_check_path__wrong_owner);
+	ATF_TP_ADD_TC(tp, store_check_path__generation_link);
+	ATF_TP_ADD_TC(tp, store_gen__swap_and_stale_writer);
 	ATF_TP_ADD_TC(tp, store_reset__new_prefix_and_key);
 	ATF_TP_ADD_TC(tp, store_txn__reader_sees_commits_only);
 	ATF_TP_ADD_TC(tp, store_txn__readers_during_writes);

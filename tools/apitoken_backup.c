@@ -260,11 +260,38 @@ remove_store(const char *path)
 	free(lock);
 }
 
+/* Open the store for restore --atomic: a new generation to fill. */
+static int
+restore_gen(const struct ctx *ctx, const char *prefix, struct store_gen **gp,
+    struct store **sp)
+{
+	char why[STORE_WHY_MAX];
+	size_t n = strlen(ctx->db);
+	int r;
+
+	errno = 0;
+	why[0] = '\0';
+	if ((r = store_gen_begin(ctx->db, STORE_CHECK_SAFE, prefix, gp, sp,
+	    why, sizeof(why))) == 0)
+		return 0;
+	if (why[0] == '\0')
+		warnx("%s: %s", ctx->db, tool_strerror(r));
+	else if (r == ATK_ERR_UNSAFE)
+		warnx("%s: unsafe store, refused: %s", ctx->db, why);
+	else if (strncmp(why, ctx->db, n) == 0 && why[n] == ':')
+		warnx("%s", why);
+	else
+		warnx("%s: %s", ctx->db, why);
+	return -1;
+}
+
 /*
  * Every line is checked as it is put into ONE write transaction that
  * first empties the store; anything wrong aborts it, so the store keeps
  * its old content, and a reader sees the old store or the new one, never
- * a mix.  --atomic is accepted and is always the behaviour.
+ * a mix.  With --atomic the transaction fills a new generation file
+ * instead, which then replaces the whole store in one rename (store.h);
+ * this host's last-used data is carried over.
  */
 int
 cmd_restore(struct ctx *ctx, int argc, char **argv)
@@ -278,15 +305,17 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	char prefix[TOKEN_PREFIX_MAX + 1], why[STORE_WHY_MAX];
 	struct stat st;
 	struct store *s = NULL;
+	struct store_gen *gen = NULL;
 	struct store_txn *txn = NULL;
 	char *line = NULL;
 	size_t linesz = 0, lineno = 1;
 	json_int_t count = 0;
-	int ch, created = 0, rv = 1, r;
+	int atomic = 0, ch, created = 0, rv = 1, r;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
+			atomic = 1;
 			break;
 		case 'h':
 			return help_cmd("restore");
@@ -305,7 +334,10 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	}
 	if (restore_header(line, prefix, sizeof(prefix), key, &count) != 0)
 		goto out;
-	if (stat(ctx->db, &st) == -1 && errno == ENOENT) {
+	if (atomic) {
+		if (restore_gen(ctx, prefix, &gen, &s) != 0)
+			goto out;
+	} else if (stat(ctx->db, &st) == -1 && errno == ENOENT) {
 		errno = 0;
 		why[0] = '\0';
 		if ((r = store_init_why(ctx->db, prefix, why,
@@ -316,7 +348,7 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 		}
 		created = 1;
 	}
-	if (tool_open(ctx, 0, &s) != 0)
+	if (!atomic && tool_open(ctx, 0, &s) != 0)
 		goto out;
 	errno = 0;
 	if ((r = store_txn_begin(s, 0, &txn)) != 0) {
@@ -352,10 +384,25 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 		tool_store_warn(ctx, s, "restore", r);
 		goto out;
 	}
+	if (atomic) {
+		why[0] = '\0';
+		errno = 0;
+		r = store_gen_commit(gen, why, sizeof(why));
+		gen = NULL;
+		s = NULL;
+		if (r != 0) {
+			warnx("%s: restore: %s", ctx->db,
+			    why[0] != '\0' ? why : tool_strerror(r));
+			goto out;
+		}
+	}
 	rv = 0;
 out:
 	store_txn_abort(txn);
-	store_close(s);
+	if (gen != NULL)
+		store_gen_abort(gen);
+	else
+		store_close(s);
 	if (rv != 0 && created)
 		remove_store(ctx->db);
 	explicit_bzero(key, sizeof(key));
