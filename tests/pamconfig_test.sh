@@ -220,10 +220,64 @@ profile__remove_body()
 	check_etc_untouched
 }
 
+atf_test_case profile__token_or_password
+profile__token_or_password_head()
+{
+	atf_set descr "The enabled common-auth, run through libpam with" \
+	    "pam_userdb for pam_unix: one prompt, a token or the password"
+	atf_set require.progs "pamtester db_load"
+}
+profile__token_or_password_body()
+{
+	local module="$BUILDDIR/pam_apitoken/.libs/pam_apitoken.so"
+	local apitoken="$BUILDDIR/tools/apitoken"
+
+	require_pam_auth_update
+	[ -z "${APITOKEN_SANITIZED:-}" ] ||
+	    atf_skip "pam_wrapper's LD_PRELOAD does not mix with ASan"
+	[ -f "$module" ] || atf_fail "module not built: $module"
+	prepare_root
+	fresh_then_installed
+	atf_check -s exit:0 -o ignore -e ignore ./pau --enable apitoken
+
+	# alice has a token and a password, bob a password only.
+	umask 077
+	mkdir db
+	atf_check -o ignore -e ignore "$apitoken" --db "$W/db/tokens.db" init
+	atf_check -o save:token -e ignore "$apitoken" --db "$W/db/tokens.db" \
+	    create --name alice-ci --user alice -q
+	printf 'alice\nalice-pw\nbob\nbob-pw\n' >users.txt
+	atf_check db_load -T -t hash -f users.txt users.db
+	# The generated stack as it is, but for two modules: ours from the
+	# build tree with the private store, and pam_userdb (which takes
+	# try_first_pass as pam_unix does) for pam_unix with the machine's
+	# users.
+	mkdir svc
+	sed -e "s|pam_apitoken.so|$module db=$W/db/tokens.db|" \
+	    -e "s|pam_unix.so nullok|pam_userdb.so crypt=none db=$W/users|" \
+	    "$R/etc/pam.d/common-auth" >svc/login
+	echo "auth required pam_deny.so" >svc/other
+	atf_check -o match:"^auth.*pam_userdb.so .* try_first_pass\$" cat svc/login
+	printf '#!/bin/sh\nexec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="%s" pamtester login "$1" authenticate\n' \
+	    "$W/svc" >pt
+	chmod +x pt
+	# One answer each time: a second prompt would read end of file.
+	atf_check -o ignore -e match:'API token: ' -x "./pt alice <token"
+	echo alice-pw >answer
+	atf_check -o ignore -e inline:'API token: ' -x "./pt alice <answer"
+	echo wrong >answer
+	atf_check -s not-exit:0 -o ignore -e ignore -x "./pt alice <answer"
+	echo bob-pw >answer
+	atf_check -o ignore -e not-match:'API token' -x "./pt bob <answer"
+	atf_check -s not-exit:0 -o ignore -e ignore -x "./pt bob <token"
+	check_etc_untouched
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case profile__off_by_default
 	atf_add_test_case profile__enable
 	atf_add_test_case profile__disable
 	atf_add_test_case profile__remove
+	atf_add_test_case profile__token_or_password
 }
