@@ -16,7 +16,9 @@
 # The scratch root holds Debian's pam_unix profile from this machine and
 # ours: a fresh system (pam-auth-update --force), then our package's
 # postinst (--package), then the admin's --enable, --disable, and the
-# prerm's --remove.
+# prerm's --remove.  profile__token_or_password then runs the generated
+# common-auth through libpam (pam_wrapper), with pam_userdb in the place of
+# pam_unix, which needs the machine's users.
 
 PROFILE="$SRCDIR/pam_apitoken/pam-configs/apitoken"
 PAM_AUTH_UPDATE=/usr/sbin/pam-auth-update
