@@ -209,12 +209,16 @@ verify_token(struct store *st, const char *text, size_t len,
 	else
 		res->reason = foreign ? VERIFY_PREFIX : VERIFY_UNKNOWN;
  out:
-	verify_result_free(&got);
-	verify_result_free(&dropped);
 	store_txn_abort(txn);
 	record_free(&rec);
 	token_clear(&tok);
 	explicit_bzero(v, sizeof(v));
+	/*
+	 * Last, so that a miss frees its copies where a hit's caller frees
+	 * them: the allocator sees the same frees in the same order.
+	 */
+	verify_result_free(&got);
+	verify_result_free(&dropped);
 	if (r != 0) {
 		verify_result_free(res);
 		res->reason = VERIFY_UNKNOWN;

@@ -73,12 +73,11 @@ verify_token__unknown_id_body() {
 	[ $rc -le 1 ] || atf_fail "ct_verify could not run (exit $rc)"
 	[ -s err ] && atf_fail "ct_verify wrote to standard error"
 	[ $rc -eq 0 ] && return 0
-	# Measured at 10^6 on a quiet machine: |t| 10-60, the miss about 10
-	# cycles (4 ns) faster (SECURITY.md, "Timing"): the code paths now
-	# match, the B-tree walk to where an absent id would be does not
-	# quite.  On a loaded machine the noise hides it and a run passes:
-	# so the failure is expected only when it happens.  Remove this line
-	# once it passes on a quiet machine too.
+	# Measured at 10^6: |t| 4-73, the miss 5-15 cycles (2-6 ns) faster
+	# (SECURITY.md, "Timing"): the code paths now match, the B-tree walk
+	# to where an absent id would be does not quite.  Under load the
+	# noise hides it and a run passes: so the failure is expected only
+	# when it happens.  Remove this once it passes on a quiet machine.
 	atf_expect_fail "an absent id's B-tree walk is not yet as costly as a present one's"
 	atf_fail "$(grep 'uncropped t' out | tail -n 1 | sed 's/^ *//')"
 }
