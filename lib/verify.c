@@ -173,7 +173,7 @@ verify_token(struct store *st, const char *text, size_t len,
 			r = ATK_ERR_CORRUPT;	/* A digest leading nowhere. */
 	}
 	if (r == ATK_ERR_NOTFOUND) {
-		/* An empty store: no id to tell from another. */
+		/* No token (no imported one): none to tell from another. */
 		res->reason = foreign ? VERIFY_PREFIX : VERIFY_UNKNOWN;
 		r = 0;
 		goto out;
