@@ -99,6 +99,8 @@
 #define LABEL_DIGEST		'D'
 #define LABEL_USER		'U'
 #define USER_KEY_BYTES		8
+/* The longest key get_near() looks up: a digest. */
+#define NEAR_KEY_MAX		STORE_DIGEST_BYTES
 
 #define USAGE_VERSION		1
 #define USAGE_HEAD		9	/* version byte and the time */
@@ -1638,6 +1640,96 @@ store_lookup_digest(struct store_txn *t, const unsigned char *digest,
 
 	memset(id, 0, TOKEN_ID_BYTES);
 	return get_id(t, t->st->digests, &k, id);
+}
+
+/*
+ * The entry of dbi with key (n bytes) or, when there is none, the entry
+ * before where it would be (the first entry when every key sorts after
+ * it); *found says which.  ATK_ERR_NOTFOUND only for an empty dbi.
+ *
+ * For verify_token(), which must cost the same for an id the store holds
+ * and one it does not: a lookup of the key itself stops at the entry on a
+ * hit, but on a miss now and then runs off the end of a leaf page and
+ * steps to the next one (SECURITY.md, "Timing").  Here the cursor is set
+ * at the gap just after the key (the key and a 0 byte sorts after the key
+ * and before every other key) and stepped back over one entry: a present
+ * and an absent key both walk down to a gap between two keys, cross a page
+ * boundary as often, and land on a real entry of a real record.
+ */
+static int
+get_near(struct store_txn *t, MDB_dbi dbi, const unsigned char *key,
+    size_t n, MDB_val *k, MDB_val *v, int *found)
+{
+	unsigned char gap[NEAR_KEY_MAX + 1];
+	MDB_cursor *cur = NULL;
+	int rc;
+
+	*found = 0;
+	if (n > NEAR_KEY_MAX)
+		return ATK_ERR_INVAL;
+	memcpy(gap, key, n);
+	gap[n] = 0;
+	*k = val(gap, n + 1);
+	if ((rc = mdb_cursor_open(t->txn, dbi, &cur)) != 0)
+		return st_rc(t->st, "mdb_cursor_open", rc);
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, k, v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, k, v, MDB_LAST);
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, k, v, MDB_FIRST);
+	mdb_cursor_close(cur);
+	if (rc != 0)
+		return st_rc(t->st, "mdb_cursor_get", rc);
+	/* Not secret, but a comparison stopping early would tell how near. */
+	*found = k->mv_size == n && CRYPTO_memcmp(k->mv_data, key, n) == 0;
+	return 0;
+}
+
+int
+store_get_near(struct store_txn *t, const unsigned char *id,
+    struct record *rec, int *found)
+{
+	MDB_val k, v;
+	int r;
+
+	memset(rec, 0, sizeof(*rec));
+	if ((r = get_near(t, t->st->tokens, id, TOKEN_ID_BYTES, &k, &v,
+	    found)) != 0)
+		return r;
+	if (k.mv_size != TOKEN_ID_BYTES) {
+		*found = 0;
+		set_why(t->st->why, sizeof(t->st->why), "bad record key");
+		return ATK_ERR_CORRUPT;
+	}
+	if ((r = record_decode(v.mv_data, v.mv_size, rec)) != 0 ||
+	    memcmp(rec->id, k.mv_data, TOKEN_ID_BYTES) != 0) {
+		record_free(rec);
+		*found = 0;
+		return r != 0 ? r : ATK_ERR_CORRUPT;
+	}
+	return 0;
+}
+
+int
+store_lookup_digest_near(struct store_txn *t, const unsigned char *digest,
+    unsigned char *id, int *found)
+{
+	MDB_val k, v;
+	int r;
+
+	memset(id, 0, TOKEN_ID_BYTES);
+	if ((r = get_near(t, t->st->digests, digest, STORE_DIGEST_BYTES, &k,
+	    &v, found)) != 0)
+		return r;
+	if (v.mv_size != TOKEN_ID_BYTES) {
+		*found = 0;
+		set_why(t->st->why, sizeof(t->st->why), "bad index entry");
+		return ATK_ERR_CORRUPT;
+	}
+	memcpy(id, v.mv_data, TOKEN_ID_BYTES);
+	return 0;
 }
 
 int

@@ -100,6 +100,16 @@ int	store_foreach(struct store_txn *,
 	    int (*)(const struct record *, void *), void *);
 int	store_lookup_digest(struct store_txn *, const unsigned char *,
 	    unsigned char *);
+/*
+ * For verify_token(), the same walk whether the key is there or not: the
+ * record of id (*found = 1) or of a neighbour in id order (*found = 0);
+ * the id a digest indexes (*found = 1) or a neighbour's.  ATK_ERR_NOTFOUND
+ * only when the store holds no token (no imported token).
+ */
+int	store_get_near(struct store_txn *, const unsigned char *,
+	    struct record *, int *);
+int	store_lookup_digest_near(struct store_txn *, const unsigned char *,
+	    unsigned char *, int *);
 /* 1 if the user has at least one token, 0 if none. */
 int	store_user_has_tokens(struct store_txn *, const char *);
 /*

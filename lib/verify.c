@@ -3,12 +3,11 @@
  * module and "apitoken verify".
  *
  * Work is the same whatever the store holds: a native token is looked up
- * by its id, an imported one by its keyed digest; then one HMAC and two
- * CRYPTO_memcmp() calls (current and previous verifier) run whether the
- * id was found or not, against a dummy verifier when it was not, and an
- * unknown id (or a token of another store's prefix) copies a stand-in
- * record as a known one copies its own.  Only after that do the other
- * rules decide.
+ * by its id, an imported one by its keyed digest, each with a lookup that
+ * walks the B-tree the same way and decodes a real record (a neighbour's)
+ * when the id or digest is not there; then one HMAC, two CRYPTO_memcmp()
+ * calls (current and previous verifier) and the copies a known token's
+ * result takes, found or not.  Only after that do the other rules decide.
  */
 #include "config.h"
 
@@ -121,51 +120,23 @@ check_rules(const struct record *rec, const struct verify_request *req)
 	return VERIFY_OK;
 }
 
-/*
- * What a known id costs on top of an unknown one: its record turned into
- * C strings (the lookup's decode) and the result's copies.  An unknown id
- * pays about the same on a stand-in of a typical record's size.
- */
-static int
-stand_in_work(const struct token *tok)
-{
-	char name[] = "stand-in-token-name";
-	char user[RECORD_DEFAULT_USER_BUFSZ];
-	char role[] = "User";
-	struct verify_result scratch;
-	struct record in, copy;
-	int r;
-
-	memset(&in, 0, sizeof(in));
-	memset(&scratch, 0, sizeof(scratch));
-	/* As a decode rebuilds a default user from the id. */
-	if ((r = record_default_user(tok->id, user, sizeof(user))) != 0)
-		return r;
-	in.name = name;
-	in.user = user;
-	in.role = role;
-	if ((r = record_copy(&in, &copy)) != 0)
-		return r;
-	r = copy_out(&copy, tok, &scratch);
-	verify_result_free(&scratch);
-	record_free(&copy);
-	return r;
-}
-
 int
 verify_token(struct store *st, const char *text, size_t len,
     const struct verify_request *req, struct verify_result *res)
 {
 	unsigned char v[RECORD_VERIFIER_BYTES], id[TOKEN_ID_BYTES];
-	const unsigned char *cur, *old;
+	const unsigned char *old;
 	struct store_txn *txn = NULL;
+	struct verify_result got, dropped, *to;
 	struct record rec;
 	struct token tok;
-	int known = 0, foreign, lookup, match, match_old, r;
+	int found = 0, known, foreign, lookup, match, match_old, r;
 
 	memset(res, 0, sizeof(*res));
 	/* Never VERIFY_OK by accident: a caller ignoring r still refuses. */
 	res->reason = VERIFY_UNKNOWN;
+	memset(&got, 0, sizeof(got));
+	memset(&dropped, 0, sizeof(dropped));
 	memset(&rec, 0, sizeof(rec));
 	memset(&tok, 0, sizeof(tok));
 	memcpy(res->id, VERIFY_UNKNOWN_ID, sizeof(VERIFY_UNKNOWN_ID));
@@ -181,49 +152,73 @@ verify_token(struct store *st, const char *text, size_t len,
 		r = 0;
 		goto out;
 	}
+	foreign = tok.kind == TOKEN_NATIVE &&
+	    strcmp(tok.prefix, store_prefix(st)) != 0;
 	if ((r = store_txn_begin(st, 1, &txn)) != 0)
 		goto out;
+	/*
+	 * The record of the id, or of a neighbour when the store has none:
+	 * the same B-tree walk and record decode either way (store.h).
+	 */
 	if (tok.kind == TOKEN_NATIVE) {
-		lookup = store_get(txn, tok.id, &rec);
+		lookup = store_get_near(txn, tok.id, &rec, &found);
 		if ((r = store_token_verifier(st, &tok, v)) != 0)
 			goto out;
 		r = lookup;
 	} else {
 		if ((r = store_token_verifier(st, &tok, v)) != 0)
 			goto out;
-		if ((r = store_lookup_digest(txn, v, id)) == 0 &&
+		if ((r = store_lookup_digest_near(txn, v, id, &found)) == 0 &&
 		    (r = store_get(txn, id, &rec)) == ATK_ERR_NOTFOUND)
 			r = ATK_ERR_CORRUPT;	/* A digest leading nowhere. */
 	}
-	if (r == 0)
-		known = 1;
-	else if (r != ATK_ERR_NOTFOUND)
-		goto out;
-	/* Same comparisons, found or not. */
-	cur = known ? rec.verifier : dummy_verifier;
-	old = known && rec.old_until != 0 ? rec.old_verifier : dummy_verifier;
-	match = CRYPTO_memcmp(v, cur, sizeof(v)) == 0;
-	match_old = CRYPTO_memcmp(v, old, sizeof(v)) == 0;
-	foreign = tok.kind == TOKEN_NATIVE &&
-	    strcmp(tok.prefix, store_prefix(st)) != 0;
-	if (foreign || !known) {
-		if ((r = stand_in_work(&tok)) != 0)
-			goto out;
+	if (r == ATK_ERR_NOTFOUND) {
+		/* No token (no imported one): none to tell from another. */
 		res->reason = foreign ? VERIFY_PREFIX : VERIFY_UNKNOWN;
+		r = 0;
 		goto out;
 	}
-	res->known = 1;
-	if ((r = copy_out(&rec, &tok, res)) != 0)
+	if (r != 0)
 		goto out;
-	if (!(match || (match_old && rec.old_until > req->now)))
+	known = found && !foreign;
+	/*
+	 * From here on a known and an unknown id run the same instructions:
+	 * the same comparisons (a neighbour's verifier is keyed on its own
+	 * id, so it cannot match; known masks it all the same), the same
+	 * copies (kept for the caller when known, freed here when not: each
+	 * path frees three strings and three NULLs, here and in the caller's
+	 * verify_result_free() together) and selects instead of branches.
+	 */
+	old = rec.old_until != 0 ? rec.old_verifier : dummy_verifier;
+	match = CRYPTO_memcmp(v, rec.verifier, sizeof(v)) == 0;
+	match_old = CRYPTO_memcmp(v, old, sizeof(v)) == 0 &&
+	    rec.old_until > req->now;
+	if ((r = copy_out(&rec, &tok, &got)) != 0)
+		goto out;
+	to = known ? res : &dropped;
+	memcpy(to->id, got.id, sizeof(to->id));
+	to->name = got.name;
+	to->role = got.role;
+	to->user = got.user;
+	memset(&got, 0, sizeof(got));
+	res->known = known;
+	if (known & (match | match_old))
+		res->reason = check_rules(&rec, req);
+	else if (known)
 		res->reason = VERIFY_WRONG_SECRET;
 	else
-		res->reason = check_rules(&rec, req);
+		res->reason = foreign ? VERIFY_PREFIX : VERIFY_UNKNOWN;
  out:
 	store_txn_abort(txn);
 	record_free(&rec);
 	token_clear(&tok);
 	explicit_bzero(v, sizeof(v));
+	/*
+	 * Last, so that a miss frees its copies where a hit's caller frees
+	 * them: the allocator sees the same frees in the same order.
+	 */
+	verify_result_free(&got);
+	verify_result_free(&dropped);
 	if (r != 0) {
 		verify_result_free(res);
 		res->reason = VERIFY_UNKNOWN;

@@ -31,89 +31,37 @@
 #include <security/pam_modules.h>
 
 #include "error.h"
+#include "pamopts.h"
 #include "record.h"
 #include "store.h"
 #include "token.h"
 #include "verify.h"
 
-#define DEFAULT_PROMPT		"API token: "
 #define DATA_TOKEN_ID		"pam_apitoken_id"
 #define ENV_ID			"APITOKEN_ID"
 #define ENV_NAME		"APITOKEN_NAME"
 #define ENV_ROLE		"APITOKEN_ROLE"
 #define WHY_BUFSZ		256
 
-struct options {
-	const char	*db;
-	const char	*prompt;
-	const char	*role;
-	const char	*policy;
-	int		 debug;
-	int		 use_first_pass;
-	int		 try_first_pass;
-	int		 nouserok;
-	int		 last_used;
-};
-
-/* The value of "name=value" if arg starts with prefix "name=", else NULL. */
-static const char *
-option_value(const char *arg, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return strncmp(arg, prefix, n) == 0 ? arg + n : NULL;
-}
-
 /*
- * Module arguments of SPEC section 8.  An unknown or malformed argument is
- * an error (logged once by the caller's PAM_SERVICE_ERR path), never
- * skipped: a typo such as "rol=Administrator" must not silently drop a rule.
+ * The module arguments (lib/pamopts.h): an unknown or malformed one is an
+ * error, logged once here, on the caller's PAM_SERVICE_ERR path.
  */
 static int
 parse_options(pam_handle_t *pamh, int argc, const char **argv,
-    struct options *o)
+    struct pamopts *o)
 {
-	const char *v;
-	int i;
+	int bad;
 
-	memset(o, 0, sizeof(*o));
-	o->db = STORE_DEFAULT_PATH;
-	o->prompt = DEFAULT_PROMPT;
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "debug") == 0)
-			o->debug = 1;
-		else if (strcmp(argv[i], "use_first_pass") == 0)
-			o->use_first_pass = 1;
-		else if (strcmp(argv[i], "try_first_pass") == 0)
-			o->try_first_pass = 1;
-		else if (strcmp(argv[i], "nouserok") == 0)
-			o->nouserok = 1;
-		else if (strcmp(argv[i], "last_used") == 0)
-			o->last_used = 1;
-		else if ((v = option_value(argv[i], "db=")) != NULL &&
-		    v[0] == '/')
-			o->db = v;
-		else if ((v = option_value(argv[i], "prompt=")) != NULL &&
-		    v[0] != '\0')
-			o->prompt = v;
-		else if ((v = option_value(argv[i], "role=")) != NULL &&
-		    v[0] != '\0')
-			o->role = v;
-		else if ((v = option_value(argv[i], "policy=")) != NULL &&
-		    v[0] != '\0')
-			o->policy = v;
-		else {
-			pam_syslog(pamh, LOG_ERR,
-			    "bad module argument \"%s\"", argv[i]);
-			return -1;
-		}
-	}
-	if (o->use_first_pass && o->try_first_pass) {
+	if (pamopts_parse(argc, argv, o, &bad) == 0)
+		return 0;
+	if (bad >= 0)
+		pam_syslog(pamh, LOG_ERR, "bad module argument \"%s\"",
+		    argv[bad]);
+	else
 		pam_syslog(pamh, LOG_ERR,
 		    "use_first_pass and try_first_pass exclude each other");
-		return -1;
-	}
-	return 0;
+	return -1;
 }
 
 static const char *
@@ -139,7 +87,7 @@ or_none(const char *s)
  * PAM_AUTHTOK to the modules stacked after this one.
  */
 static int
-get_token(pam_handle_t *pamh, const struct options *o, char **tok)
+get_token(pam_handle_t *pamh, const struct pamopts *o, char **tok)
 {
 	const char *item;
 	char *resp = NULL;
@@ -228,7 +176,7 @@ lib_error_result(int r)
  * cost a login two path walks and a realpath() more, some 25 us.
  */
 static int
-open_store(pam_handle_t *pamh, const struct options *o, int flags,
+open_store(pam_handle_t *pamh, const struct pamopts *o, int flags,
     struct store **st)
 {
 	char why[WHY_BUFSZ];
@@ -270,7 +218,7 @@ user_has_no_tokens(pam_handle_t *pamh, struct store *st, const char *user,
  * The store is opened again for writing: the path is checked again too.
  */
 static void
-record_use(pam_handle_t *pamh, const struct options *o, const char *idtext,
+record_use(pam_handle_t *pamh, const struct pamopts *o, const char *idtext,
     const char *rhost)
 {
 	unsigned char id[TOKEN_ID_BYTES];
@@ -297,7 +245,7 @@ PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
-	struct options o;
+	struct pamopts o;
 	struct verify_request req;
 	struct verify_result res;
 	struct store *st = NULL;
@@ -422,7 +370,7 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	struct options o;
+	struct pamopts o;
 	struct store *st = NULL;
 	struct store_txn *txn = NULL;
 	struct record rec;

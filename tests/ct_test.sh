@@ -72,11 +72,14 @@ verify_token__unknown_id_body() {
 	cat err >&2
 	[ $rc -le 1 ] || atf_fail "ct_verify could not run (exit $rc)"
 	[ -s err ] && atf_fail "ct_verify wrote to standard error"
-	# Measured at 10^6: |t| 30-630, 70-160 cycles (20-50 ns) between the
-	# two paths: the miss path's stand-in work does not yet match a hit
-	# (see SECURITY.md, "Timing").  Remove this line once it does.
-	atf_expect_fail "lookup of an absent id is not yet as costly as a present one"
-	[ $rc -eq 0 ] || atf_fail "$(grep 'uncropped t' out | tail -n 1 | sed 's/^ *//')"
+	[ $rc -eq 0 ] && return 0
+	# Measured at 10^6: |t| 4-73, the miss 5-15 cycles (2-6 ns) faster
+	# (SECURITY.md, "Timing"): the code paths now match, the B-tree walk
+	# to where an absent id would be does not quite.  Under load the
+	# noise hides it and a run passes: so the failure is expected only
+	# when it happens.  Remove this once it passes on a quiet machine.
+	atf_expect_fail "an absent id's B-tree walk is not yet as costly as a present one's"
+	atf_fail "$(grep 'uncropped t' out | tail -n 1 | sed 's/^ *//')"
 }
 
 atf_init_test_cases() {

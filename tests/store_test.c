@@ -388,6 +388,109 @@ ATF_TC_BODY(store_lookup_digest__imported, tc)
 	store_close(st);
 }
 
+/* The id just before (-1) or after (+1) id, as big-endian numbers. */
+static void
+id_step(const unsigned char *id, int step, unsigned char *out)
+{
+	int i;
+
+	memcpy(out, id, TOKEN_ID_BYTES);
+	for (i = TOKEN_ID_BYTES - 1; i >= 0; i--) {
+		out[i] = (unsigned char)(out[i] + step);
+		if (out[i] != (step > 0 ? 0x00 : 0xff))
+			break;
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(store_get_near__hit_neighbour_empty);
+ATF_TC_BODY(store_get_near__hit_neighbour_empty, tc)
+{
+	static const unsigned char lowest[TOKEN_ID_BYTES];
+	unsigned char ids[3][TOKEN_ID_BYTES], probe[TOKEN_ID_BYTES];
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct record rec;
+	struct named n[3];
+	int found, i;
+
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	found = 1;
+	ATF_CHECK_EQ(store_get_near(t, lowest, &rec, &found),
+	    ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(found, 0);
+	store_txn_abort(t);
+	/* Three ids in a known order: 40..., 80..., c0... */
+	for (i = 0; i < 3; i++) {
+		mkrec(&n[i], i == 0 ? "a" : i == 1 ? "b" : "c");
+		n[i].rec.id[0] = (unsigned char)(0x40 * (i + 1));
+		memcpy(ids[i], n[i].rec.id, TOKEN_ID_BYTES);
+		put1(st, &n[i].rec, 0, 0);
+	}
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	for (i = 0; i < 3; i++) {
+		/* A hit is the id's own record. */
+		ATF_CHECK_EQ(store_get_near(t, ids[i], &rec, &found), 0);
+		ATF_CHECK_EQ(found, 1);
+		ATF_CHECK(memcmp(rec.id, ids[i], TOKEN_ID_BYTES) == 0);
+		ATF_CHECK_STREQ(rec.name, n[i].name);
+		record_free(&rec);
+		/* Just after it: a miss that decodes the id's record. */
+		id_step(ids[i], 1, probe);
+		ATF_CHECK_EQ(store_get_near(t, probe, &rec, &found), 0);
+		ATF_CHECK_EQ(found, 0);
+		ATF_CHECK(memcmp(rec.id, ids[i], TOKEN_ID_BYTES) == 0);
+		record_free(&rec);
+		/* Just before it: the record before, or the first one. */
+		id_step(ids[i], -1, probe);
+		ATF_CHECK_EQ(store_get_near(t, probe, &rec, &found), 0);
+		ATF_CHECK_EQ(found, 0);
+		ATF_CHECK(memcmp(rec.id, ids[i == 0 ? 0 : i - 1],
+		    TOKEN_ID_BYTES) == 0);
+		record_free(&rec);
+	}
+	ATF_CHECK_EQ(store_get_near(t, lowest, &rec, &found), 0);
+	ATF_CHECK_EQ(found, 0);
+	ATF_CHECK(memcmp(rec.id, ids[0], TOKEN_ID_BYTES) == 0);
+	record_free(&rec);
+	store_txn_abort(t);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_lookup_digest_near__hit_and_neighbour);
+ATF_TC_BODY(store_lookup_digest_near__hit_and_neighbour, tc)
+{
+	unsigned char d[STORE_DIGEST_BYTES], other[STORE_DIGEST_BYTES];
+	unsigned char id[TOKEN_ID_BYTES];
+	struct store *st = fresh();
+	struct store_txn *t;
+	struct named a;
+	int found;
+
+	ATF_REQUIRE_EQ(store_digest(st, "imported-token-text", 19, d), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	found = 1;
+	ATF_CHECK_EQ(store_lookup_digest_near(t, d, id, &found),
+	    ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(found, 0);
+	store_txn_abort(t);
+	mkrec(&a, "imported");
+	a.rec.imported = 1;
+	memcpy(a.rec.verifier, d, sizeof(d));
+	put1(st, &a.rec, 0, 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_CHECK_EQ(store_lookup_digest_near(t, d, id, &found), 0);
+	ATF_CHECK_EQ(found, 1);
+	ATF_CHECK(memcmp(id, a.rec.id, sizeof(id)) == 0);
+	/* Any other digest: not found, the one entry's id all the same. */
+	memcpy(other, d, sizeof(other));
+	other[sizeof(other) - 1] ^= 1;
+	ATF_CHECK_EQ(store_lookup_digest_near(t, other, id, &found), 0);
+	ATF_CHECK_EQ(found, 0);
+	ATF_CHECK(memcmp(id, a.rec.id, sizeof(id)) == 0);
+	store_txn_abort(t);
+	store_close(st);
+}
+
 ATF_TC_WITHOUT_HEAD(store_user_has_tokens__index);
 ATF_TC_BODY(store_user_has_tokens__index, tc)
 {
@@ -1177,6 +1280,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_foreach__all_in_id_order);
 	ATF_TP_ADD_TC(tp, store_usage__touch);
 	ATF_TP_ADD_TC(tp, store_lookup_digest__imported);
+	ATF_TP_ADD_TC(tp, store_get_near__hit_neighbour_empty);
+	ATF_TP_ADD_TC(tp, store_lookup_digest_near__hit_and_neighbour);
 	ATF_TP_ADD_TC(tp, store_user_has_tokens__index);
 	ATF_TP_ADD_TC(tp, store_file__holds_no_secret);
 	ATF_TP_ADD_TC(tp, store_open__newer_schema_refused);

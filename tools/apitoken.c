@@ -190,21 +190,6 @@ tool_word_valid(const char *s)
 	return record_word_valid(s) && strchr(s, ',') == NULL;
 }
 
-/* A description or a reason as the record takes it, in UTF-8. */
-int
-tool_text_valid(const char *s)
-{
-	json_t *j;
-
-	if (!record_text_valid(s))
-		return 0;
-	/* jansson refuses a string that is not valid UTF-8. */
-	if ((j = json_string(s)) == NULL)
-		return 0;
-	json_decref(j);
-	return 1;
-}
-
 /* Read all of fd into buf; -1 with errno, or -2 when it does not fit. */
 static ssize_t
 read_all(int fd, char *buf, size_t size)

@@ -53,6 +53,9 @@ json_t	*json_from_record(const struct record *, int64_t, const char *,
 int	json_to_record(json_t *, struct record *, int64_t *, char **,
 	    const char **);
 int	json_print_line(json_t *);
+char	*json_line(json_t *);
+int	json_line_to_record(const char *, struct record *, int64_t *, char **,
+	    const char **);
 int	json_b64_encode(const unsigned char *, size_t, char *, size_t);
 int	json_b64_decode(const char *, unsigned char *, size_t);
 

@@ -35,6 +35,25 @@ static const char *const record_keys[] = {
 	"old_until",
 };
 #define NRECORD_KEYS	(sizeof(record_keys) / sizeof(record_keys[0]))
+/* One object a line: no spaces, keys in the order they were set. */
+#define JSON_LINE_FLAGS		JSON_COMPACT
+/* As restore_line() reads a line: a key given twice is refused. */
+#define JSON_LINE_LOAD_FLAGS	JSON_REJECT_DUPLICATES
+
+/* A description or a reason as the record takes it, in UTF-8. */
+int
+tool_text_valid(const char *s)
+{
+	json_t *j;
+
+	if (!record_text_valid(s))
+		return 0;
+	/* jansson refuses a string that is not valid UTF-8. */
+	if ((j = json_string(s)) == NULL)
+		return 0;
+	json_decref(j);
+	return 1;
+}
 
 int
 json_b64_encode(const unsigned char *p, size_t n, char *buf, size_t size)
@@ -380,8 +399,38 @@ json_to_record(json_t *o, struct record *rec, int64_t *last_used,
 int
 json_print_line(json_t *o)
 {
-	if (json_dumpf(o, stdout, JSON_COMPACT) != 0 ||
+	if (json_dumpf(o, stdout, JSON_LINE_FLAGS) != 0 ||
 	    putchar('\n') == EOF)
 		return -1;
 	return 0;
+}
+
+/* The text json_print_line() writes, without the newline; allocated. */
+char *
+json_line(json_t *o)
+{
+	return json_dumps(o, JSON_LINE_FLAGS);
+}
+
+/*
+ * One line of an export back into a record, as restore reads it (a key
+ * twice is refused): json_to_record() of the line's object.
+ */
+int
+json_line_to_record(const char *line, struct record *rec, int64_t *last_used,
+    char **last_from, const char **why)
+{
+	json_error_t jerr;
+	json_t *o;
+	int r;
+
+	*last_used = 0;
+	*last_from = NULL;
+	if ((o = json_loads(line, JSON_LINE_LOAD_FLAGS, &jerr)) == NULL) {
+		*why = "JSON";
+		return -1;
+	}
+	r = json_to_record(o, rec, last_used, last_from, why);
+	json_decref(o);
+	return r;
 }

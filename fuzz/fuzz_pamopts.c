@@ -1,0 +1,224 @@
+/*
+ * The arguments of pam_apitoken.so (lib/pamopts.h).  Parsing never reads
+ * past an argument; a parse that succeeds leaves every field in its
+ * documented domain (db absolute, prompt not empty, role and policy NULL
+ * or not empty, flags 0 or 1, not both first_pass flags), pointing into
+ * argv or at a default; a parse that fails names the first argument a
+ * plain reference of the grammar refuses (or -1 for the first_pass pair
+ * when there is none); the parsed options rendered back to arguments
+ * parse to the same options and render to the same arguments again.
+ * Input: the arguments, separated by NUL or newline bytes.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "fuzz.h"
+#include "pamopts.h"
+#include "store.h"
+
+#define MAX_ARGS	64
+/* A rendering: five flags and four "name=value" arguments. */
+#define RENDER_MAX	9
+
+static const char *const flags[] = {
+	"debug", "use_first_pass", "try_first_pass", "nouserok", "last_used"
+};
+static const char *const valued[] = { "db=", "prompt=", "role=", "policy=" };
+
+/* 1 if arg is an argument SPEC section 8 accepts on its own. */
+static int
+reference_ok(const char *arg)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(arg, flags[i]) == 0)
+			return 1;
+	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {
+		n = strlen(valued[i]);
+		if (strncmp(arg, valued[i], n) == 0)
+			return i == 0 ? arg[n] == '/' : arg[n] != '\0';
+	}
+	return 0;
+}
+
+static int *
+flag_field(struct pamopts *o, size_t i)
+{
+	int *f[] = { &o->debug, &o->use_first_pass, &o->try_first_pass,
+	    &o->nouserok, &o->last_used };
+
+	return f[i];
+}
+
+static const char **
+valued_field(struct pamopts *o, size_t i)
+{
+	const char **f[] = { &o->db, &o->prompt, &o->role, &o->policy };
+
+	return f[i];
+}
+
+/* Where a value may point: a default, or just after its own prefix. */
+static int
+points_well(const char *v, size_t field, const char *const *argv, int argc)
+{
+	size_t n = strlen(valued[field]);
+	int i;
+
+	if (v == NULL)
+		return field >= 2;
+	/* The same literal need not be one object in two files. */
+	if ((field == 0 && strcmp(v, STORE_DEFAULT_PATH) == 0) ||
+	    (field == 1 && strcmp(v, PAMOPTS_DEFAULT_PROMPT) == 0))
+		return 1;
+	for (i = 0; i < argc; i++)
+		if (v == argv[i] + n &&
+		    strncmp(argv[i], valued[field], n) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+check_domain(struct pamopts *o, const char *const *argv, int argc)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		FUZZ_CHECK(*flag_field(o, i) == 0 || *flag_field(o, i) == 1);
+	FUZZ_CHECK(!(o->use_first_pass && o->try_first_pass));
+	FUZZ_CHECK(o->db != NULL && o->db[0] == '/');
+	FUZZ_CHECK(o->prompt != NULL && o->prompt[0] != '\0');
+	FUZZ_CHECK(o->role == NULL || o->role[0] != '\0');
+	FUZZ_CHECK(o->policy == NULL || o->policy[0] != '\0');
+	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
+		FUZZ_CHECK(points_well(*valued_field(o, i), i, argv, argc));
+}
+
+/*
+ * The canonical arguments of o: each flag set, then each value that is
+ * not the default, in the order of SPEC section 8.  The strings are
+ * allocated; the count is returned.
+ */
+static int
+render(struct pamopts *o, char **out)
+{
+	const char *v;
+	size_t i, n;
+	int k = 0;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (*flag_field(o, i))
+			out[k++] = fuzz_strndup((const uint8_t *)flags[i],
+			    strlen(flags[i]));
+	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {
+		v = *valued_field(o, i);
+		if (v == NULL || (i == 0 && strcmp(v, STORE_DEFAULT_PATH) ==
+		    0) || (i == 1 && strcmp(v, PAMOPTS_DEFAULT_PROMPT) == 0))
+			continue;
+		n = strlen(valued[i]);
+		out[k] = fuzz_malloc(n + strlen(v) + 1);
+		memcpy(out[k], valued[i], n);
+		memcpy(out[k] + n, v, strlen(v) + 1);
+		k++;
+	}
+	return k;
+}
+
+static int
+same_value(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+same(struct pamopts *a, struct pamopts *b)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (*flag_field(a, i) != *flag_field(b, i))
+			return 0;
+	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
+		if (!same_value(*valued_field(a, i), *valued_field(b, i)))
+			return 0;
+	return 1;
+}
+
+static void
+free_args(char **argv, int argc)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+}
+
+static void
+round_trip(struct pamopts *o)
+{
+	char *r1[RENDER_MAX], *r2[RENDER_MAX];
+	struct pamopts o1, o2;
+	int n1, n2, i, bad;
+
+	n1 = render(o, r1);
+	FUZZ_CHECK(pamopts_parse(n1, (const char *const *)r1, &o1, &bad) ==
+	    0);
+	FUZZ_CHECK(bad == -1);
+	check_domain(&o1, (const char *const *)r1, n1);
+	FUZZ_CHECK(same(o, &o1));
+	n2 = render(&o1, r2);
+	FUZZ_CHECK(n1 == n2);
+	for (i = 0; i < n1 && i < n2; i++)
+		FUZZ_CHECK(strcmp(r1[i], r2[i]) == 0);
+	FUZZ_CHECK(pamopts_parse(n2, (const char *const *)r2, &o2, NULL) ==
+	    0);
+	FUZZ_CHECK(same(&o1, &o2));
+	free_args(r2, n2);
+	free_args(r1, n1);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *argv[MAX_ARGS];
+	struct pamopts o;
+	size_t start = 0, i;
+	int argc = 0, bad, r, k, use = 0, try = 0;
+
+	/* Each argument in a buffer of its own size, for ASan. */
+	for (i = 0; i <= size && argc < MAX_ARGS; i++) {
+		if (i < size && data[i] != '\0' && data[i] != '\n')
+			continue;
+		argv[argc++] = fuzz_strndup(data + start, i - start);
+		start = i + 1;
+	}
+	r = pamopts_parse(argc, (const char *const *)argv, &o, &bad);
+	if (r == 0) {
+		FUZZ_CHECK(bad == -1);
+		for (k = 0; k < argc; k++)
+			FUZZ_CHECK(reference_ok(argv[k]));
+		check_domain(&o, (const char *const *)argv, argc);
+		round_trip(&o);
+	} else {
+		FUZZ_CHECK(r == ATK_ERR_INVAL);
+		FUZZ_CHECK(bad >= -1 && bad < argc);
+		/* Every argument before the one named is a good one. */
+		for (k = 0; k < (bad >= 0 ? bad : argc); k++) {
+			FUZZ_CHECK(reference_ok(argv[k]));
+			use |= strcmp(argv[k], "use_first_pass") == 0;
+			try |= strcmp(argv[k], "try_first_pass") == 0;
+		}
+		if (bad >= 0)
+			FUZZ_CHECK(!reference_ok(argv[bad]));
+		else
+			FUZZ_CHECK(use && try);
+	}
+	free_args(argv, argc);
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * The arguments of pam_apitoken.so (SPEC section 8), parsed apart from the
+ * module so that a unit test and a fuzz target reach the very parser the
+ * module runs.  Nothing here logs: the module says what was wrong.
+ *
+ *	db=PATH		the store (absolute path)
+ *	debug		log the decisions PAM_IGNORE makes too
+ *	use_first_pass	the token is PAM_AUTHTOK, never a prompt
+ *	try_first_pass	PAM_AUTHTOK if set, else the prompt
+ *	prompt=TEXT	the prompt (not empty)
+ *	role=R		the token must carry role R (not empty)
+ *	policy=P	the token must carry policy P (not empty; "service"
+ *			means the PAM service name)
+ *	nouserok	PAM_IGNORE for a user with no token at all
+ *	last_used	record when and from where a token was used
+ *
+ * An argument given twice counts the last time.
+ */
+#ifndef APITOKEN_PAMOPTS_H
+#define APITOKEN_PAMOPTS_H
+
+#define PAMOPTS_DEFAULT_PROMPT	"API token: "
+
+struct pamopts {
+	/* Into argv, or the defaults (STORE_DEFAULT_PATH, the prompt). */
+	const char	*db;		/* Begins with '/'. */
+	const char	*prompt;	/* Not empty. */
+	const char	*role;		/* NULL or not empty. */
+	const char	*policy;	/* NULL or not empty. */
+	int		 debug;		/* 0 or 1, as the others. */
+	int		 use_first_pass;
+	int		 try_first_pass;	/* Never with use_first_pass. */
+	int		 nouserok;
+	int		 last_used;
+};
+
+/*
+ * 0, or ATK_ERR_INVAL for an unknown or malformed argument (*bad is its
+ * index in argv) or a bad combination (*bad is -1: use_first_pass with
+ * try_first_pass).  *o is set to the defaults first, and on an error holds
+ * what was read before it; bad may be NULL.
+ */
+int	pamopts_parse(int, const char *const *, struct pamopts *, int *);
+
+#endif /* APITOKEN_PAMOPTS_H */

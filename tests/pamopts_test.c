@@ -1,0 +1,176 @@
+#include "config.h"
+
+#include <string.h>
+
+#include <atf-c.h>
+
+#include "error.h"
+#include "pamopts.h"
+#include "store.h"
+
+#define NARGS(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+ATF_TC_WITHOUT_HEAD(pamopts_parse__defaults);
+ATF_TC_BODY(pamopts_parse__defaults, tc)
+{
+	struct pamopts o;
+	int bad = 99;
+
+	ATF_CHECK_EQ(pamopts_parse(0, NULL, &o, &bad), 0);
+	ATF_CHECK_EQ(bad, -1);
+	ATF_CHECK_STREQ(o.db, STORE_DEFAULT_PATH);
+	ATF_CHECK_STREQ(o.prompt, PAMOPTS_DEFAULT_PROMPT);
+	ATF_CHECK(o.role == NULL);
+	ATF_CHECK(o.policy == NULL);
+	ATF_CHECK_EQ(o.debug + o.use_first_pass + o.try_first_pass +
+	    o.nouserok + o.last_used, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(pamopts_parse__every_option);
+ATF_TC_BODY(pamopts_parse__every_option, tc)
+{
+	const char *argv[] = { "db=/etc/apitoken/tokens.db", "debug",
+	    "use_first_pass", "prompt=Token for robots: ",
+	    "role=Administrator", "policy=service", "nouserok", "last_used" };
+	const char *argv2[] = { "try_first_pass" };
+	struct pamopts o;
+
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, NULL), 0);
+	/* Values point into argv: the module keeps argv for the call. */
+	ATF_CHECK(o.db == argv[0] + strlen("db="));
+	ATF_CHECK_STREQ(o.db, "/etc/apitoken/tokens.db");
+	ATF_CHECK_STREQ(o.prompt, "Token for robots: ");
+	ATF_CHECK_STREQ(o.role, "Administrator");
+	ATF_CHECK_STREQ(o.policy, "service");
+	ATF_CHECK_EQ(o.debug, 1);
+	ATF_CHECK_EQ(o.use_first_pass, 1);
+	ATF_CHECK_EQ(o.try_first_pass, 0);
+	ATF_CHECK_EQ(o.nouserok, 1);
+	ATF_CHECK_EQ(o.last_used, 1);
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv2), argv2, &o, NULL), 0);
+	ATF_CHECK_EQ(o.try_first_pass, 1);
+	ATF_CHECK_EQ(o.use_first_pass, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(pamopts_parse__unknown);
+ATF_TC_BODY(pamopts_parse__unknown, tc)
+{
+	const char *bad[] = { "rol=Administrator", "DEBUG", "debug=1",
+	    "debug ", " debug", "", "db", "role", "nouser_ok", "lastused",
+	    "policy:sshd", "=", "use_first_pass=1", "prompt" };
+	const char *argv[2];
+	struct pamopts o;
+	int i, at;
+
+	for (i = 0; i < NARGS(bad); i++) {
+		argv[0] = "debug";
+		argv[1] = bad[i];
+		at = 99;
+		ATF_CHECK_EQ_MSG(pamopts_parse(2, argv, &o, &at),
+		    ATK_ERR_INVAL, "argument \"%s\"", bad[i]);
+		ATF_CHECK_EQ_MSG(at, 1, "argument \"%s\"", bad[i]);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(pamopts_parse__empty_or_relative_values);
+ATF_TC_BODY(pamopts_parse__empty_or_relative_values, tc)
+{
+	const char *bad[] = { "db=", "db=tokens.db", "db=./tokens.db",
+	    "db=~/tokens.db", "prompt=", "role=", "policy=" };
+	const char *argv[1];
+	struct pamopts o;
+	int i, at;
+
+	for (i = 0; i < NARGS(bad); i++) {
+		argv[0] = bad[i];
+		at = 99;
+		ATF_CHECK_EQ_MSG(pamopts_parse(1, argv, &o, &at),
+		    ATK_ERR_INVAL, "argument \"%s\"", bad[i]);
+		ATF_CHECK_EQ(at, 0);
+	}
+}
+
+/* The first bad argument is the one named; what came before is kept. */
+ATF_TC_WITHOUT_HEAD(pamopts_parse__first_bad_named);
+ATF_TC_BODY(pamopts_parse__first_bad_named, tc)
+{
+	const char *argv[] = { "role=User", "debug", "bogus", "role=" };
+	struct pamopts o;
+	int at = 99;
+
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, &at),
+	    ATK_ERR_INVAL);
+	ATF_CHECK_EQ(at, 2);
+	ATF_CHECK_STREQ(o.role, "User");
+	ATF_CHECK_EQ(o.debug, 1);
+}
+
+ATF_TC_WITHOUT_HEAD(pamopts_parse__first_pass_exclusive);
+ATF_TC_BODY(pamopts_parse__first_pass_exclusive, tc)
+{
+	const char *argv[] = { "try_first_pass", "debug", "use_first_pass" };
+	struct pamopts o;
+	int at = 99;
+
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, &at),
+	    ATK_ERR_INVAL);
+	ATF_CHECK_EQ(at, -1);
+}
+
+/* Given twice, an argument counts the last time. */
+ATF_TC_WITHOUT_HEAD(pamopts_parse__repeated_last_wins);
+ATF_TC_BODY(pamopts_parse__repeated_last_wins, tc)
+{
+	const char *argv[] = { "role=User", "db=/a", "debug", "role=Admin",
+	    "debug", "db=/b", "prompt=one", "prompt=two", "policy=sshd",
+	    "policy=service" };
+	struct pamopts o;
+
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, NULL), 0);
+	ATF_CHECK_STREQ(o.role, "Admin");
+	ATF_CHECK_STREQ(o.db, "/b");
+	ATF_CHECK_STREQ(o.prompt, "two");
+	ATF_CHECK_STREQ(o.policy, "service");
+	ATF_CHECK_EQ(o.debug, 1);
+}
+
+/* Values are taken as they are: spaces, '=', any role or policy word. */
+ATF_TC_WITHOUT_HEAD(pamopts_parse__values_verbatim);
+ATF_TC_BODY(pamopts_parse__values_verbatim, tc)
+{
+	const char *argv[] = { "prompt= ", "role=a=b", "policy=db=/x",
+	    "db=/" };
+	struct pamopts o;
+
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, NULL), 0);
+	ATF_CHECK_STREQ(o.prompt, " ");
+	ATF_CHECK_STREQ(o.role, "a=b");
+	ATF_CHECK_STREQ(o.policy, "db=/x");
+	ATF_CHECK_STREQ(o.db, "/");
+}
+
+ATF_TC_WITHOUT_HEAD(pamopts_parse__null_argument);
+ATF_TC_BODY(pamopts_parse__null_argument, tc)
+{
+	const char *argv[] = { "debug", NULL };
+	struct pamopts o;
+	int at = 99;
+
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, &at),
+	    ATK_ERR_INVAL);
+	ATF_CHECK_EQ(at, 1);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, pamopts_parse__defaults);
+	ATF_TP_ADD_TC(tp, pamopts_parse__every_option);
+	ATF_TP_ADD_TC(tp, pamopts_parse__unknown);
+	ATF_TP_ADD_TC(tp, pamopts_parse__empty_or_relative_values);
+	ATF_TP_ADD_TC(tp, pamopts_parse__first_bad_named);
+	ATF_TP_ADD_TC(tp, pamopts_parse__first_pass_exclusive);
+	ATF_TP_ADD_TC(tp, pamopts_parse__repeated_last_wins);
+	ATF_TP_ADD_TC(tp, pamopts_parse__values_verbatim);
+	ATF_TP_ADD_TC(tp, pamopts_parse__null_argument);
+	return atf_no_error();
+}
