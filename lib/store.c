@@ -35,6 +35,10 @@
  * grows as it fills, about 270 bytes per token (bench/verify_bench at a
  * million), so 1 GiB holds close to four million tokens; past that a put
  * fails with MDB_MAP_FULL (ATK_ERR_STORE, the words in store_errstr()).
+ * A read-only open maps only the file as it is (LMDB raises a smaller
+ * size to the size in use): tearing down a 1 GiB map cost every login
+ * about 20 us per open.  A reader that finds the file grown by a writer
+ * since gets MDB_MAP_RESIZED and remaps to the new size (rd_txn_begin()).
  */
 #include "config.h"
 
@@ -117,6 +121,7 @@ struct store {
 	EVP_MAC_CTX	*mac_ctx;	/* Keyed on first use, then reused. */
 	int		 keyed;		/* mac_ctx holds the store's key. */
 	MDB_txn		*spare;		/* A reset read txn, renewed next. */
+	int		 ntxn;		/* Txns handed out and not ended. */
 	char		 why[STORE_WHY_MAX];
 };
 
@@ -661,9 +666,10 @@ sync_parent(const char *path)
 
 /* --- environments --------------------------------------------------------- */
 
+/* mapsize 0: STORE_MAPSIZE, for writers. */
 static int
-env_open(const char *path, int rdonly, MDB_env **envp, char *why,
-    size_t whysz)
+env_open(const char *path, int rdonly, size_t mapsize, MDB_env **envp,
+    char *why, size_t whysz)
 {
 	MDB_env *env = NULL;
 	mdb_filehandle_t fd;
@@ -677,7 +683,8 @@ env_open(const char *path, int rdonly, MDB_env **envp, char *why,
 		return map_rc(why, whysz, "mdb_env_create", rc);
 	if ((rc = mdb_env_set_maxdbs(env, STORE_MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(env, STORE_MAXREADERS)) != 0 ||
-	    (rc = mdb_env_set_mapsize(env, STORE_MAPSIZE)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, mapsize > 0 ? mapsize :
+	    STORE_MAPSIZE)) != 0 ||
 	    (rc = mdb_env_open(env, path, fl, STORE_MODE)) != 0 ||
 	    (rc = mdb_env_get_fd(env, &fd)) != 0) {
 		r = map_rc(why, whysz, path, rc);
@@ -743,7 +750,7 @@ store_init_why(const char *path, const char *prefix, char *why,
 		return r;
 	if ((r = create_private(path, 1, &made_db, why, whysz)) != 0 ||
 	    (r = create_private(lock, 0, &made_lock, why, whysz)) != 0 ||
-	    (r = env_open(path, 0, &env, why, whysz)) != 0)
+	    (r = env_open(path, 0, 0, &env, why, whysz)) != 0)
 		goto out;
 	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0) {
 		r = map_rc(why, whysz, "mdb_txn_begin", rc);
@@ -804,6 +811,35 @@ store_init_why(const char *path, const char *prefix, char *why,
 	return r;
 }
 
+/*
+ * A read txn.  A map smaller than what a writer has committed since the
+ * open (MDB_MAP_RESIZED) is remapped to the file's size and the begin
+ * tried once more, but only while no txn of ours is open: remapping moves
+ * what its pointers point into.
+ */
+static int
+rd_txn_begin(struct store *st, MDB_txn **txn)
+{
+	struct stat sb;
+	mdb_filehandle_t fd;
+	int rc;
+
+	*txn = NULL;
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn)) !=
+	    MDB_MAP_RESIZED || st->ntxn != 0)
+		return rc;
+	*txn = NULL;
+	if ((rc = mdb_env_get_fd(st->env, &fd)) != 0)
+		return rc;
+	if (fstat(fd, &sb) != 0)
+		return errno;
+	/* LMDB raises it to the size in use if the file says less. */
+	if ((rc = mdb_env_set_mapsize(st->env, sb.st_size > 0 ?
+	    (size_t)sb.st_size : 0)) != 0)
+		return rc;
+	return mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+}
+
 static int
 get_meta(MDB_txn *txn, MDB_dbi meta, const char *name, MDB_val *v,
     char *why, size_t whysz)
@@ -835,7 +871,7 @@ load_meta(struct store *st, char *why, size_t whysz)
 	uint32_t schema;
 	int rc, r;
 
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = rd_txn_begin(st, &txn)) != 0)
 		return map_rc(why, whysz, "mdb_txn_begin", rc);
 	if ((r = dbi_open(txn, DB_META, 0, &st->meta, why, whysz)) != 0 ||
 	    (r = get_meta(txn, st->meta, META_SCHEMA, &v, why, whysz)) != 0)
@@ -1005,7 +1041,8 @@ open_resolved(const char *path, const char *real, int flags,
 		r = ATK_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = env_open(real, (flags & STORE_RDONLY) != 0, &st->env, why,
+	if ((r = env_open(real, (flags & STORE_RDONLY) != 0,
+	    (flags & STORE_RDONLY) ? (size_t)sb.st_size : 0, &st->env, why,
 	    whysz)) != 0 ||
 	    (r = same_file(st, real, &sb, why, whysz)) != 0 ||
 	    (r = check_size(st, why, whysz)) != 0 ||
@@ -1194,6 +1231,12 @@ begin_write(struct store *st, MDB_txn **txnp)
 			    "times while waiting to write", st->path, tries);
 			return ATK_ERR_STORE;
 		}
+		/* Reopening would pull the map from under a txn of ours. */
+		if (st->ntxn != 0) {
+			set_why(st->why, sizeof(st->why), "%s: replaced while "
+			    "a transaction on it was open", st->path);
+			return ATK_ERR_STORE;
+		}
 		if ((r = reopen(st)) != 0)
 			return r;
 	}
@@ -1215,19 +1258,24 @@ store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
 	if (t->rdonly && st->spare != NULL) {
 		t->txn = st->spare;
 		st->spare = NULL;
-		if ((rc = mdb_txn_renew(t->txn)) != 0) {
+		if ((rc = mdb_txn_renew(t->txn)) == MDB_MAP_RESIZED) {
+			/* Grown since the open: a fresh txn remaps. */
 			mdb_txn_abort(t->txn);
+			rc = rd_txn_begin(st, &t->txn);
+		} else if (rc != 0)
+			mdb_txn_abort(t->txn);
+		if (rc != 0) {
 			free(t);
 			return st_rc(st, "mdb_txn_renew", rc);
 		}
-	} else if (t->rdonly && (rc = mdb_txn_begin(st->env, NULL,
-	    MDB_RDONLY, &t->txn)) != 0) {
+	} else if (t->rdonly && (rc = rd_txn_begin(st, &t->txn)) != 0) {
 		free(t);
 		return st_rc(st, "mdb_txn_begin", rc);
 	} else if (!t->rdonly && (r = begin_write(st, &t->txn)) != 0) {
 		free(t);
 		return r;
 	}
+	st->ntxn++;
 	*tp = t;
 	return 0;
 }
@@ -1235,6 +1283,7 @@ store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
 static void
 txn_free(struct store_txn *t)
 {
+	t->st->ntxn--;
 	explicit_bzero(t, sizeof(*t));
 	free(t);
 }

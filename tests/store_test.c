@@ -1183,6 +1183,64 @@ ATF_TC_BODY(store_txn__readers_during_writes, tc)
 }
 
 /*
+ * A read-only store maps only the file's size at its open: a writer that
+ * grows the file afterwards must not hide its commits or fail the reader.
+ * spare: the reader has had a txn before (renewed, not begun, after).
+ */
+static void
+reader_follows_growth(int spare)
+{
+	char text[TOKEN_NATIVE_BUFSZ];
+	struct store *st;
+	struct store_txn *t;
+	struct named keep;
+	struct stat before, after;
+	size_t n;
+	pid_t pid;
+	int status;
+
+	st = fresh();
+	mktoken(st, &keep, "keep", text, sizeof(text));
+	put1(st, &keep.rec, 0, 0);
+	store_close(st);
+	ATF_REQUIRE_EQ(stat(DB, &before), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	if (spare) {
+		ATF_REQUIRE(verifies(st, text, keep.user));
+		ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+		store_txn_abort(t);
+	}
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(writer());
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	ATF_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ATF_REQUIRE_EQ(stat(DB, &after), 0);
+	/* Else this test proves nothing. */
+	ATF_REQUIRE_MSG(after.st_size > 2 * before.st_size, "%jd -> %jd bytes",
+	    (intmax_t)before.st_size, (intmax_t)after.st_size);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	n = 0;
+	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
+	ATF_CHECK_EQ(n, 1 + WRITER_COMMITS / 2);
+	store_txn_abort(t);
+	ATF_CHECK(verifies(st, text, keep.user));
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_txn__reader_follows_growth);
+ATF_TC_BODY(store_txn__reader_follows_growth, tc)
+{
+	reader_follows_growth(0);
+}
+
+ATF_TC_WITHOUT_HEAD(store_txn__renewed_reader_follows_growth);
+ATF_TC_BODY(store_txn__renewed_reader_follows_growth, tc)
+{
+	reader_follows_growth(1);
+}
+
+/*
  * The creator of the SIGKILL test, in a child: makes tokens without end
  * and sends each one's text down the pipe once its commit returned.
  */
@@ -1275,6 +1333,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_init__private_files);
 	ATF_TP_ADD_TC(tp, store_init__refuses_symlink);
 	ATF_TP_ADD_TC(tp, store_open__missing_or_empty);
+	ATF_TP_ADD_TC(tp, store_txn__reader_follows_growth);
+	ATF_TP_ADD_TC(tp, store_txn__renewed_reader_follows_growth);
 	ATF_TP_ADD_TC(tp, store_put__get_find_delete);
 	ATF_TP_ADD_TC(tp, store_put__duplicates);
 	ATF_TP_ADD_TC(tp, store_foreach__all_in_id_order);
