@@ -40,7 +40,7 @@ die() { say "pam.sh: $*"; exit 1; }
 [ -x "$drv" ] || die "$drv: not built"
 [ -x "$fill" ] || die "$fill: not built"
 [ -f "$module" ] || die "$module: not built"
-ldconfig -p 2>/dev/null | grep -q 'libpam_wrapper\.so' ||
+ldconfig -p 2>/dev/null | grep 'libpam_wrapper\.so' >/dev/null ||
     die "libpam_wrapper.so not found (Debian package libpam-wrapper)"
 moddir=${PAM_MODDIR:-}
 if [ -z "$moddir" ]; then
