@@ -5,19 +5,18 @@
  * Work is the same whatever the store holds: a native token is looked up
  * by its id, an imported one by its keyed digest, each with a lookup that
  * walks the B-tree the same way and decodes a real record (a neighbour's)
- * when the id or digest is not there; then one HMAC, two CRYPTO_memcmp()
- * calls (current and previous verifier) and the copies a known token's
- * result takes, found or not.  Only after that do the other rules decide.
+ * when the id or digest is not there; then one HMAC, two constant-time
+ * compares with mac_equal() (current and previous verifier) and the
+ * copies a known token's result takes, found or not.  Only after that do the other rules decide.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "cidr.h"
 #include "error.h"
+#include "mac.h"
 #include "record.h"
 #include "store.h"
 #include "token.h"
@@ -190,8 +189,8 @@ verify_token(struct store *st, const char *text, size_t len,
 	 * verify_result_free() together) and selects instead of branches.
 	 */
 	old = rec.old_until != 0 ? rec.old_verifier : dummy_verifier;
-	match = CRYPTO_memcmp(v, rec.verifier, sizeof(v)) == 0;
-	match_old = CRYPTO_memcmp(v, old, sizeof(v)) == 0 &&
+	match = mac_equal(v, rec.verifier, sizeof(v));
+	match_old = mac_equal(v, old, sizeof(v)) &&
 	    rec.old_until > req->now;
 	if ((r = copy_out(&rec, &tok, &got)) != 0)
 		goto out;

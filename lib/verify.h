@@ -3,7 +3,7 @@
  * "apitoken verify" (SPEC section 3, "Verification"):
  *
  *	parse -> checksum -> look up by id (or digest) -> keyed hash ->
- *	CRYPTO_memcmp -> not revoked, not expired, user matches, role,
+ *	constant-time compare -> not revoked, not expired, user matches, role,
  *	policy and source network rules hold.
  *
  * An unknown id does the same hashing and comparing as a wrong secret.  The

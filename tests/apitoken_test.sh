@@ -787,6 +787,30 @@ export_restore_body()
 	atf_check -o inline:"6\n" -x "\"$APITOKEN\" list -o json | wc -l | tr -d ' '"
 }
 
+atf_test_case restore_openssl_export
+restore_openssl_export_head()
+{
+	atf_set "descr" "a backup made when libcrypto computed the HMAC restores" \
+	    "and verifies the same tokens (the verifiers did not change)"
+}
+restore_openssl_export_body()
+{
+	local data="$SRCDIR/tests/data"
+
+	# Exported by apitoken at 71425e0, whose HMAC-SHA-256 was OpenSSL's.
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db old.db restore \
+	    <"$data/openssl-export.jsonl"
+	export APITOKEN_DB="$PWD/old.db"
+	sed -n 1p "$data/openssl-export.tokens" >native.tok
+	sed -n 2p "$data/openssl-export.tokens" >imported.tok
+	ok native.tok deploy
+	ok imported.tok keptn
+	refused native.tok keptn "another user"
+	# Another text is another digest: no record.
+	sed 's/AAAA/AAAB/' imported.tok >wrong.tok
+	refused wrong.tok keptn "unknown token"
+}
+
 atf_test_case last_used
 last_used_head()
 {
@@ -1035,6 +1059,7 @@ atf_init_test_cases()
 	atf_add_test_case parent
 	atf_add_test_case prune
 	atf_add_test_case export_restore
+	atf_add_test_case restore_openssl_export
 	atf_add_test_case last_used
 	atf_add_test_case restore_refuses
 	atf_add_test_case secret_not_stored

@@ -278,7 +278,7 @@ errors_body()
 atf_test_case no_heavy_libraries
 no_heavy_libraries_head()
 {
-	atf_set "descr" "Links neither libcrypto, LMDB nor libbsd"
+	atf_set "descr" "Links neither libcrypto, libsodium, LMDB nor libbsd"
 	atf_set "require.progs" "ldd"
 }
 no_heavy_libraries_body()
@@ -288,7 +288,7 @@ no_heavy_libraries_body()
 	    bin="$BUILDDIR/tools/.libs/apitoken-decode"
 	atf_check -o save:libs ldd "$bin"
 	atf_check -o ignore grep libc.so libs
-	atf_check -s exit:1 grep -E 'libcrypto|liblmdb|libbsd' libs
+	atf_check -s exit:1 grep -E 'libcrypto|libsodium|liblmdb|libbsd' libs
 }
 
 atf_init_test_cases()

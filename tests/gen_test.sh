@@ -391,13 +391,13 @@ write_errors_body() {
 
 atf_test_case libraries
 libraries_head() {
-	atf_set descr "apitoken-gen loads no libcrypto, LMDB, libbsd or jansson"
+	atf_set descr "apitoken-gen loads no libcrypto, libsodium, LMDB, libbsd or jansson"
 	atf_set require.progs ldd
 }
 libraries_body() {
 	atf_check -o save:libs ldd "$G"
 	atf_check -o match:'libc\.so' cat libs
-	atf_check -s exit:1 grep -E 'libcrypto|liblmdb|libbsd|libjansson' libs
+	atf_check -s exit:1 grep -E 'libcrypto|libsodium|liblmdb|libbsd|libjansson' libs
 }
 
 atf_init_test_cases() {
