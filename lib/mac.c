@@ -15,6 +15,13 @@
  * per store and copied per call: about 0.37 us a verifier against 0.18 us
  * for OpenSSL's reused context (bench/verify_bench sets the store against
  * an OpenSSL floor).
+ *
+ * No sodium_init(): what it sets up (CPU dispatch for ciphers, the random
+ * number generator, which may keep /dev/urandom open) is nothing these
+ * functions use (libsodium 1.0.18's SHA-256 has one implementation), and
+ * a login module should leave no descriptor or random state behind in
+ * the program that loaded it (su's shell, sshd).  It would also cost a
+ * fresh login about 40 us.
  */
 #include "config.h"
 
@@ -22,15 +29,7 @@
 
 #include <sodium.h>
 
-#include "error.h"
 #include "mac.h"
-
-/* Once per process; later calls return at once. */
-int
-mac_init(void)
-{
-	return sodium_init() < 0 ? ATK_ERR_CRYPTO : 0;
-}
 
 void
 mac_setkey(struct mac *m, const unsigned char *key, size_t keylen)

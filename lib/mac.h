@@ -16,7 +16,6 @@ struct mac {
 	crypto_auth_hmacsha256_state	keyed;
 };
 
-int	mac_init(void);
 void	mac_setkey(struct mac *, const unsigned char *, size_t);
 void	mac_label(const struct mac *, unsigned char, const void *, size_t,
 	    const void *, size_t, unsigned char *);

@@ -220,29 +220,20 @@ str_val(const char *s)
 
 /* --- keyed one-way functions ---------------------------------------------- */
 
-static int
+static void
 mac_setup(struct store *st)
 {
-	int r;
-
-	if ((r = mac_init()) != 0)
-		return r;
 	mac_setkey(&st->mac, st->key, sizeof(st->key));
 	st->keyed = 1;
-	return 0;
 }
 
 static int
 store_mac(struct store *st, unsigned char label, const void *a, size_t alen,
     const void *b, size_t blen, unsigned char *out)
 {
-	int r;
-
 	/* Keyed on first use: an open that never hashes (account) skips it. */
-	if (!st->keyed && (r = mac_setup(st)) != 0) {
-		explicit_bzero(out, RECORD_VERIFIER_BYTES);
-		return r;
-	}
+	if (!st->keyed)
+		mac_setup(st);
 	mac_label(&st->mac, label, a, alen, b, blen, out);
 	return 0;
 }
@@ -1272,7 +1263,7 @@ undo_reset(struct store_txn *t)
 		return;
 	memcpy(st->prefix, t->old_prefix, sizeof(st->prefix));
 	memcpy(st->key, t->old_key, sizeof(st->key));
-	(void)mac_setup(st);
+	mac_setup(st);
 	t->reset = 0;
 }
 
@@ -1887,7 +1878,8 @@ store_reset(struct store_txn *t, const char *prefix, const unsigned char *key)
 	t->reset = 1;
 	memcpy(st->prefix, prefix, strlen(prefix) + 1);
 	memcpy(st->key, key, STORE_KEY_BYTES);
-	return mac_setup(st);
+	mac_setup(st);
+	return 0;
 }
 
 /* --- restore --atomic: generations ---------------------------------------- */
