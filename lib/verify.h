@@ -51,6 +51,12 @@ struct verify_result {
 	char		*name;		/* Set when known, else NULL. */
 	char		*role;
 	char		*user;
+	/*
+	 * The one allocation name, role and user point into, made whether
+	 * known or not (zeros when not): the same malloc() and free() on
+	 * both paths.  Only verify_result_free() should touch it.
+	 */
+	char		*strings;
 };
 
 /*
