@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atf-c.h>
+#include <lmdb.h>
 
 #include "base62.h"
 #include "error.h"
@@ -1328,9 +1329,110 @@ ATF_TC_BODY(store_put__survives_sigkill, tc)
 	ATF_CHECK(reported >= KILL_ROUNDS);
 }
 
+/*
+ * LMDB's own order (memcmp(), then the shorter key first), which mdb_dump,
+ * mdb_stat and the builds before key_cmp() use.
+ */
+static int
+lmdb_order(const MDB_val *a, const MDB_val *b)
+{
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	int d = memcmp(a->mv_data, b->mv_data, n);
+
+	if (d != 0)
+		return d;
+	return (a->mv_size > b->mv_size) - (a->mv_size < b->mv_size);
+}
+
+#define ORDER_NAMES	400
+#define ORDER_NAME_MAX	12
+
+/*
+ * The store compares keys with its own key_cmp() (lib/store.c): the file
+ * it writes must be in LMDB's default order, or a program opening it with
+ * the default comparison (mdb_dump, an older build) would misread it.
+ * Names are the keys that vary in length; drawn from three letters, many
+ * are prefixes of others.
+ */
+ATF_TC_WITHOUT_HEAD(store_put__lmdb_default_order);
+ATF_TC_BODY(store_put__lmdb_default_order, tc)
+{
+	static struct named n[ORDER_NAMES];
+	char name[ORDER_NAME_MAX + 1];
+	struct store *st = fresh();
+	struct store_txn *t;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val k, v, prev;
+	uint32_t len, c;
+	int i, made = 0, seen = 0, rc;
+
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	for (i = 0; i < ORDER_NAMES; i++) {
+		ATF_REQUIRE_EQ(random_uniform(ORDER_NAME_MAX, &len), 0);
+		for (uint32_t j = 0; j <= len; j++) {
+			ATF_REQUIRE_EQ(random_uniform(3, &c), 0);
+			name[j] = (char)('a' + c);
+		}
+		name[len + 1] = '\0';
+		mkrec(&n[made], name);
+		rc = store_put(t, &n[made].rec, 0);
+		ATF_REQUIRE(rc == 0 || rc == ATK_ERR_EXISTS);
+		if (rc == 0)
+			made++;
+	}
+	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	store_close(st);
+
+	/* Plain LMDB, its default comparison: every key in order, found. */
+	ATF_REQUIRE_EQ(mdb_env_create(&env), 0);
+	ATF_REQUIRE_EQ(mdb_env_set_maxdbs(env, 8), 0);
+	ATF_REQUIRE_EQ(mdb_env_open(env, DB, MDB_NOSUBDIR | MDB_RDONLY,
+	    0600), 0);
+	ATF_REQUIRE_EQ(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ATF_REQUIRE_EQ(mdb_dbi_open(txn, "names", 0, &dbi), 0);
+	ATF_REQUIRE_EQ(mdb_cursor_open(txn, dbi, &cur), 0);
+	memset(&prev, 0, sizeof(prev));
+	while ((rc = mdb_cursor_get(cur, &k, &v,
+	    seen == 0 ? MDB_FIRST : MDB_NEXT)) == 0) {
+		if (seen > 0)
+			ATF_CHECK_MSG(lmdb_order(&prev, &k) < 0,
+			    "key %d out of LMDB's order", seen);
+		prev = k;
+		seen++;
+	}
+	ATF_CHECK_EQ(rc, MDB_NOTFOUND);
+	ATF_CHECK_EQ(seen, made);
+	for (i = 0; i < made; i++) {
+		k.mv_data = n[i].name;
+		k.mv_size = strlen(n[i].name);
+		ATF_CHECK_EQ_MSG(mdb_get(txn, dbi, &k, &v), 0, "%s not found",
+		    n[i].name);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+
+	/* And the store finds every name in what it wrote. */
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	for (i = 0; i < made; i++) {
+		struct record got;
+
+		ATF_CHECK_EQ_MSG(store_find(t, n[i].name, &got), 0,
+		    "%s not found", n[i].name);
+		record_free(&got);
+	}
+	store_txn_abort(t);
+	store_close(st);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, store_init__private_files);
+	ATF_TP_ADD_TC(tp, store_put__lmdb_default_order);
 	ATF_TP_ADD_TC(tp, store_init__refuses_symlink);
 	ATF_TP_ADD_TC(tp, store_open__missing_or_empty);
 	ATF_TP_ADD_TC(tp, store_txn__reader_follows_growth);
