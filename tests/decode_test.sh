@@ -275,6 +275,30 @@ errors_body()
 	atf_check -o match:'^apitoken-decode ' "$DECODE" --version
 }
 
+atf_test_case constant_memory
+constant_memory_head()
+{
+	atf_set "descr" "1 GiB decodes in 16 MiB of address space, in lines or one"
+	atf_set "require.progs" "base64 cmp head"
+	atf_set "timeout" "300"
+}
+constant_memory_body()
+{
+	# ASan reserves terabytes of address space: ulimit -v stops it.
+	[ -z "${APITOKEN_SANITIZED:-}" ] ||
+	    atf_skip "ulimit -v and ASan do not mix"
+	gib=1073741824
+	# The decoder alone runs under the limit; cmp counts what it wrote.
+	for w in 0 76; do
+		atf_check -s exit:1 -o empty \
+		    -e match:"^cmp: EOF on - after byte $gib(,|\$)" -x \
+		    "head -c $gib /dev/zero | base64 -w $w |
+		    { ulimit -v 16384 && '$DECODE'; echo \$? >rc; } |
+		    cmp - /dev/zero"
+		atf_check -o inline:'0\n' cat rc
+	done
+}
+
 atf_test_case no_heavy_libraries
 no_heavy_libraries_head()
 {
@@ -293,6 +317,7 @@ no_heavy_libraries_body()
 
 atf_init_test_cases()
 {
+	atf_add_test_case constant_memory
 	atf_add_test_case errors
 	atf_add_test_case known_answers
 	atf_add_test_case no_heavy_libraries

@@ -258,7 +258,7 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 {
 	struct armor_reader *ar = NULL;
 	unsigned char *in = NULL, *out = NULL;
-	size_t n;
+	size_t n, most = 0;
 	ssize_t got;
 	int r, ret = -1;
 
@@ -270,6 +270,8 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 	}
 	armor_reader_init(ar, o->url ? BASE64_URL : 0);
 	while ((got = read_some(fd, in, IO_BUF)) > 0) {
+		if ((size_t)got > most)
+			most = (size_t)got;
 		r = armor_reader_update(ar, in, (size_t)got, out, &n);
 		if (sink_put(s, out, n) != 0)
 			goto out;
@@ -291,10 +293,16 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 	}
 	ret = sink_final(s);
 out:
+	/*
+	 * Wipe what was written, no more: a page never touched costs a
+	 * page fault to clear, and a one-token decode is mostly start-up.
+	 * The output of an update of k bytes fits in armor_reader_bound(k),
+	 * the final output included.
+	 */
 	if (out != NULL)
-		explicit_bzero(out, armor_reader_bound(IO_BUF));
+		explicit_bzero(out, armor_reader_bound(most));
 	if (in != NULL)
-		explicit_bzero(in, IO_BUF);
+		explicit_bzero(in, most);
 	if (ar != NULL)
 		explicit_bzero(ar, sizeof(*ar));
 	free(out);
