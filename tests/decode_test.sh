@@ -270,6 +270,15 @@ errors_body()
 	    -x "printf '{\"kind\": \"Secret\"}' | '$DECODE' --secret-key k"
 	atf_check -s exit:1 -e match:'data "k": invalid base64 at byte 2$' \
 	    -x "printf '{\"data\": {\"k\": \"YW*h\"}}' | '$DECODE' --secret-key k"
+	# jansson is loaded by --secret-key: one that will not load is an
+	# error, and leaves no output file.
+	mkdir badlib
+	: >badlib/libjansson.so.4
+	atf_check -s exit:1 \
+	    -e match:'^apitoken-decode: --secret-key: .*libjansson\.so\.4: ' \
+	    env LD_LIBRARY_PATH="$PWD/badlib" "$DECODE" --secret-key k "$S" \
+	    secret.out
+	atf_check -s exit:1 test -e secret.out
 	# --help and --version go to stdout.
 	atf_check -o match:'^usage: apitoken-decode' "$DECODE" --help
 	atf_check -o match:'^apitoken-decode ' "$DECODE" --version
@@ -299,10 +308,27 @@ constant_memory_body()
 	done
 }
 
+atf_test_case secret_key_library
+secret_key_library_head()
+{
+	atf_set "descr" "--secret-key, jansson without a function: one line"
+	atf_set "require.progs" "cc"
+}
+secret_key_library_body()
+{
+	mkdir lib
+	echo 'int json_loadb;' >lib/j.c
+	atf_check cc -shared -fPIC -o lib/libjansson.so.4 lib/j.c
+	msg='apitoken-decode: --secret-key: libjansson.so.4: no json_object_get'
+	atf_check -s exit:1 -e inline:"$msg\n" \
+	    env LD_LIBRARY_PATH="$PWD/lib" "$DECODE" --secret-key k \
+	    "$DATA/keptn-secret.json"
+}
+
 atf_test_case no_heavy_libraries
 no_heavy_libraries_head()
 {
-	atf_set "descr" "Links neither libcrypto, libsodium, LMDB nor libbsd"
+	atf_set "descr" "Links neither libcrypto, libsodium, LMDB, libbsd nor jansson"
 	atf_set "require.progs" "ldd"
 }
 no_heavy_libraries_body()
@@ -312,7 +338,7 @@ no_heavy_libraries_body()
 	    bin="$BUILDDIR/tools/.libs/apitoken-decode"
 	atf_check -o save:libs ldd "$bin"
 	atf_check -o ignore grep libc.so libs
-	atf_check -s exit:1 grep -E 'libcrypto|libsodium|liblmdb|libbsd' libs
+	atf_check -s exit:1 grep -E 'libcrypto|libsodium|liblmdb|libbsd|libjansson' libs
 }
 
 atf_init_test_cases()
@@ -323,6 +349,7 @@ atf_init_test_cases()
 	atf_add_test_case no_heavy_libraries
 	atf_add_test_case output_files
 	atf_add_test_case round_trips
+	atf_add_test_case secret_key_library
 	atf_add_test_case signal
 	atf_add_test_case text_encodings
 }
