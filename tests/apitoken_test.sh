@@ -137,6 +137,11 @@ init_body()
 	    "$APITOKEN" --db other.db create -q --name x
 	# --db wins over APITOKEN_DB.
 	atf_check -s exit:0 -o not-match:x -e empty "$APITOKEN" list
+	# No directory: one line naming the path once.
+	atf_check -s exit:1 -o empty \
+	    -e inline:"apitoken: $PWD/nodir/t.db: No such file or directory\n" \
+	    "$APITOKEN" --db "$PWD/nodir/t.db" init
+	atf_check -s exit:1 test -e nodir
 }
 
 atf_test_case store_missing

@@ -270,15 +270,65 @@ errors_body()
 	    -x "printf '{\"kind\": \"Secret\"}' | '$DECODE' --secret-key k"
 	atf_check -s exit:1 -e match:'data "k": invalid base64 at byte 2$' \
 	    -x "printf '{\"data\": {\"k\": \"YW*h\"}}' | '$DECODE' --secret-key k"
+	# jansson is loaded by --secret-key: one that will not load is an
+	# error, and leaves no output file.
+	mkdir badlib
+	: >badlib/libjansson.so.4
+	atf_check -s exit:1 \
+	    -e match:'^apitoken-decode: --secret-key: .*libjansson\.so\.4: ' \
+	    env LD_LIBRARY_PATH="$PWD/badlib" "$DECODE" --secret-key k "$S" \
+	    secret.out
+	atf_check -s exit:1 test -e secret.out
 	# --help and --version go to stdout.
 	atf_check -o match:'^usage: apitoken-decode' "$DECODE" --help
 	atf_check -o match:'^apitoken-decode ' "$DECODE" --version
 }
 
+atf_test_case constant_memory
+constant_memory_head()
+{
+	atf_set "descr" "1 GiB decodes in 16 MiB of address space, in lines or one"
+	atf_set "require.progs" "base64 cmp head"
+	atf_set "timeout" "300"
+}
+constant_memory_body()
+{
+	# ASan reserves terabytes of address space: ulimit -v stops it.
+	[ -z "${APITOKEN_SANITIZED:-}" ] ||
+	    atf_skip "ulimit -v and ASan do not mix"
+	gib=1073741824
+	# The decoder alone runs under the limit; cmp counts what it wrote.
+	for w in 0 76; do
+		atf_check -s exit:1 -o empty \
+		    -e match:"^cmp: EOF on - after byte $gib(,|\$)" -x \
+		    "head -c $gib /dev/zero | base64 -w $w |
+		    { ulimit -v 16384 && '$DECODE'; echo \$? >rc; } |
+		    cmp - /dev/zero"
+		atf_check -o inline:'0\n' cat rc
+	done
+}
+
+atf_test_case secret_key_library
+secret_key_library_head()
+{
+	atf_set "descr" "--secret-key, jansson without a function: one line"
+	atf_set "require.progs" "cc"
+}
+secret_key_library_body()
+{
+	mkdir lib
+	echo 'int json_loadb;' >lib/j.c
+	atf_check cc -shared -fPIC -o lib/libjansson.so.4 lib/j.c
+	msg='apitoken-decode: --secret-key: libjansson.so.4: no json_object_get'
+	atf_check -s exit:1 -e inline:"$msg\n" \
+	    env LD_LIBRARY_PATH="$PWD/lib" "$DECODE" --secret-key k \
+	    "$DATA/keptn-secret.json"
+}
+
 atf_test_case no_heavy_libraries
 no_heavy_libraries_head()
 {
-	atf_set "descr" "Links neither libcrypto, libsodium, LMDB nor libbsd"
+	atf_set "descr" "Links neither libcrypto, libsodium, LMDB, libbsd nor jansson"
 	atf_set "require.progs" "ldd"
 }
 no_heavy_libraries_body()
@@ -288,16 +338,18 @@ no_heavy_libraries_body()
 	    bin="$BUILDDIR/tools/.libs/apitoken-decode"
 	atf_check -o save:libs ldd "$bin"
 	atf_check -o ignore grep libc.so libs
-	atf_check -s exit:1 grep -E 'libcrypto|libsodium|liblmdb|libbsd' libs
+	atf_check -s exit:1 grep -E 'libcrypto|libsodium|liblmdb|libbsd|libjansson' libs
 }
 
 atf_init_test_cases()
 {
+	atf_add_test_case constant_memory
 	atf_add_test_case errors
 	atf_add_test_case known_answers
 	atf_add_test_case no_heavy_libraries
 	atf_add_test_case output_files
 	atf_add_test_case round_trips
+	atf_add_test_case secret_key_library
 	atf_add_test_case signal
 	atf_add_test_case text_encodings
 }

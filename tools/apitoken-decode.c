@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <dlfcn.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,16 @@
 #define JSON_MAX	(16 * 1024 * 1024) /* Largest Secret read. */
 #define JSON_DATA	"data"		/* A Secret's values. */
 
+/*
+ * jansson is loaded with dlopen(3) by --secret-key alone.  Linked, the
+ * dynamic loader would map it at every start: 3% of a one-token decode,
+ * whose goal is the time of base64 -d.  jansson 2 is libjansson.so.4.
+ */
+#if JANSSON_MAJOR_VERSION != 2
+#error "JANSSON_SONAME names the library of jansson 2"
+#endif
+#define JANSSON_SONAME	"libjansson.so.4"
+
 enum {
 	OPT_CERTUTIL = 256,
 	OPT_HELP,
@@ -60,6 +71,17 @@ struct opts {
 	const char	*outpath;
 	const char	*inname;	/* For messages. */
 	const char	*outname;
+};
+
+/* The jansson functions --secret-key calls, from JANSSON_SONAME. */
+struct jansson {
+	void		*handle;
+	json_t		*(*loadb)(const char *, size_t, size_t,
+			    json_error_t *);
+	json_t		*(*object_get)(const json_t *, const char *);
+	const char	*(*string_value)(const json_t *);
+	size_t		 (*string_length)(const json_t *);
+	void		 (*del)(json_t *);
 };
 
 /* Where decoded bytes go: straight out, or through UTF-16LE to UTF-8. */
@@ -258,7 +280,7 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 {
 	struct armor_reader *ar = NULL;
 	unsigned char *in = NULL, *out = NULL;
-	size_t n;
+	size_t n, most = 0;
 	ssize_t got;
 	int r, ret = -1;
 
@@ -270,6 +292,8 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 	}
 	armor_reader_init(ar, o->url ? BASE64_URL : 0);
 	while ((got = read_some(fd, in, IO_BUF)) > 0) {
+		if ((size_t)got > most)
+			most = (size_t)got;
 		r = armor_reader_update(ar, in, (size_t)got, out, &n);
 		if (sink_put(s, out, n) != 0)
 			goto out;
@@ -291,10 +315,16 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 	}
 	ret = sink_final(s);
 out:
+	/*
+	 * Wipe what was written, no more: a page never touched costs a
+	 * page fault to clear, and a one-token decode is mostly start-up.
+	 * The output of an update of k bytes fits in armor_reader_bound(k),
+	 * the final output included.
+	 */
 	if (out != NULL)
-		explicit_bzero(out, armor_reader_bound(IO_BUF));
+		explicit_bzero(out, armor_reader_bound(most));
 	if (in != NULL)
-		explicit_bzero(in, IO_BUF);
+		explicit_bzero(in, most);
 	if (ar != NULL)
 		explicit_bzero(ar, sizeof(*ar));
 	free(out);
@@ -353,10 +383,57 @@ fail:
 	return -1;
 }
 
+/* jansson's functions, or one line saying why not; 0 or -1. */
+static int
+jansson_open(struct jansson *j)
+{
+	void *p[5];
+	size_t i;
+	static const char *const names[] = {
+		"json_loadb", "json_object_get", "json_string_value",
+		"json_string_length", "json_delete"
+	};
+
+	_Static_assert(sizeof(p) / sizeof(p[0]) ==
+	    sizeof(names) / sizeof(names[0]), "a pointer per name");
+	memset(j, 0, sizeof(*j));
+	if ((j->handle = dlopen(JANSSON_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		warnx("--secret-key: %s", dlerror());
+		return -1;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((p[i] = dlsym(j->handle, names[i])) == NULL) {
+			warnx("--secret-key: " JANSSON_SONAME ": no %s",
+			    names[i]);
+			(void)dlclose(j->handle);
+			j->handle = NULL;
+			return -1;
+		}
+	}
+	/* POSIX: a function's address from dlsym() converts back. */
+	j->loadb = (json_t *(*)(const char *, size_t, size_t,
+	    json_error_t *))p[0];
+	j->object_get = (json_t *(*)(const json_t *, const char *))p[1];
+	j->string_value = (const char *(*)(const json_t *))p[2];
+	j->string_length = (size_t (*)(const json_t *))p[3];
+	j->del = (void (*)(json_t *))p[4];
+	return 0;
+}
+
+/* json_decref() as jansson.h has it, through the loaded json_delete(). */
+static void
+jansson_decref(const struct jansson *j, json_t *v)
+{
+	if (v != NULL && v->refcount != (size_t)-1 && --v->refcount == 0)
+		j->del(v);
+}
+
 static int
 run_secret(const struct opts *o, int fd, struct sink *s)
 {
 	struct armor_reader *ar = NULL;
+	struct jansson j;
 	json_t *root = NULL, *data, *val;
 	json_error_t jerr;
 	char *buf = NULL, what[64];
@@ -365,20 +442,22 @@ run_secret(const struct opts *o, int fd, struct sink *s)
 	size_t len = 0, slen, n;
 	int r, ret = -1;
 
+	if (jansson_open(&j) != 0)
+		return -1;
 	if (read_all(o, fd, &buf, &len) != 0)
 		goto out;
-	if ((root = json_loadb(buf, len, 0, &jerr)) == NULL) {
+	if ((root = j.loadb(buf, len, 0, &jerr)) == NULL) {
 		warnx("%s: bad JSON at line %d column %d: %s", o->inname,
 		    jerr.line, jerr.column, jerr.text);
 		goto out;
 	}
-	if ((data = json_object_get(root, JSON_DATA)) == NULL ||
+	if ((data = j.object_get(root, JSON_DATA)) == NULL ||
 	    !json_is_object(data)) {
 		warnx("%s: not a Secret: no \"" JSON_DATA "\" object",
 		    o->inname);
 		goto out;
 	}
-	if ((val = json_object_get(data, o->secret_key)) == NULL) {
+	if ((val = j.object_get(data, o->secret_key)) == NULL) {
 		warnx("%s: no key \"%s\" in " JSON_DATA, o->inname,
 		    o->secret_key);
 		goto out;
@@ -388,8 +467,8 @@ run_secret(const struct opts *o, int fd, struct sink *s)
 		    o->secret_key);
 		goto out;
 	}
-	str = json_string_value(val);
-	slen = json_string_length(val);
+	str = j.string_value(val);
+	slen = j.string_length(val);
 	if ((ar = malloc(sizeof(*ar))) == NULL ||
 	    (out = malloc(armor_reader_bound(slen))) == NULL) {
 		warn(NULL);
@@ -421,7 +500,8 @@ out:
 	free(out);
 	free(ar);
 	free(buf);
-	json_decref(root);
+	jansson_decref(&j, root);
+	(void)dlclose(j.handle);
 	return ret;
 }
 

@@ -130,6 +130,23 @@ tool_store_warn(const struct ctx *ctx, const struct store *s,
 }
 
 /*
+ * One line about the store: its path and why, the path once when the
+ * reason begins with it (the store's own words name the file).
+ */
+void
+tool_why_warn(const struct ctx *ctx, const char *why, int r)
+{
+	size_t n = strlen(ctx->db);
+
+	if (why[0] == '\0')
+		warnx("%s: %s", ctx->db, tool_strerror(r));
+	else if (strncmp(why, ctx->db, n) == 0 && why[n] == ':')
+		warnx("%s", why);
+	else
+		warnx("%s: %s", ctx->db, why);
+}
+
+/*
  * Open the store, or say why not in one line; 0 or -1.  Every command
  * checks the path as the module does (STORE_CHECK_SAFE): a store that
  * someone else could swap or rewrite, or a symbolic link where the store
@@ -140,7 +157,6 @@ int
 tool_open(const struct ctx *ctx, int flags, struct store **sp)
 {
 	char why[STORE_WHY_MAX];
-	size_t n = strlen(ctx->db);
 	int r;
 
 	errno = 0;
@@ -154,12 +170,8 @@ tool_open(const struct ctx *ctx, int flags, struct store **sp)
 	else if (r == ATK_ERR_UNSAFE)
 		warnx("%s: unsafe store, refused: %s", ctx->db,
 		    why[0] != '\0' ? why : tool_strerror(r));
-	else if (why[0] == '\0')
-		warnx("%s: %s", ctx->db, tool_strerror(r));
-	else if (strncmp(why, ctx->db, n) == 0 && why[n] == ':')
-		warnx("%s", why);
 	else
-		warnx("%s: %s", ctx->db, why);
+		tool_why_warn(ctx, why, r);
 	return -1;
 }
 

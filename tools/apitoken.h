@@ -40,6 +40,7 @@ const char *tool_strerror(int);
 void	tool_store_warn(const struct ctx *, const struct store *,
 	    const char *, int);
 int	tool_open(const struct ctx *, int, struct store **);
+void	tool_why_warn(const struct ctx *, const char *, int);
 int	tool_find(const struct ctx *, struct store_txn *, const char *,
 	    struct record *);
 int	tool_word_valid(const char *);

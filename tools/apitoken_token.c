@@ -98,8 +98,7 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		if (r == ATK_ERR_EXISTS)
 			warnx("%s: a store is already there", ctx->db);
 		else
-			warnx("%s: %s", ctx->db,
-			    why[0] != '\0' ? why : tool_strerror(r));
+			tool_why_warn(ctx, why, r);
 		return 1;
 	}
 	/* Made, but where the module will not read it: say so now. */
