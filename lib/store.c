@@ -72,6 +72,7 @@
 #define STORE_MAXDBS		8
 #define STORE_MAXREADERS	510
 #define STORE_MODE		0600
+#define STORE_DIR_MODE		0700
 #define STORE_LOCK_SUFFIX	"-lock"
 /*
  * restore --atomic: "<store>.g<N>" is generation N, "<store>.g<N>-link"
@@ -613,25 +614,120 @@ create_private(const char *path, int excl, int *created, char *why,
 	return r;
 }
 
-/* Make a new directory entry survive a power loss. */
-static void
-sync_parent(const char *path)
+/* The directory path is in: "." for a bare name, "/" at the top. */
+static int
+dir_name(const char *path, char **out)
 {
 	char *dir, *slash;
-	int fd;
 
-	if ((dir = strdup(path)) == NULL)
-		return;
+	/* Room for "." whatever path is. */
+	if ((dir = malloc(strlen(path) + 2)) == NULL)
+		return ATK_ERR_NOMEM;
+	memcpy(dir, path, strlen(path) + 1);
 	if ((slash = strrchr(dir, '/')) == NULL) {
 		dir[0] = '.';
 		dir[1] = '\0';
 	} else
 		slash[slash == dir ? 1 : 0] = '\0';
+	*out = dir;
+	return 0;
+}
+
+/* Make a new directory entry survive a power loss. */
+static void
+sync_parent(const char *path)
+{
+	char *dir;
+	int fd;
+
+	if (dir_name(path, &dir) != 0)
+		return;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		(void)fsync(fd);
 		(void)close(fd);
 	}
 	free(dir);
+}
+
+/*
+ * The store's directory, made when it is missing: a source install has no
+ * /var/lib/apitoken.  Only that one directory, never its parents, 0700
+ * whatever the umask.  One that is there, or a link to one, is left as it
+ * is, for store_check_path() to judge as before.  *dirp is set to the
+ * directory when this call made it, for the caller to remove on failure.
+ */
+static int
+make_dir(const char *path, char **dirp, char *why, size_t whysz)
+{
+	struct stat sb;
+	char *dir = NULL;
+	int e, fd, r;
+
+	*dirp = NULL;
+	if ((r = dir_name(path, &dir)) != 0)
+		return r;
+	if (stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			set_why(why, whysz, "%s: %s is not a directory", path,
+			    dir);
+			r = ATK_ERR_UNSAFE;
+		}
+		goto out;
+	}
+	if (errno != ENOENT) {
+		set_why(why, whysz, "%s: %s: %s", path, dir, strerror(errno));
+		r = ATK_ERR_SYSTEM;
+		goto out;
+	}
+	/* Missing, or a link that leads nowhere: mkdir never follows it. */
+	if (mkdir(dir, STORE_DIR_MODE) != 0) {
+		if (errno == EEXIST && lstat(dir, &sb) == 0) {
+			/* Made by someone else meanwhile: not ours. */
+			if (S_ISDIR(sb.st_mode))
+				goto out;
+			set_why(why, whysz, "%s: %s is %s", path, dir,
+			    S_ISLNK(sb.st_mode) ? "a symbolic link" :
+			    "not a directory");
+			r = ATK_ERR_UNSAFE;
+		} else {
+			e = errno;
+			set_why(why, whysz, "%s: cannot create directory %s: "
+			    "%s", path, dir, strerror(e));
+			r = ATK_ERR_SYSTEM;
+		}
+		goto out;
+	}
+	/*
+	 * The umask may have taken bits: set the mode on the directory made,
+	 * never through a link someone put in its place.
+	 */
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		e = errno;
+		set_why(why, whysz, "%s: %s: %s", path, dir, strerror(e));
+		r = e == ELOOP || e == ENOTDIR ? ATK_ERR_UNSAFE :
+		    ATK_ERR_SYSTEM;
+		/* Not ours to remove any more. */
+		if (r == ATK_ERR_UNSAFE)
+			goto out;
+	} else {
+		if (fchmod(fd, STORE_DIR_MODE) != 0) {
+			set_why(why, whysz, "%s: %s: %s", path, dir,
+			    strerror(errno));
+			r = ATK_ERR_SYSTEM;
+		}
+		(void)close(fd);
+	}
+	if (r != 0) {
+		(void)rmdir(dir);
+		goto out;
+	}
+	sync_parent(dir);
+	*dirp = dir;
+	dir = NULL;
+ out:
+	free(dir);
+	return r;
 }
 
 /* --- environments --------------------------------------------------------- */
@@ -756,7 +852,7 @@ store_init_why(const char *path, const char *prefix, char *why,
 	MDB_txn *txn = NULL;
 	MDB_dbi meta, dbi;
 	MDB_val k, v;
-	char *lock = NULL;
+	char *lock = NULL, *made_dir = NULL;
 	int made_db = 0, made_lock = 0, rc, r;
 
 	set_why(why, whysz, "%s", "");
@@ -766,7 +862,8 @@ store_init_why(const char *path, const char *prefix, char *why,
 		return ATK_ERR_INVAL;
 	if ((r = lock_path(path, &lock)) != 0)
 		return r;
-	if ((r = create_private(path, 1, &made_db, why, whysz)) != 0 ||
+	if ((r = make_dir(path, &made_dir, why, whysz)) != 0 ||
+	    (r = create_private(path, 1, &made_db, why, whysz)) != 0 ||
 	    (r = create_private(lock, 0, &made_lock, why, whysz)) != 0 ||
 	    (r = env_open(path, 0, 0, &env, why, whysz)) != 0)
 		goto out;
@@ -824,7 +921,10 @@ store_init_why(const char *path, const char *prefix, char *why,
 			(void)unlink(lock);
 		if (made_db)
 			(void)unlink(path);
+		if (made_dir != NULL)
+			(void)rmdir(made_dir);
 	}
+	free(made_dir);
 	free(lock);
 	return r;
 }

@@ -54,7 +54,10 @@ struct store_txn;
  */
 struct store_gen;
 
-/* Create a new store with safe permissions; ATK_ERR_EXISTS if one is there. */
+/*
+ * Create a new store with safe permissions; ATK_ERR_EXISTS if one is there.
+ * A missing directory of the store is made 0700, but not its parents.
+ */
 int	store_init(const char *, const char *);
 int	store_open(const char *, int, struct store **);
 /*

@@ -137,11 +137,47 @@ init_body()
 	    "$APITOKEN" --db other.db create -q --name x
 	# --db wins over APITOKEN_DB.
 	atf_check -s exit:0 -o not-match:x -e empty "$APITOKEN" list
-	# No directory: one line naming the path once.
+}
+
+atf_test_case init_directory
+init_directory_head()
+{
+	atf_set "descr" "init makes the store's own directory 0700, never its parents nor through a link"
+}
+init_directory_body()
+{
+	# Whatever the umask: 0700, and a store the module would read.
+	atf_check -s exit:0 -o empty -e empty \
+	    sh -c "umask 000 && exec \"\$0\" --db \"\$1\" init" \
+	    "$APITOKEN" "$PWD/made/tokens.db"
+	atf_check -o inline:"700\n600\n600\n" \
+	    stat -c %a made made/tokens.db made/tokens.db-lock
+	atf_check -s exit:0 -o empty -e empty \
+	    "$APITOKEN" --db "$PWD/made/tokens.db" list
+	# A relative path, as --db takes it.
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db rel/t.db init
+	atf_check -o inline:"700\n" stat -c %a rel
+	# One directory only: no grandparent, one line, nothing made.
+	atf_check -s exit:1 -o empty -e inline:"apitoken: $PWD/no/dir/t.db: \
+cannot create directory $PWD/no/dir: No such file or directory\n" \
+	    "$APITOKEN" --db "$PWD/no/dir/t.db" init
+	atf_check -s exit:1 test -e no
+	# Never through a link that leads nowhere, never over a file.
+	ln -s "$PWD/elsewhere" dangling
 	atf_check -s exit:1 -o empty \
-	    -e inline:"apitoken: $PWD/nodir/t.db: No such file or directory\n" \
-	    "$APITOKEN" --db "$PWD/nodir/t.db" init
-	atf_check -s exit:1 test -e nodir
+	    -e inline:"apitoken: $PWD/dangling/t.db: $PWD/dangling is a symbolic link\n" \
+	    "$APITOKEN" --db "$PWD/dangling/t.db" init
+	atf_check -s exit:1 test -e elsewhere
+	touch plain
+	atf_check -s exit:1 -o empty \
+	    -e inline:"apitoken: $PWD/plain/t.db: $PWD/plain is not a directory\n" \
+	    "$APITOKEN" --db "$PWD/plain/t.db" init
+	# A link to a directory that is there: what the admin asked for.
+	mkdir -m 0700 real
+	ln -s real linked
+	atf_check -s exit:0 -o empty -e empty \
+	    "$APITOKEN" --db "$PWD/linked/t.db" init
+	atf_check -s exit:0 test -f real/t.db
 }
 
 atf_test_case store_missing
@@ -1042,6 +1078,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case usage
 	atf_add_test_case init
+	atf_add_test_case init_directory
 	atf_add_test_case store_missing
 	atf_add_test_case create_quiet
 	atf_add_test_case create_warns

@@ -148,6 +148,41 @@ ATF_TC_BODY(store_init__private_files, tc)
 	ATF_CHECK_EQ(store_init("no/such/dir.db", NULL), ATK_ERR_SYSTEM);
 }
 
+ATF_TC_WITHOUT_HEAD(store_init__makes_dir);
+ATF_TC_BODY(store_init__makes_dir, tc)
+{
+	char why[STORE_WHY_MAX];
+	struct stat sb;
+
+	/* The store's own directory, 0700 whatever the umask. */
+	umask(0);
+	ATF_REQUIRE_EQ(store_init("d/tokens.db", NULL), 0);
+	ATF_REQUIRE(stat("d", &sb) == 0);
+	ATF_CHECK_EQ(sb.st_mode & 07777, 0700);
+	ATF_CHECK_EQ(store_check_path("d/tokens.db", geteuid(), why,
+	    sizeof(why)), 0);
+	umask(0277);
+	ATF_REQUIRE_EQ(store_init("e/tokens.db", NULL), 0);
+	ATF_REQUIRE(stat("e", &sb) == 0);
+	ATF_CHECK_EQ(sb.st_mode & 07777, 0700);
+	umask(022);
+	/* One directory, never its parents. */
+	ATF_CHECK_EQ(store_init_why("no/such/dir.db", NULL, why,
+	    sizeof(why)), ATK_ERR_SYSTEM);
+	ATF_CHECK_STREQ(why, "no/such/dir.db: cannot create directory "
+	    "no/such: No such file or directory");
+	ATF_CHECK(access("no", F_OK) != 0);
+	/* Never through a link that leads nowhere, never over a file. */
+	ATF_REQUIRE(symlink("elsewhere", "dangling") == 0);
+	ATF_CHECK_EQ(store_init("dangling/tokens.db", NULL), ATK_ERR_UNSAFE);
+	ATF_CHECK(access("elsewhere", F_OK) != 0);
+	spit("plain", "", 0);
+	ATF_CHECK_EQ(store_init("plain/tokens.db", NULL), ATK_ERR_UNSAFE);
+	/* A failed init removes the directory it made. */
+	ATF_CHECK_EQ(store_init("f/", NULL), ATK_ERR_SYSTEM);
+	ATF_CHECK(access("f", F_OK) != 0);
+}
+
 ATF_TC_WITHOUT_HEAD(store_init__refuses_symlink);
 ATF_TC_BODY(store_init__refuses_symlink, tc)
 {
@@ -1432,6 +1467,7 @@ ATF_TC_BODY(store_put__lmdb_default_order, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, store_init__private_files);
+	ATF_TP_ADD_TC(tp, store_init__makes_dir);
 	ATF_TP_ADD_TC(tp, store_put__lmdb_default_order);
 	ATF_TP_ADD_TC(tp, store_init__refuses_symlink);
 	ATF_TP_ADD_TC(tp, store_open__missing_or_empty);
