@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,38 @@ struct jansson {
 	size_t		 (*string_length)(const json_t *);
 	void		 (*del)(json_t *);
 };
+
+/*
+ * jansson's allocations hold the Secret's JSON and its values (the token's
+ * base64): each carries its size in front, so that it is wiped before it
+ * is freed.  ALLOC_HEAD keeps what follows aligned for any type.
+ */
+#define ALLOC_HEAD	(sizeof(max_align_t))
+
+static void *
+wiping_malloc(size_t n)
+{
+	unsigned char *p;
+
+	if (n > SIZE_MAX - ALLOC_HEAD || (p = malloc(ALLOC_HEAD + n)) == NULL)
+		return NULL;
+	memcpy(p, &n, sizeof(n));
+	return p + ALLOC_HEAD;
+}
+
+static void
+wiping_free(void *q)
+{
+	unsigned char *p;
+	size_t n;
+
+	if (q == NULL)
+		return;
+	p = (unsigned char *)q - ALLOC_HEAD;
+	memcpy(&n, p, sizeof(n));
+	explicit_bzero(p, ALLOC_HEAD + n);
+	free(p);
+}
 
 /* Where decoded bytes go: straight out, or through UTF-16LE to UTF-8. */
 struct sink {
@@ -387,11 +420,11 @@ fail:
 static int
 jansson_open(struct jansson *j)
 {
-	void *p[5];
+	void *p[6];
 	size_t i;
 	static const char *const names[] = {
 		"json_loadb", "json_object_get", "json_string_value",
-		"json_string_length", "json_delete"
+		"json_string_length", "json_delete", "json_set_alloc_funcs"
 	};
 
 	_Static_assert(sizeof(p) / sizeof(p[0]) ==
@@ -418,6 +451,9 @@ jansson_open(struct jansson *j)
 	j->string_value = (const char *(*)(const json_t *))p[2];
 	j->string_length = (size_t (*)(const json_t *))p[3];
 	j->del = (void (*)(json_t *))p[4];
+	/* Before jansson allocates anything. */
+	((void (*)(json_malloc_t, json_free_t))p[5])(wiping_malloc,
+	    wiping_free);
 	return 0;
 }
 
