@@ -51,7 +51,10 @@ SSH=/usr/bin/ssh
 SSH_KEYGEN=/usr/bin/ssh-keygen
 SSHD_PRIVSEP_DIR=/run/sshd
 
-TEST_USER=atktest
+# One test user per test case, named after its work directory (the body
+# and the cleanup run in the same one): two runs of the suite on one
+# machine must not share a user that one of them deletes.
+TEST_USER="atk$(pwd | cksum | cut -d ' ' -f 1)"
 TEST_USER_COMMENT="pam_apitoken sshd test"
 # The command every login runs; its output proves the session ran as the user.
 LOGIN_OUTPUT="logged-in-as-$TEST_USER"
