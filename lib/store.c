@@ -290,9 +290,12 @@ owner_ok(const struct stat *sb, uid_t uid)
 	return sb->st_uid == 0 || sb->st_uid == uid;
 }
 
-/* A directory nobody but root or uid can change entries in. */
+/*
+ * A directory nobody but root or uid can change entries in.  A link is
+ * left to the walk of the real path, and said so in *link.
+ */
 static int
-check_dir(const char *dir, uid_t uid, char *why, size_t whysz)
+check_dir(const char *dir, uid_t uid, int *link, char *why, size_t whysz)
 {
 	struct stat sb;
 
@@ -300,9 +303,10 @@ check_dir(const char *dir, uid_t uid, char *why, size_t whysz)
 		set_why(why, whysz, "%s: %s", dir, strerror(errno));
 		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
 	}
-	/* Symbolic links are followed by the walk of the real path. */
-	if (S_ISLNK(sb.st_mode))
+	if (S_ISLNK(sb.st_mode)) {
+		*link = 1;
 		return 0;
+	}
 	if (!S_ISDIR(sb.st_mode)) {
 		set_why(why, whysz, "%s: not a directory", dir);
 		return ATK_ERR_UNSAFE;
@@ -320,17 +324,36 @@ check_dir(const char *dir, uid_t uid, char *why, size_t whysz)
 	return 0;
 }
 
-/* Check "/" and every directory on the way to, and including, dir. */
+/* Is the component that starts at s (up to '/' or the end) "." or ".."? */
 static int
-walk_dirs(const char *dir, uid_t uid, char *why, size_t whysz)
+dot_part(const char *s)
+{
+	size_t n = strcspn(s, "/");
+
+	return (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' &&
+	    s[1] == '.');
+}
+
+/*
+ * Check "/" and every directory on the way to, and including, dir (an
+ * absolute path).  *canonical is set when no component was a link, "."
+ * or "..": then dir is already its own real path (bar repeated slashes),
+ * and its walk is the walk of the real path too.
+ */
+static int
+walk_dirs(const char *dir, uid_t uid, int *canonical, char *why,
+    size_t whysz)
 {
 	char *p, *s;
-	int r;
+	int link = 0, r;
 
+	*canonical = 0;
 	if ((p = strdup(dir)) == NULL)
 		return ATK_ERR_NOMEM;
-	if ((r = check_dir("/", uid, why, whysz)) != 0)
+	if ((r = check_dir("/", uid, &link, why, whysz)) != 0)
 		goto out;
+	if (dot_part(p + 1))
+		link = 1;
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
@@ -338,14 +361,17 @@ walk_dirs(const char *dir, uid_t uid, char *why, size_t whysz)
 			char c = *s;
 
 			*s = '\0';
-			r = check_dir(p, uid, why, whysz);
+			r = check_dir(p, uid, &link, why, whysz);
 			*s = c;
 			if (r != 0)
 				goto out;
 		}
 		if (*s == '\0')
 			break;
+		if (dot_part(s + 1))
+			link = 1;
 	}
+	*canonical = !link;
 	r = 0;
  out:
 	free(p);
@@ -354,35 +380,46 @@ walk_dirs(const char *dir, uid_t uid, char *why, size_t whysz)
 
 /* A regular file, not a link, ours or root's, writable by nobody else. */
 static int
-check_file(const char *path, uid_t uid, int missing_ok, char *why,
+file_ok(const char *path, const struct stat *sb, uid_t uid, char *why,
     size_t whysz)
 {
-	struct stat sb;
-
-	if (lstat(path, &sb) != 0) {
-		if (errno == ENOENT && missing_ok)
-			return 0;
-		set_why(why, whysz, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
-	}
-	if (S_ISLNK(sb.st_mode)) {
+	if (S_ISLNK(sb->st_mode)) {
 		set_why(why, whysz, "%s: is a symbolic link", path);
 		return ATK_ERR_UNSAFE;
 	}
-	if (!S_ISREG(sb.st_mode)) {
+	if (!S_ISREG(sb->st_mode)) {
 		set_why(why, whysz, "%s: not a regular file", path);
 		return ATK_ERR_UNSAFE;
 	}
-	if (!owner_ok(&sb, uid)) {
+	if (!owner_ok(sb, uid)) {
 		set_why(why, whysz, "%s: owned by uid %lu", path,
-		    (unsigned long)sb.st_uid);
+		    (unsigned long)sb->st_uid);
 		return ATK_ERR_UNSAFE;
 	}
-	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	if ((sb->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		set_why(why, whysz, "%s: writable by group or others", path);
 		return ATK_ERR_UNSAFE;
 	}
 	return 0;
+}
+
+/*
+ * file_ok() on what lstat() says of path, kept in *sb.  When missing_ok,
+ * a missing file is fine and leaves st_mode 0 in *sb.
+ */
+static int
+check_file(const char *path, uid_t uid, int missing_ok, struct stat *sb,
+    char *why, size_t whysz)
+{
+	if (lstat(path, sb) != 0) {
+		if (errno == ENOENT && missing_ok) {
+			sb->st_mode = 0;
+			return 0;
+		}
+		set_why(why, whysz, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
+	}
+	return file_ok(path, sb, uid, why, whysz);
 }
 
 static int
@@ -465,31 +502,32 @@ gen_parse(const char *name, const char *base, uint64_t *n,
  * a generation in the same directory.  LMDB must be given that file's own
  * name, so that the lock file ("<name>-lock") belongs to it.  Any other
  * link is refused when strict (STORE_CHECK_SAFE), else followed as ever.
- * *gen is N, or 0 when path is not such a link.
+ * *gen is N, or 0 when path is not such a link.  What lstat() said of
+ * path is left in *psb when psb is not NULL.
  */
 static int
 resolve(const char *path, uid_t uid, int strict, char **real, uint64_t *gen,
-    char *why, size_t whysz)
+    struct stat *psb, char *why, size_t whysz)
 {
 	char target[PATH_MAX];
-	struct stat sb;
+	struct stat own, *sbp = psb != NULL ? psb : &own;
 	enum gen_kind kind;
 	ssize_t len;
 
 	*real = NULL;
 	*gen = 0;
-	if (lstat(path, &sb) != 0) {
+	if (lstat(path, sbp) != 0) {
 		set_why(why, whysz, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
 	}
-	if (!S_ISLNK(sb.st_mode))
+	if (!S_ISLNK(sbp->st_mode))
 		goto plain;
 	if ((len = readlink(path, target, sizeof(target) - 1)) < 0) {
 		set_why(why, whysz, "%s: %s", path, strerror(errno));
 		return ATK_ERR_SYSTEM;
 	}
 	target[len] = '\0';
-	if (!owner_ok(&sb, uid) ||
+	if (!owner_ok(sbp, uid) ||
 	    gen_parse(target, base_name(path), gen, &kind) != 0 ||
 	    kind != GEN_DATA) {
 		*gen = 0;
@@ -507,18 +545,25 @@ resolve(const char *path, uid_t uid, int strict, char **real, uint64_t *gen,
 
 /*
  * store_check_path() on a path already resolved: the file real and its
- * lock, and the directories of path (real is in the same one).
+ * lock, and the directories of path (real is in the same one).  known,
+ * when not NULL, is what lstat() said of path a moment ago (resolve()):
+ * if path is the file itself, that stat is checked rather than taken
+ * again.  What the file's stat was is left in *filesb, and whether its
+ * lock file is there in *lock_there.
  */
 static int
-check_resolved(const char *path, const char *real, uid_t uid, char *why,
-    size_t whysz)
+check_resolved(const char *path, const char *real, uid_t uid,
+    const struct stat *known, struct stat *filesb, int *lock_there,
+    char *why, size_t whysz)
 {
 	char *abs = NULL, *file = NULL, *dir = NULL, *rdir = NULL;
 	char *lock = NULL, *slash;
 	char cwd[PATH_MAX];
+	struct stat locksb;
 	size_t n;
-	int r;
+	int canonical, r;
 
+	*lock_there = 0;
 	if (path[0] == '/') {
 		if ((abs = strdup(path)) == NULL)
 			return ATK_ERR_NOMEM;
@@ -534,12 +579,20 @@ check_resolved(const char *path, const char *real, uid_t uid, char *why,
 		(void)snprintf(abs, n, "%s/%s", cwd, path);
 	}
 	/* In the same directory: only the last component differs. */
-	if ((r = sibling(abs, base_name(real), &file)) != 0 ||
-	    (r = check_file(file, uid, 0, why, whysz)) != 0)
+	if ((r = sibling(abs, base_name(real), &file)) != 0)
+		goto out;
+	if (known != NULL && !S_ISLNK(known->st_mode) &&
+	    strcmp(path, real) == 0) {
+		*filesb = *known;
+		r = file_ok(file, filesb, uid, why, whysz);
+	} else
+		r = check_file(file, uid, 0, filesb, why, whysz);
+	if (r != 0)
 		goto out;
 	if ((r = lock_path(file, &lock)) != 0 ||
-	    (r = check_file(lock, uid, 1, why, whysz)) != 0)
+	    (r = check_file(lock, uid, 1, &locksb, why, whysz)) != 0)
 		goto out;
+	*lock_there = S_ISREG(locksb.st_mode);
 	if ((dir = strdup(abs)) == NULL) {
 		r = ATK_ERR_NOMEM;
 		goto out;
@@ -547,15 +600,17 @@ check_resolved(const char *path, const char *real, uid_t uid, char *why,
 	slash = strrchr(dir, '/');
 	slash[slash == dir ? 1 : 0] = '\0';
 	/* The path as written, then where its links really lead. */
-	if ((r = walk_dirs(dir, uid, why, whysz)) != 0)
+	if ((r = walk_dirs(dir, uid, &canonical, why, whysz)) != 0 ||
+	    canonical)
 		goto out;
 	if ((rdir = realpath(dir, NULL)) == NULL) {
 		set_why(why, whysz, "%s: %s", dir, strerror(errno));
 		r = ATK_ERR_SYSTEM;
 		goto out;
 	}
-	/* No link on the way: the walk above already saw every directory. */
-	r = strcmp(rdir, dir) == 0 ? 0 : walk_dirs(rdir, uid, why, whysz);
+	/* The same directories by another spelling: seen already. */
+	r = strcmp(rdir, dir) == 0 ? 0 :
+	    walk_dirs(rdir, uid, &canonical, why, whysz);
  out:
 	free(rdir);
 	free(dir);
@@ -568,15 +623,17 @@ check_resolved(const char *path, const char *real, uid_t uid, char *why,
 int
 store_check_path(const char *path, uid_t uid, char *why, size_t whysz)
 {
+	struct stat sb, filesb;
 	char *real = NULL;
 	uint64_t gen;
-	int r;
+	int lock_there, r;
 
 	set_why(why, whysz, "%s", "");
 	if (path == NULL || path[0] == '\0')
 		return ATK_ERR_INVAL;
-	if ((r = resolve(path, uid, 1, &real, &gen, why, whysz)) == 0)
-		r = check_resolved(path, real, uid, why, whysz);
+	if ((r = resolve(path, uid, 1, &real, &gen, &sb, why, whysz)) == 0)
+		r = check_resolved(path, real, uid, &sb, &filesb, &lock_there,
+		    why, whysz);
 	free(real);
 	return r;
 }
@@ -740,7 +797,7 @@ env_open(const char *path, int rdonly, size_t mapsize, MDB_env **envp,
 	MDB_env *env = NULL;
 	mdb_filehandle_t fd;
 	unsigned int fl = MDB_NOSUBDIR | MDB_NOTLS;
-	int fdfl, rc, r;
+	int rc, r;
 
 	*envp = NULL;
 	if (rdonly)
@@ -760,9 +817,9 @@ env_open(const char *path, int rdonly, size_t mapsize, MDB_env **envp,
 	/*
 	 * LMDB opens the data file without O_CLOEXEC: a program that runs
 	 * another while the store is open must not hand it the store.
+	 * FD_CLOEXEC is the only descriptor flag there is: nothing to keep.
 	 */
-	if ((fdfl = fcntl(fd, F_GETFD)) == -1 ||
-	    fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) == -1) {
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
 		set_why(why, whysz, "%s: fcntl: %s", path, strerror(errno));
 		mdb_env_close(env);
 		return ATK_ERR_SYSTEM;
@@ -1050,12 +1107,15 @@ load_meta(struct store *st, char *why, size_t whysz)
 }
 
 /*
- * LMDB maps the file and trusts it: a file cut shorter than its own meta
- * page says would fault on the first read past the end.  Info first, size
- * second: the file only grows, so a writer in between cannot fool this.
+ * LMDB opens the store by name and follows links: make sure it opened the
+ * very file that was checked, not one swapped in since.  And LMDB maps the
+ * file and trusts it: a file cut shorter than its own meta page says would
+ * fault on the first read past the end.  Info first, size second: the file
+ * only grows, so a writer in between cannot fool this.
  */
 static int
-check_size(struct store *st, char *why, size_t whysz)
+check_opened(struct store *st, const char *path, const struct stat *checked,
+    char *why, size_t whysz)
 {
 	MDB_envinfo info;
 	MDB_stat ms;
@@ -1071,35 +1131,14 @@ check_size(struct store *st, char *why, size_t whysz)
 		set_why(why, whysz, "fstat: %s", strerror(errno));
 		return ATK_ERR_SYSTEM;
 	}
+	if (sb.st_dev != checked->st_dev || sb.st_ino != checked->st_ino) {
+		set_why(why, whysz, "%s: replaced while being opened", path);
+		return ATK_ERR_UNSAFE;
+	}
 	if (sb.st_size < 0 || ((uint64_t)info.me_last_pgno + 1) *
 	    ms.ms_psize > (uint64_t)sb.st_size) {
 		set_why(why, whysz, "store file is truncated");
 		return ATK_ERR_CORRUPT;
-	}
-	return 0;
-}
-
-/*
- * LMDB opens the store by name and follows links: make sure it opened the
- * very file that was checked, not one swapped in since.
- */
-static int
-same_file(struct store *st, const char *path, const struct stat *checked,
-    char *why, size_t whysz)
-{
-	struct stat sb;
-	mdb_filehandle_t fd;
-	int rc;
-
-	if ((rc = mdb_env_get_fd(st->env, &fd)) != 0)
-		return map_rc(why, whysz, "mdb_env_get_fd", rc);
-	if (fstat(fd, &sb) != 0) {
-		set_why(why, whysz, "fstat: %s", strerror(errno));
-		return ATK_ERR_SYSTEM;
-	}
-	if (sb.st_dev != checked->st_dev || sb.st_ino != checked->st_ino) {
-		set_why(why, whysz, "%s: replaced while being opened", path);
-		return ATK_ERR_UNSAFE;
 	}
 	return 0;
 }
@@ -1110,22 +1149,29 @@ store_open(const char *path, int flags, struct store **stp)
 	return store_open_why(path, flags, stp, NULL, 0);
 }
 
-/* One try at opening the store at path whose file is real (resolved). */
+/*
+ * One try at opening the store at path whose file is real (resolved);
+ * known is what lstat() said of path while resolving it.
+ */
 static int
-open_resolved(const char *path, const char *real, int flags,
-    struct store **stp, char *why, size_t whysz)
+open_resolved(const char *path, const char *real, const struct stat *known,
+    int flags, struct store **stp, char *why, size_t whysz)
 {
 	struct store *st = NULL;
 	struct stat sb;
 	char *lock = NULL;
-	int dead, fd, made_lock = 0, r;
+	int dead, fd, lock_there = 0, made_lock = 0, r;
 
 	*stp = NULL;
-	if ((flags & STORE_CHECK_SAFE) &&
-	    (r = check_resolved(path, real, geteuid(), why, whysz)) != 0)
-		return r;
-	/* Never let LMDB turn a missing or empty file into a new store. */
-	if (stat(real, &sb) != 0) {
+	/*
+	 * The check took the file's own stat (not a link, or it would have
+	 * failed): what LMDB opens is compared with it below.
+	 */
+	if (flags & STORE_CHECK_SAFE) {
+		if ((r = check_resolved(path, real, geteuid(), known, &sb,
+		    &lock_there, why, whysz)) != 0)
+			return r;
+	} else if (stat(real, &sb) != 0) {
 		set_why(why, whysz, "%s: %s", real, strerror(errno));
 		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
 	}
@@ -1140,12 +1186,13 @@ open_resolved(const char *path, const char *real, int flags,
 	/*
 	 * LMDB would create a missing lock file under the umask: make it
 	 * 0600 first.  One that is there is left alone (a reader must not
-	 * touch it), and an error here is LMDB's to report.
+	 * touch it), and an error here is LMDB's to report.  The check has
+	 * just seen whether it is there.
 	 */
 	if ((r = lock_path(real, &lock)) != 0)
 		return r;
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, STORE_MODE)) >= 0) {
+	if (!lock_there && (fd = open(lock, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, STORE_MODE)) >= 0) {
 		made_lock = 1;
 		(void)fchmod(fd, STORE_MODE);
 		(void)close(fd);
@@ -1162,8 +1209,7 @@ open_resolved(const char *path, const char *real, int flags,
 	if ((r = env_open(real, (flags & STORE_RDONLY) != 0,
 	    (flags & STORE_RDONLY) ? (size_t)sb.st_size : 0, &st->env, why,
 	    whysz)) != 0 ||
-	    (r = same_file(st, real, &sb, why, whysz)) != 0 ||
-	    (r = check_size(st, why, whysz)) != 0 ||
+	    (r = check_opened(st, real, &sb, why, whysz)) != 0 ||
 	    (r = load_meta(st, why, whysz)) != 0)
 		goto out;
 	/*
@@ -1192,7 +1238,7 @@ moved(const char *path, const char *real)
 	uint64_t gen;
 	int r;
 
-	r = resolve(path, geteuid(), 0, &now, &gen, NULL, 0) == 0 &&
+	r = resolve(path, geteuid(), 0, &now, &gen, NULL, NULL, 0) == 0 &&
 	    strcmp(now, real) != 0;
 	free(now);
 	return r;
@@ -1208,6 +1254,7 @@ int
 store_open_why(const char *path, int flags, struct store **stp, char *why,
     size_t whysz)
 {
+	struct stat sb;
 	char *real = NULL;
 	uint64_t gen;
 	int tries, r;
@@ -1218,8 +1265,8 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 		return ATK_ERR_INVAL;
 	for (tries = 1; ; tries++) {
 		if ((r = resolve(path, geteuid(), flags & STORE_CHECK_SAFE,
-		    &real, &gen, why, whysz)) != 0 ||
-		    (r = open_resolved(path, real, flags, stp, why,
+		    &real, &gen, &sb, why, whysz)) != 0 ||
+		    (r = open_resolved(path, real, &sb, flags, stp, why,
 		    whysz)) == 0 ||
 		    tries == STORE_SWAP_TRIES || !moved(path, real))
 			break;
@@ -1287,7 +1334,7 @@ current(struct store *st)
 		return ATK_ERR_SYSTEM;
 	}
 	if ((r = resolve(st->path, geteuid(), 0, &real, &gen, NULL,
-	    0)) != 0)
+	    NULL, 0)) != 0)
 		return r == ATK_ERR_NOTFOUND ? 0 : r;
 	r = stat(real, &now) == 0 && now.st_dev == sb.st_dev &&
 	    now.st_ino == sb.st_ino;
@@ -2186,7 +2233,7 @@ store_gen_begin(const char *path, int flags, const char *prefix,
 	if (lstat(path, &sb) == 0) {
 		if ((r = store_open_why(path, flags, &g->old, why,
 		    whysz)) != 0 ||
-		    (r = resolve(path, geteuid(), 0, &real, &g->cur, why,
+		    (r = resolve(path, geteuid(), 0, &real, &g->cur, NULL, why,
 		    whysz)) != 0)
 			goto out;
 	} else if (errno != ENOENT) {

@@ -296,8 +296,9 @@ core__disabled_body() {
 		    head -1 | cut -d: -f1)
 		# By its flags, not its path: once the process is not
 		# dumpable, strace run by another user than root cannot
-		# read its memory, path names included.
-		store=$(grep -n 'O_NOFOLLOW' tr | head -1 | cut -d: -f1)
+		# read its memory, path names included.  The store's lock
+		# and data files are the first files opened O_CREAT.
+		store=$(grep -n 'O_CREAT' tr | head -1 | cut -d: -f1)
 		[ -n "$core" ] || atf_fail "$cmd: RLIMIT_CORE not set to 0"
 		[ -n "$dump" ] || atf_fail "$cmd: PR_SET_DUMPABLE not cleared"
 		[ -n "$store" ] || atf_fail "$cmd: store never opened"

@@ -183,6 +183,32 @@ ATF_TC_BODY(store_init__makes_dir, tc)
 	ATF_CHECK(access("f", F_OK) != 0);
 }
 
+/*
+ * A lock file gone (an admin's rm, a restore's clean-up) comes back 0600
+ * on the next open, checked or not, read-only or not, whatever the umask.
+ */
+ATF_TC_WITHOUT_HEAD(store_open__lock_recreated_private);
+ATF_TC_BODY(store_open__lock_recreated_private, tc)
+{
+	static const int flags[] = { STORE_RDONLY | STORE_CHECK_SAFE,
+	    STORE_CHECK_SAFE, STORE_RDONLY, 0 };
+	struct store *st;
+	struct stat sb;
+
+	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	umask(0277);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		ATF_REQUIRE(unlink(DB_LOCK) == 0);
+		ATF_REQUIRE_EQ(store_open(DB, flags[i], &st), 0);
+		store_close(st);
+		ATF_REQUIRE(lstat(DB_LOCK, &sb) == 0);
+		ATF_CHECK(S_ISREG(sb.st_mode));
+		ATF_CHECK_EQ_MSG(sb.st_mode & 07777, 0600, "flags %#x",
+		    (unsigned)flags[i]);
+	}
+	umask(022);
+}
+
 ATF_TC_WITHOUT_HEAD(store_init__refuses_symlink);
 ATF_TC_BODY(store_init__refuses_symlink, tc)
 {
@@ -821,6 +847,29 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	ATF_REQUIRE(symlink("open", "via") == 0);
 	ATF_CHECK_EQ(store_check_path("via/x.db", geteuid(), why,
 	    sizeof(why)), ATK_ERR_UNSAFE);
+	/*
+	 * A safe directory inside the open one, reached through a link or
+	 * by "." and "..": only the walk of the real path sees "open" on
+	 * the way.
+	 */
+	ATF_REQUIRE(mkdir("open/in", 0700) == 0);
+	ATF_REQUIRE_EQ(store_init("open/in/y.db", NULL), 0);
+	ATF_REQUIRE(symlink("open/in", "deep") == 0);
+	ATF_REQUIRE(mkdir("ok", 0700) == 0);
+	ATF_REQUIRE(symlink("../open", "ok/up") == 0);
+	ATF_CHECK_EQ(store_check_path("open/in/y.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_check_path("deep/y.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK(strstr(why, "/open: writable") != NULL);
+	ATF_CHECK_EQ(store_check_path("deep/./y.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_check_path("ok/up/in/y.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_check_path("ok/../deep/y.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_open("deep/y.db", STORE_RDONLY | STORE_CHECK_SAFE,
+	    &st), ATK_ERR_UNSAFE);
 	/* Sticky: safe only when root owns the directory. */
 	ATF_REQUIRE(chmod("open", 01777) == 0);
 	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
@@ -828,6 +877,13 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	ATF_REQUIRE(chmod("open", 0700) == 0);
 	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
 	    sizeof(why)), 0);
+	ATF_CHECK_EQ(store_check_path("deep/y.db", geteuid(), why,
+	    sizeof(why)), 0);
+	ATF_CHECK_EQ(store_check_path("ok/up/./in/../in/y.db", geteuid(),
+	    why, sizeof(why)), 0);
+	ATF_CHECK_EQ(store_open("deep/y.db", STORE_RDONLY | STORE_CHECK_SAFE,
+	    &st), 0);
+	store_close(st);
 }
 
 ATF_TC_WITHOUT_HEAD(store_check_path__wrong_owner);
@@ -1486,6 +1542,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_get__newer_record_refused);
 	ATF_TP_ADD_TC(tp, store_open__truncated_and_random);
 	ATF_TP_ADD_TC(tp, store_open__damaged_meta);
+	ATF_TP_ADD_TC(tp, store_open__lock_recreated_private);
 	ATF_TP_ADD_TC(tp, store_check_path__safe);
 	ATF_TP_ADD_TC(tp, store_check_path__unsafe);
 	ATF_TP_ADD_TC(tp, store_check_path__wrong_owner);
