@@ -2,21 +2,22 @@
 # (the floor), pam_userdb.so crypt=none and pam_apitoken.so, in one
 # long-lived process and one login per fresh process.  See bench/README.md.
 #
-#	bash bench/pam.sh PAM_BENCH PAM_FILL MODULE DIR
+#	bash bench/pam.sh PAM_BENCH PAM_FILL LMDB_FLOOR MODULE DIR
 #
-# PAM_BENCH and PAM_FILL are the built bench/pam_bench and bench/pam_fill,
-# MODULE the built pam_apitoken.so, DIR where the temporary work
-# directory goes.
+# PAM_BENCH, PAM_FILL and LMDB_FLOOR are the built bench/pam_bench,
+# bench/pam_fill and bench/lmdb_floor, MODULE the built pam_apitoken.so,
+# DIR where the temporary work directory goes.
 set -euo pipefail
 
-if [ $# -ne 4 ]; then
-	echo "usage: pam.sh pam_bench pam_fill pam_apitoken.so dir" >&2
+if [ $# -ne 5 ]; then
+	echo "usage: pam.sh pam_bench pam_fill lmdb_floor pam_apitoken.so dir" >&2
 	exit 2
 fi
 drv=$1
 fill=$2
-module=$3
-parent=$4
+floor=$3
+module=$4
+parent=$5
 
 sizes=${BENCH_PAM_SIZES:-1,10000,1000000}
 cycles=${BENCH_PAM_CYCLES:-2000}
@@ -39,6 +40,7 @@ die() { say "pam.sh: $*"; exit 1; }
 
 [ -x "$drv" ] || die "$drv: not built"
 [ -x "$fill" ] || die "$fill: not built"
+[ -x "$floor" ] || die "$floor: not built"
 [ -f "$module" ] || die "$module: not built"
 ldconfig -p 2>/dev/null | grep 'libpam_wrapper\.so' >/dev/null ||
     die "libpam_wrapper.so not found (Debian package libpam-wrapper)"
@@ -168,6 +170,11 @@ for ((r = 0; r < rounds; r++)); do
 		    -o "$w/loop-$s.us" "$s" "$user" "${secret[$s]}" \
 		    >"$w/resident-$s"
 	done
+	# The bare LMDB calls on the same stores, in the same rounds.
+	for n in "${nlist[@]}"; do
+		env -u LD_PRELOAD "$floor" -c "$per" "$w/tokens-$n.db" \
+		    >>"$w/floor-$n.us"
+	done
 done
 say "pam.sh: fresh processes: $procs rounds of one login per stack"
 spawn_rows=(nop)
@@ -280,6 +287,24 @@ for s in "${rows[@]}"; do
 	fi
 	printf '%-22s %-20s %-20s %-17s %-17s\n' "${label[$s]}" "$g1" "$g2" \
 	    "$g3" "$g4"
+done
+echo
+echo "What the module's rule costs by itself (STYLE.md: open the LMDB"
+echo "environment in each call, close it before returning): floor, the"
+echo "median of bench/lmdb_floor's per-round medians, one bare open, read"
+echo "txn, lookup and close; a login makes two calls, so the least a login"
+echo "can take under the rule is twice that plus our own pam_start and"
+echo "pam_end above; /permit: that least over pam_permit's login"
+printf '%-22s %8s %8s %10s %8s\n' stack floor "2 floor" "+start,end" /permit
+for n in "${nlist[@]}"; do
+	s=apitoken-$n
+	fm=$(median "$w/floor-$n.us" 1)
+	least=$(awk -v f="$fm" -v a="$(median "$w/loop-$s.us" 2)" \
+	    -v b="$(median "$w/loop-$s.us" 5)" \
+	    'BEGIN { printf "%.1f", 2 * f + a + b }')
+	printf '%-22s %8s %8s %10s %8s\n' "${label[$s]}" "$fm" \
+	    "$(awk -v f="$fm" 'BEGIN { printf "%.1f", 2 * f }')" "$least" \
+	    "$(ratio "$least" "${in_med[permit]}")"
 done
 echo
 printf 'Set-up: '

@@ -52,6 +52,7 @@
 #include <security/pam_appl.h>
 
 #include "number.h"
+#include "timing.h"
 
 #define SECRET_MAX	4096
 #define PATH_BUFSZ	4096
@@ -72,16 +73,6 @@ extern char **environ;
 struct secret {
 	char	 text[SECRET_MAX];
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		err(1, "clock_gettime");
-	return (uint64_t)ts.tv_sec * 1000000000U + (uint64_t)ts.tv_nsec;
-}
 
 static void
 usage(void)

@@ -28,20 +28,11 @@
 #include "record.h"
 #include "store.h"
 #include "token.h"
+#include "timing.h"
 
 #define NAME_BUFSZ	32
 #define BENCH_ROLE	"User"
 #define MAX_TOKENS	10000000
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		err(1, "clock_gettime");
-	return (uint64_t)ts.tv_sec * 1000000000U + (uint64_t)ts.tv_nsec;
-}
 
 static void
 lib_check(int r, const char *what, const char *path)

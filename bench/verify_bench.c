@@ -50,6 +50,7 @@
 #include "store.h"
 #include "token.h"
 #include "verify.h"
+#include "timing.h"
 
 #define DEFAULT_SIZES	"1,10000,1000000"
 #define DEFAULT_CALLS	20000
@@ -81,31 +82,6 @@ struct sample {
 	unsigned char	 id[TOKEN_ID_BYTES];
 	unsigned char	 secret[TOKEN_SECRET_BYTES];
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		err(1, "clock_gettime");
-	return (uint64_t)ts.tv_sec * 1000000000U + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(uint64_t *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return n % 2 ? (double)v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
 
 static void
 lib_check(int r, const char *what, const char *path)
