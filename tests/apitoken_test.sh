@@ -99,8 +99,8 @@ usage_body()
 	    -e empty "$APITOKEN" create --help
 	usage_fails "^usage:" "$APITOKEN"
 	usage_fails "frobnicate: unknown command" "$APITOKEN" frobnicate
-	usage_fails "unrecognized option" "$APITOKEN" --bogus list
-	usage_fails "unrecognized option" "$APITOKEN" list --bogus
+	usage_fails "^apitoken: unknown option --bogus$" "$APITOKEN" --bogus list
+	usage_fails "^apitoken list: unknown option --bogus$" "$APITOKEN" list --bogus
 	usage_fails "empty path" "$APITOKEN" --db "" list
 	usage_fails "--name is required" "$APITOKEN" create
 	usage_fails "usage: apitoken \[--db PATH\] show" "$APITOKEN" show
@@ -114,7 +114,43 @@ usage_body()
 	usage_fails "needs --service" "$APITOKEN" verify --user u \
 	    --policy service
 	usage_fails "usage: apitoken \[--db PATH\] export" "$APITOKEN" export x
-	usage_fails "requires an argument" "$APITOKEN" create --name
+	usage_fails "^apitoken create: option --name needs a value$" \
+	    "$APITOKEN" create --name
+}
+
+atf_test_case options__never_echo_values
+options__never_echo_values_head() {
+	atf_set descr "An option error names the option, never what was typed after its '=': a token pasted as --token=... stays off the screen and out of logs"
+}
+options__never_echo_values_body() {
+	local gen="$BUILDDIR/tools/apitoken-gen"
+	local dec="$BUILDDIR/tools/apitoken-decode"
+	local v="atk_Pasted0Secret0Value"
+	local want args
+	# What getopt_long() itself would print whole: unknown long options,
+	# values given to options that take none, ambiguous abbreviations.
+	while read -r want args; do
+		# shellcheck disable=SC2086
+		atf_check -s exit:2 -o empty -e save:err $args
+		atf_check -s exit:1 grep -F -e "$v" err
+		atf_check -o ignore grep -E -e "^$want\$" err
+	done <<EOF
+apitoken:.unknown.option.--token $APITOKEN --token=$v list
+apitoken:.option.--version.takes.no.value $APITOKEN --version=$v
+apitoken.verify:.unknown.option.--token $APITOKEN verify --user u --token=$v
+apitoken.verify:.option.--help.takes.no.value $APITOKEN verify --help=$v
+apitoken.list:.ambiguous.option.--ex $APITOKEN list --ex=$v
+apitoken.create:.unknown.option.--secret $APITOKEN create --name n --secret=$v
+apitoken.import:.unknown.option.--token $APITOKEN import --name n --user u --token=$v
+apitoken-gen:.unknown.option.--secret $gen --secret=$v
+apitoken-gen:.option.--certutil.takes.no.value $gen --certutil=$v
+apitoken-decode:.unknown.option.--token $dec --token=$v
+apitoken-decode:.option.--text.takes.no.value $dec --text=$v
+EOF
+	# Short options: the letter alone.
+	atf_check -s exit:2 -o empty -e save:err "$gen" "-Z$v"
+	atf_check -o ignore grep -E -e "^apitoken-gen: unknown option -Z\$" err
+	atf_check -s exit:1 grep -F -e "$v" err
 }
 
 atf_test_case init
@@ -473,7 +509,7 @@ verify_rules_body()
 	atf_check -s exit:0 "$APITOKEN" delete any
 	refused any.tok deploy "unknown token"
 	# Not from argv: there is no such option.
-	usage_fails "unrecognized option" "$APITOKEN" verify --user deploy \
+	usage_fails "unknown option --token" "$APITOKEN" verify --user deploy \
 	    --token "$(cat v.tok)"
 	echo "" | fails "no token on standard input" "$APITOKEN" verify \
 	    --user deploy
@@ -1077,6 +1113,7 @@ man_pages_body()
 atf_init_test_cases()
 {
 	atf_add_test_case usage
+	atf_add_test_case options__never_echo_values
 	atf_add_test_case init
 	atf_add_test_case init_directory
 	atf_add_test_case store_missing

@@ -257,7 +257,8 @@ errors_body()
 	atf_check -s exit:2 -e match:'for decoding' "$DECODE" -e --secret-key k
 	atf_check -s exit:2 -e match:'own alphabet' "$DECODE" -e --certutil --url
 	atf_check -s exit:2 -e match:'own alphabet' "$DECODE" -e --certutil -w 76
-	atf_check -s exit:2 -e match:'requires an argument' "$DECODE" --secret-key
+	atf_check -s exit:2 -e match:'^apitoken-decode: option --secret-key needs a value$' \
+	    "$DECODE" --secret-key
 	# Kubernetes Secrets.
 	S="$DATA/keptn-secret.json"
 	atf_check -s exit:1 -e match:'no key "nope" in data' \

@@ -26,6 +26,7 @@
 #include "base64.h"
 #include "error.h"
 #include "number.h"
+#include "opterr.h"
 #include "outfile.h"
 #include "utf16.h"
 
@@ -597,7 +598,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->cols = GNU_COLS;
-	while ((ch = getopt_long(argc, argv, "efw:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":efw:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
 			o->encode = 1;
@@ -632,6 +633,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			    PACKAGE_VERSION);
 			done_stdout();
 		default:
+			opt_error(PROG, ch, argv, longopts);
 			usage();
 		}
 	}
@@ -679,6 +681,8 @@ main(int argc, char *argv[])
 	int fd = STDIN_FILENO, r, ret;
 
 	no_core_dumps();
+	/* opt_error() says what was wrong, never an option's value. */
+	opterr = 0;
 	parse_args(argc, argv, &o);
 	catch_signals();
 	memset(&s, 0, sizeof(s));

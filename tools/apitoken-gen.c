@@ -27,6 +27,7 @@
 #include "error.h"
 #include "hex.h"
 #include "number.h"
+#include "opterr.h"
 #include "password.h"
 #include "random.h"
 #include "utf16le.h"
@@ -396,7 +397,7 @@ parse_options(int argc, char **argv, struct options *opt)
 	opt->count = 1;
 	opt->bytes = GEN_DEFAULT_BYTES;
 	opt->format = FORMAT_BASE64;
-	while ((ch = getopt_long(argc, argv, "c:hn:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:hn:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			opt->count = parse_number("-c", optarg, 1,
@@ -433,7 +434,7 @@ parse_options(int argc, char **argv, struct options *opt)
 			puts(PROGNAME " (" PACKAGE_NAME ") " PACKAGE_VERSION);
 			exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
 		default:
-			/* getopt_long() has said what was wrong. */
+			opt_error(PROGNAME, ch, argv, longopts);
 			usage();
 		}
 	}
@@ -481,12 +482,9 @@ main(int argc, char *argv[])
 	struct out out, *o = &out;
 	uint64_t i;
 	int r = 0, saved_errno = 0;
-	/* getopt_long() names argv[0] in its messages, err(3) the short name. */
-	static char progname[] = PROGNAME;
-
 	no_core_dumps();
-	if (argc > 0)
-		argv[0] = progname;
+	/* opt_error() says what was wrong, never an option's value. */
+	opterr = 0;
 	parse_options(argc, argv, &opt);
 	if (opt.length == 0 && opt.format == FORMAT_RAW &&
 	    isatty(STDOUT_FILENO))

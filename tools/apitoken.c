@@ -23,6 +23,7 @@
 
 #include "apitoken.h"
 #include "error.h"
+#include "opterr.h"
 #include "record.h"
 #include "store.h"
 #include "token.h"
@@ -335,12 +336,14 @@ main(int argc, char *argv[])
 	int ch, n;
 
 	no_core_dumps();
+	/* opt_error() says what was wrong, never an option's value. */
+	opterr = 0;
 	memset(&ctx, 0, sizeof(ctx));
 	env = getenv(STORE_ENV_VAR);
 	ctx.db = (env != NULL && *env != '\0') ? env : STORE_DEFAULT_PATH;
 
 	/* "+": stop at the command; its options are its own. */
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_DB:
 			if (*optarg == '\0') {
@@ -358,6 +361,7 @@ main(int argc, char *argv[])
 			    PACKAGE_VERSION);
 			return fflush(stdout) == EOF ? 1 : 0;
 		default:
+			opt_error(PROG, ch, argv, longopts);
 			usage(stderr);
 			return EXIT_USAGE;
 		}

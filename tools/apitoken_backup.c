@@ -22,6 +22,7 @@
 
 #include "apitoken.h"
 #include "error.h"
+#include "opterr.h"
 #include "record.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -103,11 +104,12 @@ cmd_export(struct ctx *ctx, int argc, char **argv)
 	int ch, rv = 1, r;
 
 	memset(&e, 0, sizeof(e));
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			return help_cmd("export");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("export");
 		}
 	}
@@ -312,7 +314,7 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	json_int_t count = 0;
 	int atomic = 0, ch, created = 0, rv = 1, r;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			atomic = 1;
@@ -320,6 +322,7 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return help_cmd("restore");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("restore");
 		}
 	}

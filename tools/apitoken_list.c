@@ -19,6 +19,7 @@
 #include "duration.h"
 #include "error.h"
 #include "number.h"
+#include "opterr.h"
 #include "record.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -481,7 +482,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.now = ctx->now;
-	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			if (parse_format("list", optarg, &fmt) != 0)
@@ -508,6 +509,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return help_cmd("list");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("list");
 		}
 	}
@@ -655,7 +657,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 	int ch, rv = 1, r;
 
 	memset(&it, 0, sizeof(it));
-	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			if (parse_format("show", optarg, &fmt) != 0)
@@ -664,6 +666,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return help_cmd("show");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("show");
 		}
 	}
@@ -714,7 +717,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	int ch, rv = 1, r;
 
 	memset(&c, 0, sizeof(c));
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_OLDER:
 			older = optarg;
@@ -722,6 +725,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return help_cmd("prune");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("prune");
 		}
 	}

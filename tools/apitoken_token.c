@@ -16,6 +16,7 @@
 #include "cidr.h"
 #include "duration.h"
 #include "error.h"
+#include "opterr.h"
 #include "random.h"
 #include "record.h"
 #include "rfc3339.h"
@@ -73,7 +74,7 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	char why[STORE_WHY_MAX];
 	int ch, r;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_PREFIX:
 			prefix = optarg;
@@ -81,6 +82,7 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return help_cmd("init");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("init");
 		}
 	}
@@ -136,7 +138,7 @@ create_parse(const char *cmd, int argc, char **argv, struct create_opts *o)
 		oom();
 		return 1;
 	}
-	while ((ch = getopt_long(argc, argv, "hq", create_longopts,
+	while ((ch = getopt_long(argc, argv, ":hq", create_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_NAME:
@@ -169,6 +171,7 @@ create_parse(const char *cmd, int argc, char **argv, struct create_opts *o)
 		case 'h':
 			return help_cmd(cmd);
 		default:
+			opt_error(argv[0], ch, argv, create_longopts);
 			return usage_cmd(cmd);
 		}
 	}
@@ -680,7 +683,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	memset(&rec, 0, sizeof(rec));
 	memset(&tok, 0, sizeof(tok));
 	memset(text, 0, sizeof(text));
-	while ((ch = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_GRACE:
 			grace = optarg;
@@ -691,6 +694,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return help_cmd("regenerate");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("regenerate");
 		}
 	}
@@ -761,7 +765,7 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 	int ch, rv = 1;
 
 	memset(&rec, 0, sizeof(rec));
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_REASON:
 			reason = optarg;
@@ -769,6 +773,7 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return help_cmd("revoke");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("revoke");
 		}
 	}
@@ -813,11 +818,12 @@ cmd_delete(struct ctx *ctx, int argc, char **argv)
 	int ch, rv = 1, r;
 
 	memset(&rec, 0, sizeof(rec));
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			return help_cmd("delete");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("delete");
 		}
 	}
@@ -867,7 +873,7 @@ cmd_verify(struct ctx *ctx, int argc, char **argv)
 
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_USER:
 			req.user = optarg;
@@ -887,6 +893,7 @@ cmd_verify(struct ctx *ctx, int argc, char **argv)
 		case 'h':
 			return help_cmd("verify");
 		default:
+			opt_error(argv[0], ch, argv, opts);
 			return usage_cmd("verify");
 		}
 	}
