@@ -1164,7 +1164,8 @@ open_resolved(const char *path, const char *real, const struct stat *known,
 
 	*stp = NULL;
 	/*
-	 * The check took the file's own stat (not a link, or it would have
+	 * Never let LMDB turn a missing or empty file into a new store.  The
+	 * check took the file's own stat (not a link, or it would have
 	 * failed): what LMDB opens is compared with it below.
 	 */
 	if (flags & STORE_CHECK_SAFE) {
