@@ -147,6 +147,10 @@ apitoken-gen:.option.--certutil.takes.no.value $gen --certutil=$v
 apitoken-decode:.unknown.option.--token $dec --token=$v
 apitoken-decode:.option.--text.takes.no.value $dec --text=$v
 EOF
+	# A token given as the command.
+	atf_check -s exit:2 -o empty -e save:err "$APITOKEN" "$v"
+	atf_check -o ignore grep -E -e "^apitoken: unknown command\$" err
+	atf_check -s exit:1 grep -F -e "$v" err
 	# Short options: the letter alone.
 	atf_check -s exit:2 -o empty -e save:err "$gen" "-Z$v"
 	atf_check -o ignore grep -E -e "^apitoken-gen: unknown option -Z\$" err
@@ -473,6 +477,31 @@ show_body()
 	fails "nosuch: no such token" "$APITOKEN" show nosuch
 	fails "0123456789abcdefghijkl: no such token" \
 	    "$APITOKEN" show 0123456789abcdefghijkl
+}
+
+atf_test_case find__whole_token_not_echoed
+find__whole_token_not_echoed_head() {
+	atf_set descr "A whole token given where its id or name belongs is refused without being printed back, and nothing changes"
+}
+find__whole_token_not_echoed_body() {
+	local tok typo cmd
+	store
+	mk w --user alice
+	tok=$(cat w.tok)
+	# One digit changed: the checksum fails, the rest is still the secret.
+	typo=$(sed 's/.$/x/' w.tok)
+	[ "$typo" = "$tok" ] && typo=$(sed 's/.$/y/' w.tok)
+	for cmd in show revoke regenerate delete; do
+		for t in "$tok" "$typo"; do
+			fails "that looks like a whole token \(a secret\): give its id or its name$" \
+			    "$APITOKEN" "$cmd" "$t"
+			atf_check -s exit:1 grep -F -e "$t" err
+		done
+	done
+	ok w.tok alice
+	# Anything else that is neither an id nor a name is not named either.
+	fails "no such token: not an id or a name$" "$APITOKEN" show 'a b'
+	fails "nosuch: no such token" "$APITOKEN" show nosuch
 }
 
 atf_test_case verify_rules
@@ -1114,6 +1143,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case usage
 	atf_add_test_case options__never_echo_values
+	atf_add_test_case find__whole_token_not_echoed
 	atf_add_test_case init
 	atf_add_test_case init_directory
 	atf_add_test_case store_missing

@@ -37,6 +37,7 @@ struct command {
 #define PROG		"apitoken"
 /* Longest command name, for "apitoken COMMAND" in getopt's messages. */
 #define CMD_NAME_MAX	16
+#define CMD_NAME_CHARS	"abcdefghijklmnopqrstuvwxyz-"
 
 static const struct command commands[] = {
 	{ "init", cmd_init, "init [--prefix P]" },
@@ -176,19 +177,36 @@ tool_open(const struct ctx *ctx, int flags, struct store **sp)
 	return -1;
 }
 
-/* A token by id or name, or one line naming what was asked for. */
+/*
+ * A token by id or name, or one line naming what was asked for: named only
+ * when it is shaped like an id or a name, since a whole token pasted in
+ * place of its id must not be printed back.
+ */
 int
 tool_find(const struct ctx *ctx, struct store_txn *txn, const char *what,
     struct record *rec)
 {
-	int r;
+	unsigned char id[TOKEN_ID_BYTES];
+	struct token tok;
+	int r, whole;
 
 	errno = 0;
 	if ((r = store_find(txn, what, rec)) == 0)
 		return 0;
-	if (r == ATK_ERR_NOTFOUND)
-		warnx("%s: no such token", what);
-	else
+	if (r == ATK_ERR_NOTFOUND) {
+		/* A native token, or one with a typo in it. */
+		r = token_parse(what, strlen(what), &tok);
+		whole = r == TOKEN_NATIVE || r == ATK_ERR_CHECKSUM;
+		token_clear(&tok);
+		if (whole)
+			warnx("that looks like a whole token (a secret): give "
+			    "its id or its name");
+		else if (token_id_parse(what, id) == 0 ||
+		    record_name_valid(what))
+			warnx("%s: no such token", what);
+		else
+			warnx("no such token: not an id or a name");
+	} else
 		tool_store_warn(ctx, NULL, what, r);
 	return -1;
 }
@@ -376,7 +394,15 @@ main(int argc, char *argv[])
 		if (strcmp(argv[0], commands[i].name) == 0)
 			break;
 	if (i == NCOMMANDS) {
-		warnx("%s: unknown command", argv[0]);
+		/*
+		 * Named only when it looks like a command: what else lands
+		 * here may be a token pasted in the wrong place.
+		 */
+		if (strlen(argv[0]) <= CMD_NAME_MAX &&
+		    strspn(argv[0], CMD_NAME_CHARS) == strlen(argv[0]))
+			warnx("%s: unknown command", argv[0]);
+		else
+			warnx("unknown command");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
