@@ -342,10 +342,35 @@ no_heavy_libraries_body()
 	atf_check -s exit:1 grep -E 'libcrypto|libsodium|liblmdb|libbsd|libjansson' libs
 }
 
+atf_test_case infile__token_not_echoed
+infile__token_not_echoed_head() {
+	atf_set descr "A token given where its file belongs is not printed back in the error; a missing file with a file's name is named"
+}
+infile__token_not_echoed_body() {
+	local t
+	for t in qU39YUJW2hPug2+KV6uNvg== LgBvAFMAeQBaAEQAMQBQAHEAcgBEAGsAOgB6AEUATwA= \
+	    qU39YUJW2hPug2-KV6uNvg 00112233445566778899aabbccddeeff; do
+		atf_check -s exit:1 -o empty -e save:err "$DECODE" "$t"
+		atf_check -o ignore grep -E -e '^apitoken-decode: no such file, and its name looks like encoded text: to decode text, give it on standard input$' err
+		atf_check -s exit:1 grep -F -e "$t" err
+	done
+	# What is a file name is named, as base64 -d names it.
+	for t in nosuch.txt some/dir/file mylongfilenamehere ABCDEF0123; do
+		atf_check -s exit:1 -o empty \
+		    -e inline:"apitoken-decode: $t: No such file or directory\n" \
+		    "$DECODE" "$t"
+	done
+	# And the text itself, given on standard input, decodes.
+	printf 'qU39YUJW2hPug2+KV6uNvg==\n' > in
+	atf_check -s exit:0 -o save:out -x "\"$DECODE\" < in"
+	atf_check -o inline:"16\n" -x "wc -c < out | tr -d ' '"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case constant_memory
 	atf_add_test_case errors
+	atf_add_test_case infile__token_not_echoed
 	atf_add_test_case known_answers
 	atf_add_test_case no_heavy_libraries
 	atf_add_test_case output_files

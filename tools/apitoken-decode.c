@@ -36,6 +36,12 @@
 #define STDOUT_NAME	"stdout"
 /* Bytes read at a time: input and output buffers stay in L2. */
 #define IO_BUF		(64 * 1024)
+/* What looks_like_secret() takes for a token rather than a file name. */
+#define B64_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789+/-_"
+#define HEX_CHARS	"0123456789abcdefABCDEF"
+#define B64_SECRET_MIN	16
+#define HEX_SECRET_MIN	32
 #define GNU_COLS	76		/* GNU base64's default line width. */
 #define COLS_MAX	((uint64_t)SIZE_MAX / 8)
 #define JSON_MAX	(16 * 1024 * 1024) /* Largest Secret read. */
@@ -661,6 +667,30 @@ parse_args(int argc, char **argv, struct opts *o)
 	    o->outpath;
 }
 
+/*
+ * Is name, a file that is not there, more likely a token typed where its
+ * file belongs ("apitoken-decode qU39...==")?  Base64 of 16 or more
+ * characters with both cases, or hex of 32 or more: then the error does
+ * not print it back.  A name with a dot, a space or one case is a name.
+ */
+static int
+looks_like_secret(const char *name)
+{
+	size_t n = strlen(name), body = strspn(name, B64_CHARS);
+	int upper = 0, lower = 0;
+
+	if (strspn(name, HEX_CHARS) == n && n >= HEX_SECRET_MIN)
+		return 1;
+	if (n < B64_SECRET_MIN || body < n - 2 ||
+	    strspn(name + body, "=") != n - body)
+		return 0;
+	for (size_t i = 0; i < body; i++) {
+		upper |= name[i] >= 'A' && name[i] <= 'Z';
+		lower |= name[i] >= 'a' && name[i] <= 'z';
+	}
+	return upper && lower;
+}
+
 /* Secrets pass through memory: no core file, no ptrace by other users. */
 static void
 no_core_dumps(void)
@@ -695,8 +725,13 @@ main(int argc, char *argv[])
 			err(1, NULL);
 	}
 	if (strcmp(o.inpath, STDIO_NAME) != 0 &&
-	    (fd = open(o.inpath, O_RDONLY | O_CLOEXEC)) < 0)
+	    (fd = open(o.inpath, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT && looks_like_secret(o.inpath))
+			errx(1, "no such file, and its name looks like "
+			    "encoded text: to decode text, give it on "
+			    "standard input");
 		err(1, "%s", o.inpath);
+	}
 	if ((r = outfile_open(o.outpath, o.force, &s.of)) != 0) {
 		if (r == ATK_ERR_EXISTS)
 			errx(1, "%s: output file exists (use -f to overwrite)",
