@@ -671,7 +671,8 @@ parse_args(int argc, char **argv, struct opts *o)
  * Is name, a file that is not there, more likely a token typed where its
  * file belongs ("apitoken-decode qU39...==")?  Base64 of 16 or more
  * characters with both cases, or hex of 32 or more: then the error does
- * not print it back.  A name with a dot, a space or one case is a name.
+ * not print it back.  A name with a dot or a space, a shorter one, or
+ * base64-like letters in one case only, is taken for a file name.
  */
 static int
 looks_like_secret(const char *name)
