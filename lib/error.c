@@ -27,6 +27,7 @@ static const char *const atk_errors[] = {
 	"bad BEGIN/END armor",			/* ATK_ERR_ARMOR */
 	"bad text encoding",			/* ATK_ERR_ENCODING */
 	"value out of range",			/* ATK_ERR_RANGE */
+	"timed out",				/* ATK_ERR_TIMEOUT */
 };
 
 const char *

@@ -29,7 +29,8 @@
 #define ATK_ERR_ARMOR		-18	/* Bad BEGIN/END armor. */
 #define ATK_ERR_ENCODING	-19	/* Bad text encoding (UTF-8/UTF-16). */
 #define ATK_ERR_RANGE		-20	/* A value outside the allowed range. */
-#define ATK_ERR_LAST		-20
+#define ATK_ERR_TIMEOUT		-21	/* No answer in time. */
+#define ATK_ERR_LAST		-21
 
 const char	*atk_strerror(int);
 

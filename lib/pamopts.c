@@ -8,9 +8,11 @@
 
 #include <string.h>
 
+#include <stdint.h>
+
 #include "error.h"
+#include "number.h"
 #include "pamopts.h"
-#include "store.h"
 
 /* The value of "name=value" if arg starts with prefix "name=", else NULL. */
 static const char *
@@ -26,10 +28,12 @@ pamopts_parse(int argc, const char *const *argv, struct pamopts *o,
     int *bad)
 {
 	const char *v;
+	uint64_t n;
 	int i;
 
 	memset(o, 0, sizeof(*o));
-	o->db = STORE_DEFAULT_PATH;
+	o->socket = PAMOPTS_DEFAULT_SOCKET;
+	o->timeout = PAMOPTS_DEFAULT_TIMEOUT;
 	o->prompt = PAMOPTS_DEFAULT_PROMPT;
 	if (bad != NULL)
 		*bad = -1;
@@ -46,9 +50,12 @@ pamopts_parse(int argc, const char *const *argv, struct pamopts *o,
 			o->nouserok = 1;
 		else if (strcmp(argv[i], "last_used") == 0)
 			o->last_used = 1;
-		else if ((v = option_value(argv[i], "db=")) != NULL &&
+		else if ((v = option_value(argv[i], "socket=")) != NULL &&
 		    v[0] == '/')
-			o->db = v;
+			o->socket = v;
+		else if ((v = option_value(argv[i], "timeout=")) != NULL &&
+		    number_parse(v, 1, PAMOPTS_TIMEOUT_MAX, &n) == 0)
+			o->timeout = (int)n;
 		else if ((v = option_value(argv[i], "prompt=")) != NULL &&
 		    v[0] != '\0')
 			o->prompt = v;

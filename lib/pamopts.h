@@ -3,7 +3,8 @@
  * module so that a unit test and a fuzz target reach the very parser the
  * module runs.  Nothing here logs: the module says what was wrong.
  *
- *	db=PATH		the store (absolute path)
+ *	socket=PATH	apitokend's socket (absolute path)
+ *	timeout=SECONDS	how long to wait for apitokend (1 to 600)
  *	debug		log the decisions PAM_IGNORE makes too
  *	use_first_pass	the token is PAM_AUTHTOK, never a prompt
  *	try_first_pass	PAM_AUTHTOK if set, else the prompt
@@ -14,19 +15,25 @@
  *	nouserok	PAM_IGNORE for a user with no token at all
  *	last_used	record when and from where a token was used
  *
- * An argument given twice counts the last time.
+ * An argument given twice counts the last time.  "db=" is gone with the
+ * daemon (the module no longer opens the store): it is refused as unknown,
+ * and the module's log line names socket=.
  */
 #ifndef APITOKEN_PAMOPTS_H
 #define APITOKEN_PAMOPTS_H
 
 #define PAMOPTS_DEFAULT_PROMPT	"API token: "
+#define PAMOPTS_DEFAULT_SOCKET	"/run/apitoken/apitokend.sock"
+#define PAMOPTS_DEFAULT_TIMEOUT	5	/* Seconds. */
+#define PAMOPTS_TIMEOUT_MAX	600
 
 struct pamopts {
-	/* Into argv, or the defaults (STORE_DEFAULT_PATH, the prompt). */
-	const char	*db;		/* Begins with '/'. */
+	/* Into argv, or the defaults (PAMOPTS_DEFAULT_*). */
+	const char	*socket;	/* Begins with '/'. */
 	const char	*prompt;	/* Not empty. */
 	const char	*role;		/* NULL or not empty. */
 	const char	*policy;	/* NULL or not empty. */
+	int		 timeout;	/* Seconds, 1 to PAMOPTS_TIMEOUT_MAX. */
 	int		 debug;		/* 0 or 1, as the others. */
 	int		 use_first_pass;
 	int		 try_first_pass;	/* Never with use_first_pass. */

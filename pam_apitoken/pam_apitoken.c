@@ -1,28 +1,27 @@
 /*
- * pam_apitoken: log in with an API token checked against the local store.
+ * pam_apitoken: log in with an API token, checked by apitokend.
  *
- * Only the PAM entry points and the argument parsing live here; the check
- * itself is verify_token() in lib/, the very code "apitoken verify" runs.
+ * The module never opens the token store: it runs inside processes the
+ * user being authenticated can stop (su, sudo and login run with that
+ * user's real uid), and a stopped process must hold no lock that others
+ * wait on.  It parses its arguments, prompts, asks the daemon over its
+ * Unix socket (client.c, lib/proto.c) and puts the answer into PAM.  It
+ * links libpam and libc only and keeps no state between calls, so it is
+ * safe in threaded programs and across fork().
  *
- * Every path that is not a successful check of a good token returns an
- * error: a missing, unsafe or corrupt store is PAM_AUTHINFO_UNAVAIL, an
- * internal failure PAM_SERVICE_ERR (or PAM_BUF_ERR), a wrong token
- * PAM_AUTH_ERR.  PAM_IGNORE is returned only where the admin asked for it
- * ("nouserok" and a user with no token at all) and by the account group for
- * sessions this module did not authenticate.
+ * Every path that is not the daemon's "accepted" returns an error: no
+ * answer, a late or malformed one, or the daemon's own failure is
+ * PAM_AUTHINFO_UNAVAIL (logged once), a bad argument PAM_SERVICE_ERR, a
+ * refused token PAM_AUTH_ERR.  PAM_IGNORE is returned only where the
+ * admin asked for it ("nouserok" and a user with no token at all) and by
+ * the account group for sessions this module did not authenticate.
  */
 #include "config.h"
 
-#include <sys/types.h>
-
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
-#include <unistd.h>
 
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
@@ -30,11 +29,10 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "client.h"
 #include "error.h"
 #include "pamopts.h"
-#include "record.h"
-#include "store.h"
-#include "token.h"
+#include "proto.h"
 #include "verify.h"
 
 #define DATA_TOKEN_ID		"pam_apitoken_id"
@@ -55,7 +53,11 @@ parse_options(pam_handle_t *pamh, int argc, const char **argv,
 
 	if (pamopts_parse(argc, argv, o, &bad) == 0)
 		return 0;
-	if (bad >= 0)
+	if (bad >= 0 && strncmp(argv[bad], "db=", 3) == 0)
+		pam_syslog(pamh, LOG_ERR, "bad module argument \"%s\": the "
+		    "module no longer opens the store; apitokend does, and "
+		    "socket= names its socket", argv[bad]);
+	else if (bad >= 0)
 		pam_syslog(pamh, LOG_ERR, "bad module argument \"%s\"",
 		    argv[bad]);
 	else
@@ -153,92 +155,98 @@ put_env(pam_handle_t *pamh, const char *name, const char *value)
 	return r;
 }
 
-/* A library error while deciding, as a PAM result: never success. */
-static int
-lib_error_result(int r)
+/* A request of type for the user, with the PAM items the daemon logs. */
+static void
+make_request(pam_handle_t *pamh, int type, const char *user,
+    struct proto_msg *req)
 {
-	switch (r) {
-	case ATK_ERR_NOMEM:
-		return PAM_BUF_ERR;
-	case ATK_ERR_INVAL:
-	case ATK_ERR_CRYPTO:
-	case ATK_ERR_RANDOM:
-		return PAM_SERVICE_ERR;
-	default:
-		/* The store: missing, unsafe, corrupt, newer, failing. */
-		return PAM_AUTHINFO_UNAVAIL;
-	}
+	proto_init(req, type);
+	req->user = user;
+	req->service = item_string(pamh, PAM_SERVICE);
+	req->rhost = item_string(pamh, PAM_RHOST);
+	req->tty = item_string(pamh, PAM_TTY);
 }
 
 /*
- * The path is checked once, by store_open_why() (STORE_CHECK_SAFE is
- * always among the flags here): a second store_check_path() of our own
- * cost a login two path walks and a realpath() more, some 25 us.
+ * Ask the daemon.  PAM_SUCCESS with its answer in *rep when it decided
+ * (status ok, refused, no token or rate limited); otherwise the one log
+ * line of the failure and PAM_AUTHINFO_UNAVAIL.
  */
 static int
-open_store(pam_handle_t *pamh, const struct pamopts *o, int flags,
-    struct store **st)
+ask(pam_handle_t *pamh, const struct pamopts *o, const struct proto_msg *req,
+    struct proto_msg *rep)
 {
 	char why[WHY_BUFSZ];
 	int r;
 
-	why[0] = '\0';
-	*st = NULL;
-	if ((r = store_open_why(o->db, flags | STORE_CHECK_SAFE, st, why,
+	if ((r = client_ask(o->socket, o->timeout, req, rep, why,
 	    sizeof(why))) != 0) {
-		pam_syslog(pamh, LOG_ERR, "store %s%s: %s%s%s", o->db,
-		    r == ATK_ERR_UNSAFE ? " refused" : "", atk_strerror(r),
-		    why[0] != '\0' ? ": " : "", why);
-		return r;
+		pam_syslog(pamh, LOG_ERR, "service=%s user=%s: apitokend "
+		    "(%s) unavailable: %s", or_none(req->service), req->user,
+		    o->socket, why[0] != '\0' ? why : atk_strerror(r));
+		return PAM_AUTHINFO_UNAVAIL;
 	}
-	return 0;
+	switch (rep->status) {
+	case PROTO_ST_OK:
+	case PROTO_ST_REFUSED:
+	case PROTO_ST_NOTOKEN:
+	case PROTO_ST_LIMITED:
+		return PAM_SUCCESS;
+	default:
+		pam_syslog(pamh, LOG_ERR, "service=%s user=%s: apitokend "
+		    "(%s) could not answer: %s%s%s", or_none(req->service),
+		    req->user, o->socket, proto_status_str(rep->status),
+		    rep->why != NULL ? ": " : "", or_none(rep->why));
+		proto_clear(rep);
+		return PAM_AUTHINFO_UNAVAIL;
+	}
 }
 
 /* With nouserok: PAM_IGNORE when the user has no token at all. */
 static int
-user_has_no_tokens(pam_handle_t *pamh, struct store *st, const char *user,
-    int *none)
+check_has_token(pam_handle_t *pamh, const struct pamopts *o,
+    const char *user)
 {
-	struct store_txn *txn = NULL;
-	int r;
+	struct proto_msg req, rep;
+	int pr;
 
-	*none = 0;
-	if ((r = store_txn_begin(st, 1, &txn)) != 0)
-		return r;
-	r = store_user_has_tokens(txn, user);
-	store_txn_abort(txn);
-	if (r < 0)
-		return r;
-	*none = (r == 0);
-	return 0;
+	make_request(pamh, PROTO_HAS_TOKEN, user, &req);
+	if ((pr = ask(pamh, o, &req, &rep)) != PAM_SUCCESS)
+		return pr;
+	switch (rep.status) {
+	case PROTO_ST_NOTOKEN:
+		if (o->debug)
+			pam_syslog(pamh, LOG_DEBUG, "service=%s user=%s: no "
+			    "token, ignored (nouserok)",
+			    or_none(req.service), user);
+		return PAM_IGNORE;
+	case PROTO_ST_OK:
+		return PAM_SUCCESS;
+	default:
+		pam_syslog(pamh, LOG_ERR, "service=%s user=%s: apitokend: "
+		    "unexpected answer %s", or_none(req.service), user,
+		    proto_status_str(rep.status));
+		return PAM_AUTHINFO_UNAVAIL;
+	}
 }
 
-/*
- * Record when and from where the token was used; a failure is only logged.
- * The store is opened again for writing: the path is checked again too.
- */
-static void
-record_use(pam_handle_t *pamh, const struct pamopts *o, const char *idtext,
-    const char *rhost)
+/* An accepted token: its id, name and role into the PAM environment. */
+static int
+accept_token(pam_handle_t *pamh, const struct proto_msg *rep)
 {
-	unsigned char id[TOKEN_ID_BYTES];
-	struct store *st = NULL;
-	struct store_txn *txn = NULL;
-	int r;
+	char *idcopy;
+	int pr;
 
-	if ((r = token_id_parse(idtext, id)) != 0 ||
-	    (r = store_open(o->db, STORE_CHECK_SAFE, &st)) != 0 ||
-	    (r = store_txn_begin(st, 0, &txn)) != 0 ||
-	    (r = store_touch(txn, id, (int64_t)time(NULL), or_none(rhost))) != 0)
-		goto out;
-	r = store_txn_commit(txn);
-	txn = NULL;
- out:
-	store_txn_abort(txn);
-	store_close(st);
-	if (r != 0)
-		pam_syslog(pamh, LOG_WARNING, "token %s: last use not "
-		    "recorded: %s", idtext, atk_strerror(r));
+	if ((pr = put_env(pamh, ENV_ID, rep->id)) != PAM_SUCCESS ||
+	    (pr = put_env(pamh, ENV_NAME, rep->name)) != PAM_SUCCESS ||
+	    (pr = put_env(pamh, ENV_ROLE, rep->role)) != PAM_SUCCESS)
+		return pr;
+	if ((idcopy = strdup(rep->id)) == NULL)
+		return PAM_BUF_ERR;
+	if ((pr = pam_set_data(pamh, DATA_TOKEN_ID, idcopy,
+	    cleanup_data)) != PAM_SUCCESS)
+		free(idcopy);
+	return pr;
 }
 
 PAM_EXTERN int
@@ -246,14 +254,12 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
 	struct pamopts o;
-	struct verify_request req;
-	struct verify_result res;
-	struct store *st = NULL;
-	const char *user = NULL, *service, *rhost, *why;
-	char *tok = NULL, *idcopy;
-	int pr, r, none, accepted = 0;
+	struct proto_msg req, rep;
+	const char *user = NULL;
+	char *tok = NULL;
+	int pr, accepted = 0;
 
-	memset(&res, 0, sizeof(res));
+	proto_init(&rep, 0);
 	if (parse_options(pamh, argc, argv, &o) != 0)
 		return PAM_SERVICE_ERR;
 	pr = pam_get_user(pamh, &user, NULL);
@@ -263,91 +269,50 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		return pr == PAM_CONV_AGAIN ? PAM_INCOMPLETE :
 		    (pr == PAM_SUCCESS ? PAM_USER_UNKNOWN : pr);
 	}
-	service = item_string(pamh, PAM_SERVICE);
-	rhost = item_string(pamh, PAM_RHOST);
+	if (o.nouserok && (pr = check_has_token(pamh, &o, user)) !=
+	    PAM_SUCCESS)
+		return pr;
 
-	if ((r = open_store(pamh, &o, STORE_RDONLY | STORE_CHECK_SAFE,
-	    &st)) != 0) {
-		pr = lib_error_result(r);
-		goto out;
-	}
-	if (o.nouserok) {
-		if ((r = user_has_no_tokens(pamh, st, user, &none)) != 0) {
-			pam_syslog(pamh, LOG_ERR, "store %s: %s", o.db,
-			    atk_strerror(r));
-			pr = lib_error_result(r);
-			goto out;
-		}
-		if (none) {
-			if (o.debug)
-				pam_syslog(pamh, LOG_DEBUG, "service=%s "
-				    "user=%s: no token, ignored (nouserok)",
-				    or_none(service), user);
-			pr = PAM_IGNORE;
-			goto out;
-		}
-	}
+	make_request(pamh, PROTO_VERIFY, user, &req);
 	if ((pr = get_token(pamh, &o, &tok)) != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s rhost=%s: "
-		    "no token: %s", or_none(service), user, or_none(rhost),
-		    pam_strerror(pamh, pr));
-		goto out;
+		    "no token: %s", or_none(req.service), user,
+		    or_none(req.rhost), pam_strerror(pamh, pr));
+		return pr;
 	}
-
-	memset(&req, 0, sizeof(req));
-	req.user = user;
-	req.service = service;
-	req.rhost = rhost;
+	req.token = tok;
+	req.tokenlen = strlen(tok);
 	req.role = o.role;
-	req.policy = o.policy;		/* verify_token() reads "service". */
-	req.now = (int64_t)time(NULL);
-	r = verify_token(st, tok, strlen(tok), &req, &res);
+	req.policy = o.policy;
+	req.flags = o.last_used ? PROTO_LAST_USED : 0;
+	pr = ask(pamh, &o, &req, &rep);
 	free_token(tok);
-	tok = NULL;
-	if (r != 0) {
-		pam_syslog(pamh, LOG_ERR, "service=%s user=%s rhost=%s "
-		    "token=%s: cannot verify: %s", or_none(service), user,
-		    or_none(rhost), res.known ? res.id : "unknown",
-		    atk_strerror(r));
-		pr = lib_error_result(r);
+	req.token = tok = NULL;
+	if (pr != PAM_SUCCESS)
 		goto out;
-	}
-	why = verify_reason_str(res.reason);
-	if (res.reason != VERIFY_OK) {
+	if (rep.status != PROTO_ST_OK) {
 		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s rhost=%s "
-		    "token=%s: refused: %s", or_none(service), user,
-		    or_none(rhost), res.known ? res.id : "unknown", why);
+		    "token=%s: refused: %s", or_none(req.service), user,
+		    or_none(req.rhost), rep.id != NULL ? rep.id : "unknown",
+		    rep.why != NULL ? rep.why : proto_status_str(rep.status));
 		pr = PAM_AUTH_ERR;
 		goto out;
 	}
-	/* Close the reader before any write (last_used) and before success. */
-	store_close(st);
-	st = NULL;
-
-	if ((pr = put_env(pamh, ENV_ID, res.id)) != PAM_SUCCESS ||
-	    (pr = put_env(pamh, ENV_NAME, res.name)) != PAM_SUCCESS ||
-	    (pr = put_env(pamh, ENV_ROLE, res.role)) != PAM_SUCCESS)
-		goto out;
-	if ((idcopy = strdup(res.id)) == NULL) {
-		pr = PAM_BUF_ERR;
+	if (rep.id == NULL || rep.name == NULL || rep.role == NULL) {
+		pam_syslog(pamh, LOG_ERR, "service=%s user=%s: apitokend: "
+		    "accepted without the token's id, name and role",
+		    or_none(req.service), user);
+		pr = PAM_AUTHINFO_UNAVAIL;
 		goto out;
 	}
-	if ((pr = pam_set_data(pamh, DATA_TOKEN_ID, idcopy,
-	    cleanup_data)) != PAM_SUCCESS) {
-		free(idcopy);
+	if ((pr = accept_token(pamh, &rep)) != PAM_SUCCESS)
 		goto out;
-	}
 	pam_syslog(pamh, LOG_INFO, "service=%s user=%s rhost=%s token=%s "
-	    "name=%s: accepted", or_none(service), user, or_none(rhost),
-	    res.id, or_none(res.name));
-	if (o.last_used)
-		record_use(pamh, &o, res.id, rhost);
+	    "name=%s: accepted", or_none(req.service), user,
+	    or_none(req.rhost), rep.id, rep.name);
 	accepted = 1;
-	pr = PAM_SUCCESS;
  out:
-	free_token(tok);
-	verify_result_free(&res);
-	store_close(st);
+	proto_clear(&rep);
 	/* Belt and braces: only the accepting path above may say yes. */
 	if (pr == PAM_SUCCESS && !accepted)
 		pr = PAM_SERVICE_ERR;
@@ -361,9 +326,9 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 }
 
 /*
- * Re-check a token-authenticated session: the token may have been revoked
- * or have expired between auth and account.  The token id comes from
- * pam_set_data() when auth ran in this process, else from the PAM
+ * Re-check a token-authenticated session: the token may have been revoked,
+ * deleted or have expired between auth and account.  The token id comes
+ * from pam_set_data() when auth ran in this process, else from the PAM
  * environment (sshd runs keyboard-interactive auth in a child and copies
  * the environment back, not the data).
  */
@@ -371,16 +336,11 @@ PAM_EXTERN int
 pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct pamopts o;
-	struct store *st = NULL;
-	struct store_txn *txn = NULL;
-	struct record rec;
-	unsigned char id[TOKEN_ID_BYTES];
+	struct proto_msg req, rep;
 	const void *data = NULL;
-	const char *idtext, *user = NULL, *service;
-	int64_t now;
-	int pr, r;
+	const char *idtext, *user = NULL;
+	int pr;
 
-	memset(&rec, 0, sizeof(rec));
 	if (parse_options(pamh, argc, argv, &o) != 0)
 		return PAM_SERVICE_ERR;
 	if (pam_get_data(pamh, DATA_TOKEN_ID, &data) == PAM_SUCCESS &&
@@ -390,57 +350,29 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		idtext = pam_getenv(pamh, ENV_ID);
 	if (idtext == NULL || *idtext == '\0')
 		return PAM_IGNORE;
-	if (token_id_parse(idtext, id) != 0) {
-		pam_syslog(pamh, LOG_ERR, "bad %s in the PAM environment",
-		    ENV_ID);
+	pr = pam_get_user(pamh, &user, NULL);
+	if (pr != PAM_SUCCESS || user == NULL || *user == '\0')
+		return PAM_USER_UNKNOWN;
+
+	make_request(pamh, PROTO_ACCOUNT, user, &req);
+	req.id = idtext;
+	if ((pr = ask(pamh, &o, &req, &rep)) != PAM_SUCCESS)
+		return pr;
+	if (rep.status == PROTO_ST_OK)
+		return PAM_SUCCESS;
+	pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: account "
+	    "refused: %s", or_none(req.service), user, idtext,
+	    rep.why != NULL ? rep.why : proto_status_str(rep.status));
+	if (rep.status != PROTO_ST_REFUSED)
+		return PAM_AUTH_ERR;
+	switch (rep.reason) {
+	case VERIFY_EXPIRED:
+		return PAM_ACCT_EXPIRED;
+	case VERIFY_REVOKED:
+	case VERIFY_WRONG_USER:
+		return PAM_PERM_DENIED;
+	default:
+		/* Deleted, or an id the PAM environment made up. */
 		return PAM_AUTH_ERR;
 	}
-	pr = pam_get_user(pamh, &user, NULL);
-	if (pr != PAM_SUCCESS || user == NULL)
-		return PAM_USER_UNKNOWN;
-	service = item_string(pamh, PAM_SERVICE);
-
-	if ((r = open_store(pamh, &o, STORE_RDONLY | STORE_CHECK_SAFE,
-	    &st)) != 0 ||
-	    (r = store_txn_begin(st, 1, &txn)) != 0) {
-		pr = lib_error_result(r);
-		goto out;
-	}
-	r = store_get(txn, id, &rec);
-	if (r == ATK_ERR_NOTFOUND) {
-		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
-		    "account refused: token deleted", or_none(service), user,
-		    idtext);
-		pr = PAM_AUTH_ERR;
-		goto out;
-	}
-	if (r != 0) {
-		pam_syslog(pamh, LOG_ERR, "store %s: %s", o.db,
-		    atk_strerror(r));
-		pr = lib_error_result(r);
-		goto out;
-	}
-	now = (int64_t)time(NULL);
-	if (strcmp(rec.user, user) != 0) {
-		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
-		    "account refused: token is for another user",
-		    or_none(service), user, idtext);
-		pr = PAM_PERM_DENIED;
-	} else if (rec.revoked != 0) {
-		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
-		    "account refused: token revoked", or_none(service), user,
-		    idtext);
-		pr = PAM_PERM_DENIED;
-	} else if (rec.expires != 0 && rec.expires <= now) {
-		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
-		    "account refused: token expired", or_none(service), user,
-		    idtext);
-		pr = PAM_ACCT_EXPIRED;
-	} else
-		pr = PAM_SUCCESS;
- out:
-	record_free(&rec);
-	store_txn_abort(txn);
-	store_close(st);
-	return pr;
 }

@@ -1,0 +1,92 @@
+/*
+ * apitokend: the token store's one owner (SPEC section 4a).
+ *
+ *	main.c		options, the socket, signals, start and stop
+ *	server.c	the event loop: accepts, reads requests against a
+ *			deadline, hands whole ones to a bounded worker pool
+ *	handle.c	one request: who may ask, rate limits, the decision
+ *	shared.c	the store shared by the workers, reopened on a swap
+ *	usage.c		last_used in batches: one write txn a second at most
+ *	limit.c		failed attempts counted per user and per peer
+ */
+#ifndef APITOKEND_H
+#define APITOKEND_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define PROG			"apitokend"
+#define DEFAULT_SOCKET		"/run/apitoken/apitokend.sock"
+#define ALLOW_GROUPS_MAX	16
+#define DEFAULT_WORKERS		4
+#define WORKERS_MAX		64
+#define DEFAULT_MAX_FAILURES	10	/* A user or a peer, a minute. */
+#define WHY_MAX			256
+
+struct shared;
+struct store;
+struct usage;
+struct limiter;
+
+struct conf {
+	const char	*db;
+	const char	*socket;
+	gid_t		 allow[ALLOW_GROUPS_MAX];
+	size_t		 nallow;
+	int		 workers;
+	int		 max_failures;	/* 0: no limit. */
+	uid_t		 self;		/* Our own uid: asks like root. */
+};
+
+struct daemon {
+	const struct conf	*conf;
+	struct shared		*shared;
+	struct usage		*usage;
+	struct limiter		*limiter;
+};
+
+/* shared.c: the store, opened once and shared by every thread. */
+int	shared_open(const char *, struct shared **, char *, size_t);
+/*
+ * The store as it is now, for one request (a read lock): a store that a
+ * restore --atomic swapped, or that could not be opened, is opened again
+ * first.  Every shared_acquire() that returned 0 is paired with one
+ * shared_release().
+ */
+int	shared_acquire(struct shared *, struct store **, char *, size_t);
+void	shared_release(struct shared *);
+void	shared_close(struct shared *);
+
+/* usage.c */
+int	usage_start(struct shared *, struct usage **);
+/* Note a use of the token id (22-character text); never blocks long. */
+void	usage_note(struct usage *, const char *, int64_t, const char *);
+/* Flush what is pending, stop the writer thread, free. */
+void	usage_stop(struct usage *);
+
+/* limit.c */
+int	limiter_new(int, struct limiter **);
+int	limiter_blocked(struct limiter *, const char *, int64_t);
+void	limiter_failed(struct limiter *, const char *, int64_t);
+void	limiter_free(struct limiter *);
+
+/* handle.c: the reply to one request frame (decoded here). */
+void	handle_request(struct daemon *, const struct ucred *,
+	    const unsigned char *, size_t, unsigned char *, size_t,
+	    size_t *);
+/* A reply of status alone (busy, malformed), for the event loop. */
+void	handle_status_reply(int, unsigned char *, size_t, size_t *);
+
+/* server.c: serve until SIGTERM or SIGINT arrives on sigfd. */
+int	server_run(struct daemon *, int, int);
+
+/* main.c */
+void	logmsg(int, const char *, ...)
+	    __attribute__((__format__(__printf__, 2, 3)));
+
+#endif /* APITOKEND_H */
