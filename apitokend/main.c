@@ -199,30 +199,43 @@ make_socket_dir(const char *path)
 	free(dir);
 }
 
+/*
+ * The socket is bound under a temporary name and renamed into place once
+ * it listens: whoever sees the path can connect.
+ */
 static int
 listen_on(const char *path)
 {
-	struct sockaddr_un sun;
+	struct sockaddr_un sun, tmp;
 	mode_t old;
-	int fd;
+	int fd, n;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
+	tmp = sun;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		errx(1, "%s: socket path too long", path);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
+	n = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d", path,
+	    (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp.sun_path))
+		errx(1, "%s: socket path too long", path);
 	make_socket_dir(path);
 	clear_stale(path, &sun);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
 		err(1, "socket");
+	(void)unlink(tmp.sun_path);
 	/* Single-threaded here: the umask is ours for the bind. */
 	old = umask(~SOCKET_MODE & 0777);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) == -1)
 		err(1, "%s: bind", path);
 	umask(old);
-	if (listen(fd, SOMAXCONN) == -1)
+	if (listen(fd, SOMAXCONN) == -1 ||
+	    rename(tmp.sun_path, path) == -1) {
+		(void)unlink(tmp.sun_path);
 		err(1, "%s: listen", path);
+	}
 	return fd;
 }
 

@@ -63,8 +63,18 @@ shared_open(const char *path, struct shared **shp, char *why, size_t whysz)
 		free(sh);
 		return ATK_ERR_NOMEM;
 	}
-	if ((r = store_open(path, STORE_CHECK_SAFE, &sh->st, why,
-	    whysz)) != 0) {
+	/*
+	 * A store not made yet ("apitoken init" after the package) is no
+	 * reason not to start: until it is there every request is answered
+	 * "error", which the module turns into PAM_AUTHINFO_UNAVAIL.  An
+	 * unsafe or damaged one is.
+	 */
+	r = store_open(path, STORE_CHECK_SAFE, &sh->st, why, whysz);
+	if (r == ATK_ERR_NOTFOUND)
+		logmsg(LOG_WARNING, "store %s: %s: waiting for it to be made "
+		    "(apitoken init)", path, why[0] != '\0' ? why :
+		    atk_strerror(r));
+	else if (r != 0) {
 		free(sh->path);
 		free(sh);
 		return r;

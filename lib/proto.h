@@ -43,7 +43,7 @@
 #define PROTO_F_RHOST		3
 #define PROTO_F_TTY		4
 #define PROTO_F_TOKEN		5
-#define PROTO_F_ROLE		6	/* Request: required; reply: the token's. */
+#define PROTO_F_ROLE		6	/* Request: role= wants it; reply: the token's. */
 #define PROTO_F_POLICY		7
 #define PROTO_F_ID		8
 #define PROTO_F_FLAGS		9
