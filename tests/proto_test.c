@@ -271,6 +271,18 @@ in_arena(const struct proto_msg *m, const char *s)
 	    s < m->arena + sizeof(m->arena));
 }
 
+/* 1 if the n bytes at p hold the text secret anywhere. */
+static int
+holds(const unsigned char *p, size_t n, const char *secret)
+{
+	size_t i, k = strlen(secret);
+
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(p + i, secret, k) == 0)
+			return 1;
+	return 0;
+}
+
 /* The bytes a frame of m takes on the wire, counted from the spec. */
 static size_t
 wire_len(const struct proto_msg *m)
@@ -929,6 +941,43 @@ ATF_TC_BODY(proto_encode__buffer_too_small, tc)
 	ATF_CHECK_EQ(len, sizeof(golden_verify));
 }
 
+/* An encode that fails after the token leaves none of it behind. */
+ATF_TC_WITHOUT_HEAD(proto_encode__error_wipes_token);
+ATF_TC_BODY(proto_encode__error_wipes_token, tc)
+{
+	char text[PROTO_TEXT_MAX + 2];
+	unsigned char buf[WIRE_BUFSZ];
+	struct proto_msg m;
+	struct body f;
+	size_t n, len;
+
+	golden_msg(&m);
+	for (n = 0; n < sizeof(golden_verify); n++) {
+		memset(buf, GARBAGE, sizeof(buf));
+		ATF_CHECK_EQ(proto_encode(&m, buf, n, &len), ATK_ERR_TOOLONG);
+		ATF_CHECK_MSG(!holds(buf, n, golden_token),
+		    "buffer of %zu: token left", n);
+	}
+	/* A field after the token (tag order) that is refused. */
+	m.policy = repeat(text, sizeof(text), 'p', PROTO_TEXT_MAX + 1);
+	memset(buf, GARBAGE, sizeof(buf));
+	ATF_CHECK_EQ(proto_encode(&m, buf, sizeof(buf), &len), ATK_ERR_INVAL);
+	ATF_CHECK(!holds(buf, sizeof(buf), golden_token));
+	golden_msg(&m);
+	m.flags = PROTO_FLAGS_ALL + 1;
+	memset(buf, GARBAGE, sizeof(buf));
+	ATF_CHECK_EQ(proto_encode(&m, buf, sizeof(buf), &len), ATK_ERR_INVAL);
+	ATF_CHECK(!holds(buf, sizeof(buf), golden_token));
+	/* A frame that grows past its limit after the token. */
+	body_big(&f, PROTO_FRAME_MAX - 3);
+	ATF_REQUIRE_EQ(proto_decode(f.b, f.len, &m), 0);
+	m.policy = "p";
+	memset(buf, GARBAGE, sizeof(buf));
+	ATF_CHECK_EQ(proto_encode(&m, buf, sizeof(buf), &len),
+	    ATK_ERR_TOOLONG);
+	ATF_CHECK(!holds(buf, sizeof(buf), m.token));
+}
+
 ATF_TC_WITHOUT_HEAD(proto_encode__field_not_taken);
 ATF_TC_BODY(proto_encode__field_not_taken, tc)
 {
@@ -1046,7 +1095,6 @@ ATF_TC_WITHOUT_HEAD(proto_clear__wipes_token);
 ATF_TC_BODY(proto_clear__wipes_token, tc)
 {
 	struct proto_msg m;
-	const unsigned char *p;
 	size_t i, at;
 
 	ATF_REQUIRE_EQ(proto_decode(golden_verify + PROTO_HEADER_BYTES,
@@ -1060,10 +1108,7 @@ ATF_TC_BODY(proto_clear__wipes_token, tc)
 	for (i = 0; i < strlen(golden_token); i++)
 		ATF_CHECK_EQ(m.arena[at + i], '\0');
 	/* Nowhere in the msg, not only where it was. */
-	p = (const unsigned char *)&m;
-	for (i = 0; i + strlen(golden_token) <= sizeof(m); i++)
-		ATF_CHECK(memcmp(p + i, golden_token,
-		    strlen(golden_token)) != 0);
+	ATF_CHECK(!holds((const unsigned char *)&m, sizeof(m), golden_token));
 }
 
 /* A refused frame leaves nothing of what was read before the error. */
@@ -1121,6 +1166,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, proto_decode__frame_max);
 	ATF_TP_ADD_TC(tp, proto_frame_len__bounds);
 	ATF_TP_ADD_TC(tp, proto_encode__buffer_too_small);
+	ATF_TP_ADD_TC(tp, proto_encode__error_wipes_token);
 	ATF_TP_ADD_TC(tp, proto_encode__field_not_taken);
 	ATF_TP_ADD_TC(tp, proto_encode__bad_number);
 	ATF_TP_ADD_TC(tp, proto_encode__bad_text_or_type);
