@@ -1,33 +1,62 @@
 /*
  * The arguments of pam_apitoken.so (lib/pamopts.h).  Parsing never reads
  * past an argument; a parse that succeeds leaves every field in its
- * documented domain (db absolute, prompt not empty, role and policy NULL
- * or not empty, flags 0 or 1, not both first_pass flags), pointing into
- * argv or at a default; a parse that fails names the first argument a
- * plain reference of the grammar refuses (or -1 for the first_pass pair
- * when there is none); the parsed options rendered back to arguments
- * parse to the same options and render to the same arguments again.
+ * documented domain (socket absolute, timeout 1..600, prompt not empty,
+ * role and policy NULL or not empty, flags 0 or 1, not both first_pass
+ * flags), each value from the last argument that gave it (pointing into
+ * argv; timeout as a plain reference reads it) or its default; a parse
+ * that fails names the first argument a plain reference of the grammar
+ * refuses (db= among them: it went with the daemon), or -1 for the
+ * first_pass pair when there is none; the parsed options rendered back to
+ * arguments parse to the same options and render to the same arguments
+ * again.
  * Input: the arguments, separated by NUL or newline bytes.
  */
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "fuzz.h"
 #include "pamopts.h"
-#include "store.h"
 
 #define MAX_ARGS	64
-/* A rendering: five flags and four "name=value" arguments. */
-#define RENDER_MAX	9
+/* A rendering: five flags, four "name=value" texts and timeout=. */
+#define RENDER_MAX	10
+#define TIMEOUT_ARG	"timeout="
+/* "timeout=600" and its NUL, and then some. */
+#define TIMEOUT_ARG_MAX	32
 
 static const char *const flags[] = {
 	"debug", "use_first_pass", "try_first_pass", "nouserok", "last_used"
 };
-static const char *const valued[] = { "db=", "prompt=", "role=", "policy=" };
+static const char *const valued[] = {
+	"socket=", "prompt=", "role=", "policy="
+};
+static const char *const defaults[] = {
+	PAMOPTS_DEFAULT_SOCKET, PAMOPTS_DEFAULT_PROMPT, NULL, NULL
+};
+
+/* The seconds of a timeout= value by SPEC section 8, or -1. */
+static int
+reference_timeout(const char *v)
+{
+	long n = 0;
+
+	if (*v == '\0')
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		/* Past the limit it stays past: no overflow. */
+		if (n <= PAMOPTS_TIMEOUT_MAX)
+			n = n * 10 + (*v - '0');
+	}
+	return n >= 1 && n <= PAMOPTS_TIMEOUT_MAX ? (int)n : -1;
+}
 
 /* 1 if arg is an argument SPEC section 8 accepts on its own. */
 static int
@@ -43,6 +72,9 @@ reference_ok(const char *arg)
 		if (strncmp(arg, valued[i], n) == 0)
 			return i == 0 ? arg[n] == '/' : arg[n] != '\0';
 	}
+	n = strlen(TIMEOUT_ARG);
+	if (strncmp(arg, TIMEOUT_ARG, n) == 0)
+		return reference_timeout(arg + n) != -1;
 	return 0;
 }
 
@@ -58,29 +90,41 @@ flag_field(struct pamopts *o, size_t i)
 static const char **
 valued_field(struct pamopts *o, size_t i)
 {
-	const char **f[] = { &o->db, &o->prompt, &o->role, &o->policy };
+	const char **f[] = { &o->socket, &o->prompt, &o->role, &o->policy };
 
 	return f[i];
 }
 
-/* Where a value may point: a default, or just after its own prefix. */
+/*
+ * A value comes from the last argument that gave it (pointing just after
+ * its prefix), else it is the default (the same literal need not be one
+ * object in two files).
+ */
 static int
 points_well(const char *v, size_t field, const char *const *argv, int argc)
 {
 	size_t n = strlen(valued[field]);
 	int i;
 
-	if (v == NULL)
-		return field >= 2;
-	/* The same literal need not be one object in two files. */
-	if ((field == 0 && strcmp(v, STORE_DEFAULT_PATH) == 0) ||
-	    (field == 1 && strcmp(v, PAMOPTS_DEFAULT_PROMPT) == 0))
-		return 1;
-	for (i = 0; i < argc; i++)
-		if (v == argv[i] + n &&
-		    strncmp(argv[i], valued[field], n) == 0)
-			return 1;
-	return 0;
+	for (i = argc - 1; i >= 0; i--)
+		if (strncmp(argv[i], valued[field], n) == 0)
+			return v == argv[i] + n;
+	if (defaults[field] == NULL)
+		return v == NULL;
+	return v != NULL && strcmp(v, defaults[field]) == 0;
+}
+
+/* The timeout of the last timeout= argument, else the default. */
+static int
+timeout_well(int timeout, const char *const *argv, int argc)
+{
+	size_t n = strlen(TIMEOUT_ARG);
+	int i;
+
+	for (i = argc - 1; i >= 0; i--)
+		if (strncmp(argv[i], TIMEOUT_ARG, n) == 0)
+			return timeout == reference_timeout(argv[i] + n);
+	return timeout == PAMOPTS_DEFAULT_TIMEOUT;
 }
 
 static void
@@ -91,25 +135,27 @@ check_domain(struct pamopts *o, const char *const *argv, int argc)
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		FUZZ_CHECK(*flag_field(o, i) == 0 || *flag_field(o, i) == 1);
 	FUZZ_CHECK(!(o->use_first_pass && o->try_first_pass));
-	FUZZ_CHECK(o->db != NULL && o->db[0] == '/');
+	FUZZ_CHECK(o->socket != NULL && o->socket[0] == '/');
+	FUZZ_CHECK(o->timeout >= 1 && o->timeout <= PAMOPTS_TIMEOUT_MAX);
 	FUZZ_CHECK(o->prompt != NULL && o->prompt[0] != '\0');
 	FUZZ_CHECK(o->role == NULL || o->role[0] != '\0');
 	FUZZ_CHECK(o->policy == NULL || o->policy[0] != '\0');
 	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
 		FUZZ_CHECK(points_well(*valued_field(o, i), i, argv, argc));
+	FUZZ_CHECK(timeout_well(o->timeout, argv, argc));
 }
 
 /*
- * The canonical arguments of o: each flag set, then each value that is
- * not the default, in the order of SPEC section 8.  The strings are
- * allocated; the count is returned.
+ * The canonical arguments of o: each flag set, then each text that is
+ * not the default, then timeout= unless it is the default.  The strings
+ * are allocated; the count is returned.
  */
 static int
 render(struct pamopts *o, char **out)
 {
 	const char *v;
 	size_t i, n;
-	int k = 0;
+	int k = 0, w;
 
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (*flag_field(o, i))
@@ -117,13 +163,20 @@ render(struct pamopts *o, char **out)
 			    strlen(flags[i]));
 	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {
 		v = *valued_field(o, i);
-		if (v == NULL || (i == 0 && strcmp(v, STORE_DEFAULT_PATH) ==
-		    0) || (i == 1 && strcmp(v, PAMOPTS_DEFAULT_PROMPT) == 0))
+		if (v == NULL ||
+		    (defaults[i] != NULL && strcmp(v, defaults[i]) == 0))
 			continue;
 		n = strlen(valued[i]);
 		out[k] = fuzz_malloc(n + strlen(v) + 1);
 		memcpy(out[k], valued[i], n);
 		memcpy(out[k] + n, v, strlen(v) + 1);
+		k++;
+	}
+	if (o->timeout != PAMOPTS_DEFAULT_TIMEOUT) {
+		out[k] = fuzz_malloc(TIMEOUT_ARG_MAX);
+		w = snprintf(out[k], TIMEOUT_ARG_MAX, "%s%d", TIMEOUT_ARG,
+		    o->timeout);
+		FUZZ_CHECK(w > 0 && w < TIMEOUT_ARG_MAX);
 		k++;
 	}
 	return k;
@@ -144,6 +197,8 @@ same(struct pamopts *a, struct pamopts *b)
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (*flag_field(a, i) != *flag_field(b, i))
 			return 0;
+	if (a->timeout != b->timeout)
+		return 0;
 	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
 		if (!same_value(*valued_field(a, i), *valued_field(b, i)))
 			return 0;

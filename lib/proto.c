@@ -138,7 +138,7 @@ proto_encode(const struct proto_msg *m, unsigned char *buf, size_t bufsz,
 {
 	const char *text;
 	size_t n, at = PROTO_HEADER_BYTES + 2;
-	int k, tag, num;
+	int k, tag, num, r;
 
 	*len = 0;
 	if ((k = kind(m->type)) < 0)
@@ -154,23 +154,31 @@ proto_encode(const struct proto_msg *m, unsigned char *buf, size_t bufsz,
 			    tag);
 			if (num < 0)
 				continue;
-			if (num > number_max(tag))
-				return ATK_ERR_INVAL;
+			if (num > number_max(tag)) {
+				r = ATK_ERR_INVAL;
+				goto bad;
+			}
 			n = 1;
 			src = NULL;
 		} else {
 			if ((text = text_of(m, tag)) == NULL)
 				continue;
 			n = tag == PROTO_F_TOKEN ? m->tokenlen : strlen(text);
-			if (n > text_max(tag) || memchr(text, '\0', n))
-				return ATK_ERR_INVAL;
+			if (n > text_max(tag) || memchr(text, '\0', n)) {
+				r = ATK_ERR_INVAL;
+				goto bad;
+			}
 			src = text;
 		}
-		if (!(kinds[k].allowed & BIT(tag)))
-			return ATK_ERR_INVAL;
+		if (!(kinds[k].allowed & BIT(tag))) {
+			r = ATK_ERR_INVAL;
+			goto bad;
+		}
 		if (bufsz - at < 3 + n || at + 3 + n >
-		    PROTO_HEADER_BYTES + PROTO_FRAME_MAX)
-			return ATK_ERR_TOOLONG;
+		    PROTO_HEADER_BYTES + PROTO_FRAME_MAX) {
+			r = ATK_ERR_TOOLONG;
+			goto bad;
+		}
 		buf[at] = (unsigned char)tag;
 		put16(buf + at + 1, n);
 		if (src != NULL)
@@ -188,6 +196,10 @@ proto_encode(const struct proto_msg *m, unsigned char *buf, size_t bufsz,
 	buf[5] = (unsigned char)m->type;
 	*len = at;
 	return 0;
+ bad:
+	/* The fields written so far may hold the token. */
+	explicit_bzero(buf, at);
+	return r;
 }
 
 int

@@ -93,6 +93,7 @@ void	proto_clear(struct proto_msg *);
  * length header into buf; *len is the bytes written.  ATK_ERR_TOOLONG
  * when it does not fit bufsz or the frame limit, ATK_ERR_INVAL for a
  * field the type does not take, a bad number or a NUL-less text too long.
+ * On an error nothing of m (the token included) is left in buf.
  */
 int	proto_encode(const struct proto_msg *, unsigned char *, size_t,
 	    size_t *);

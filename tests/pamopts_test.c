@@ -6,7 +6,6 @@
 
 #include "error.h"
 #include "pamopts.h"
-#include "store.h"
 
 #define NARGS(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -18,7 +17,10 @@ ATF_TC_BODY(pamopts_parse__defaults, tc)
 
 	ATF_CHECK_EQ(pamopts_parse(0, NULL, &o, &bad), 0);
 	ATF_CHECK_EQ(bad, -1);
-	ATF_CHECK_STREQ(o.db, STORE_DEFAULT_PATH);
+	ATF_CHECK_STREQ(o.socket, PAMOPTS_DEFAULT_SOCKET);
+	ATF_CHECK_STREQ(o.socket, "/run/apitoken/apitokend.sock");
+	ATF_CHECK_EQ(o.timeout, PAMOPTS_DEFAULT_TIMEOUT);
+	ATF_CHECK_EQ(o.timeout, 5);
 	ATF_CHECK_STREQ(o.prompt, PAMOPTS_DEFAULT_PROMPT);
 	ATF_CHECK(o.role == NULL);
 	ATF_CHECK(o.policy == NULL);
@@ -29,16 +31,18 @@ ATF_TC_BODY(pamopts_parse__defaults, tc)
 ATF_TC_WITHOUT_HEAD(pamopts_parse__every_option);
 ATF_TC_BODY(pamopts_parse__every_option, tc)
 {
-	const char *argv[] = { "db=/etc/apitoken/tokens.db", "debug",
-	    "use_first_pass", "prompt=Token for robots: ",
-	    "role=Administrator", "policy=service", "nouserok", "last_used" };
+	const char *argv[] = { "socket=/run/other/apitokend.sock",
+	    "timeout=30", "debug", "use_first_pass",
+	    "prompt=Token for robots: ", "role=Administrator",
+	    "policy=service", "nouserok", "last_used" };
 	const char *argv2[] = { "try_first_pass" };
 	struct pamopts o;
 
 	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, NULL), 0);
 	/* Values point into argv: the module keeps argv for the call. */
-	ATF_CHECK(o.db == argv[0] + strlen("db="));
-	ATF_CHECK_STREQ(o.db, "/etc/apitoken/tokens.db");
+	ATF_CHECK(o.socket == argv[0] + strlen("socket="));
+	ATF_CHECK_STREQ(o.socket, "/run/other/apitokend.sock");
+	ATF_CHECK_EQ(o.timeout, 30);
 	ATF_CHECK_STREQ(o.prompt, "Token for robots: ");
 	ATF_CHECK_STREQ(o.role, "Administrator");
 	ATF_CHECK_STREQ(o.policy, "service");
@@ -57,7 +61,8 @@ ATF_TC_BODY(pamopts_parse__unknown, tc)
 {
 	const char *bad[] = { "rol=Administrator", "DEBUG", "debug=1",
 	    "debug ", " debug", "", "db", "role", "nouser_ok", "lastused",
-	    "policy:sshd", "=", "use_first_pass=1", "prompt" };
+	    "policy:sshd", "=", "use_first_pass=1", "prompt", "socket",
+	    "timeout", "SOCKET=/x", "Timeout=5", "sock=/x", "timeout =5" };
 	const char *argv[2];
 	struct pamopts o;
 	int i, at;
@@ -75,8 +80,10 @@ ATF_TC_BODY(pamopts_parse__unknown, tc)
 ATF_TC_WITHOUT_HEAD(pamopts_parse__empty_or_relative_values);
 ATF_TC_BODY(pamopts_parse__empty_or_relative_values, tc)
 {
-	const char *bad[] = { "db=", "db=tokens.db", "db=./tokens.db",
-	    "db=~/tokens.db", "prompt=", "role=", "policy=" };
+	const char *bad[] = { "socket=", "socket=apitokend.sock",
+	    "socket=./apitokend.sock", "socket=~/apitokend.sock",
+	    "socket= /run/apitoken/apitokend.sock", "prompt=", "role=",
+	    "policy=" };
 	const char *argv[1];
 	struct pamopts o;
 	int i, at;
@@ -87,6 +94,75 @@ ATF_TC_BODY(pamopts_parse__empty_or_relative_values, tc)
 		ATF_CHECK_EQ_MSG(pamopts_parse(1, argv, &o, &at),
 		    ATK_ERR_INVAL, "argument \"%s\"", bad[i]);
 		ATF_CHECK_EQ(at, 0);
+	}
+}
+
+/* db= went with the daemon: refused as any unknown argument. */
+ATF_TC_WITHOUT_HEAD(pamopts_parse__db_refused);
+ATF_TC_BODY(pamopts_parse__db_refused, tc)
+{
+	const char *argv[] = { "debug", "role=User", "db=/x" };
+	const char *argv2[] = { "db=/var/lib/apitoken/tokens.db", "debug" };
+	struct pamopts o;
+	int at = 99;
+
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, &at),
+	    ATK_ERR_INVAL);
+	ATF_CHECK_EQ(at, 2);
+	ATF_CHECK_EQ(o.debug, 1);
+	ATF_CHECK_STREQ(o.role, "User");
+	at = 99;
+	ATF_CHECK_EQ(pamopts_parse(NARGS(argv2), argv2, &o, &at),
+	    ATK_ERR_INVAL);
+	ATF_CHECK_EQ(at, 0);
+	ATF_CHECK_EQ(o.debug, 0);
+	ATF_CHECK_STREQ(o.socket, PAMOPTS_DEFAULT_SOCKET);
+}
+
+ATF_TC_WITHOUT_HEAD(pamopts_parse__timeout_range);
+ATF_TC_BODY(pamopts_parse__timeout_range, tc)
+{
+	const struct {
+		const char	*arg;
+		int		 seconds;
+	} good[] = { { "timeout=1", 1 }, { "timeout=5", 5 },
+	    { "timeout=600", 600 }, { "timeout=599", 599 } };
+	const char *argv[1];
+	struct pamopts o;
+	int i, at;
+
+	for (i = 0; i < NARGS(good); i++) {
+		argv[0] = good[i].arg;
+		at = 99;
+		ATF_CHECK_EQ_MSG(pamopts_parse(1, argv, &o, &at), 0,
+		    "argument \"%s\"", good[i].arg);
+		ATF_CHECK_EQ(at, -1);
+		ATF_CHECK_EQ_MSG(o.timeout, good[i].seconds,
+		    "argument \"%s\"", good[i].arg);
+	}
+	ATF_CHECK_EQ(PAMOPTS_TIMEOUT_MAX, 600);
+}
+
+ATF_TC_WITHOUT_HEAD(pamopts_parse__timeout_refused);
+ATF_TC_BODY(pamopts_parse__timeout_refused, tc)
+{
+	const char *bad[] = { "timeout=0", "timeout=601", "timeout=-1",
+	    "timeout=1.5", "timeout=", "timeout=99999999999999999999",
+	    "timeout=18446744073709551617", "timeout=+5", "timeout= 5",
+	    "timeout=5 ", "timeout=0x10", "timeout=5s", "timeout=1e2" };
+	const char *argv[2];
+	struct pamopts o;
+	int i, at;
+
+	for (i = 0; i < NARGS(bad); i++) {
+		argv[0] = "timeout=7";
+		argv[1] = bad[i];
+		at = 99;
+		ATF_CHECK_EQ_MSG(pamopts_parse(2, argv, &o, &at),
+		    ATK_ERR_INVAL, "argument \"%s\"", bad[i]);
+		ATF_CHECK_EQ_MSG(at, 1, "argument \"%s\"", bad[i]);
+		/* What was read before the bad one is kept. */
+		ATF_CHECK_EQ(o.timeout, 7);
 	}
 }
 
@@ -121,14 +197,16 @@ ATF_TC_BODY(pamopts_parse__first_pass_exclusive, tc)
 ATF_TC_WITHOUT_HEAD(pamopts_parse__repeated_last_wins);
 ATF_TC_BODY(pamopts_parse__repeated_last_wins, tc)
 {
-	const char *argv[] = { "role=User", "db=/a", "debug", "role=Admin",
-	    "debug", "db=/b", "prompt=one", "prompt=two", "policy=sshd",
-	    "policy=service" };
+	const char *argv[] = { "role=User", "socket=/a", "timeout=10",
+	    "debug", "role=Admin", "debug", "socket=/b", "prompt=one",
+	    "timeout=20", "prompt=two", "policy=sshd", "policy=service" };
 	struct pamopts o;
 
 	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, NULL), 0);
 	ATF_CHECK_STREQ(o.role, "Admin");
-	ATF_CHECK_STREQ(o.db, "/b");
+	ATF_CHECK_STREQ(o.socket, "/b");
+	ATF_CHECK(o.socket == argv[6] + strlen("socket="));
+	ATF_CHECK_EQ(o.timeout, 20);
 	ATF_CHECK_STREQ(o.prompt, "two");
 	ATF_CHECK_STREQ(o.policy, "service");
 	ATF_CHECK_EQ(o.debug, 1);
@@ -139,14 +217,14 @@ ATF_TC_WITHOUT_HEAD(pamopts_parse__values_verbatim);
 ATF_TC_BODY(pamopts_parse__values_verbatim, tc)
 {
 	const char *argv[] = { "prompt= ", "role=a=b", "policy=db=/x",
-	    "db=/" };
+	    "socket=/" };
 	struct pamopts o;
 
 	ATF_CHECK_EQ(pamopts_parse(NARGS(argv), argv, &o, NULL), 0);
 	ATF_CHECK_STREQ(o.prompt, " ");
 	ATF_CHECK_STREQ(o.role, "a=b");
 	ATF_CHECK_STREQ(o.policy, "db=/x");
-	ATF_CHECK_STREQ(o.db, "/");
+	ATF_CHECK_STREQ(o.socket, "/");
 }
 
 ATF_TC_WITHOUT_HEAD(pamopts_parse__null_argument);
@@ -167,6 +245,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pamopts_parse__every_option);
 	ATF_TP_ADD_TC(tp, pamopts_parse__unknown);
 	ATF_TP_ADD_TC(tp, pamopts_parse__empty_or_relative_values);
+	ATF_TP_ADD_TC(tp, pamopts_parse__db_refused);
+	ATF_TP_ADD_TC(tp, pamopts_parse__timeout_range);
+	ATF_TP_ADD_TC(tp, pamopts_parse__timeout_refused);
 	ATF_TP_ADD_TC(tp, pamopts_parse__first_bad_named);
 	ATF_TP_ADD_TC(tp, pamopts_parse__first_pass_exclusive);
 	ATF_TP_ADD_TC(tp, pamopts_parse__repeated_last_wins);
