@@ -37,11 +37,11 @@
  * gap showed between two classes of unknown ids, random ones and ones
  * next to a stored id).  Which gap a lookup lands in is the store's
  * layout, not whether it holds the id: an unknown id walks to where the
- * id just below it does (store.c, get_near()), and that is what the
+ * id just below it does (store_records.c, get_near()), and that is what the
  * pair compares.  With the walk the same, what is left to see is the work
  * that does depend on the id being there: LMDB's memcmp() of the id with
  * itself, which the unknown id never makes, made the known id 3 to 4
- * cycles faster (store.c, key_cmp()).
+ * cycles faster (store_records.c, key_cmp()).
  *
  * Every input has a valid checksum (built with the lib/token functions),
  * so each call goes past the checksum into the lookup, the HMAC and the

@@ -1439,9 +1439,9 @@ lmdb_order(const MDB_val *a, const MDB_val *b)
 #define ORDER_NAME_MAX	12
 
 /*
- * The store compares keys with its own key_cmp() (lib/store.c): the file
- * it writes must be in LMDB's default order, or a program opening it with
- * the default comparison (mdb_dump, an older build) would misread it.
+ * The store compares keys with its own key_cmp() (lib/store_records.c):
+ * the file it writes must be in LMDB's default order, or a program opening
+ * it with the default comparison (mdb_dump, an older build) would misread it.
  * Names are the keys that vary in length; drawn from three letters, many
  * are prefixes of others.
  */
