@@ -24,7 +24,7 @@
  * Map size: STORE_MAPSIZE (1 GiB) is address space, not disk: the file
  * grows as it fills, about 270 bytes per token (bench/verify_bench at a
  * million), so 1 GiB holds close to four million tokens; past that a put
- * fails with MDB_MAP_FULL (ATK_ERR_STORE, the words in store_errstr()).
+ * fails with MDB_MAP_FULL (ATK_ERR_FULL).
  * A read-only open maps only the file as it is (LMDB raises a smaller
  * size to the size in use): tearing down a 1 GiB map cost every login
  * about 20 us per open.  A reader that finds the file grown by a writer
@@ -67,32 +67,31 @@ store_set_why(char *why, size_t whysz, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		why[0] = '\0';
-	/* Callers look at errno after saying why. */
+	/* The store's own code looks at errno after saying why. */
 	errno = saved;
 }
 
 /*
- * Turn an LMDB or errno result into an ATK_ERR_* code, keeping the words
- * in why.
+ * The ATK_ERR_* code of an LMDB or errno result: distinct codes for what
+ * a caller without words may still want to tell apart.
  */
 int
-store_map_rc(char *why, size_t whysz, const char *what, int rc)
+store_rc(int rc)
 {
-	/*
-	 * A miss or a taken key is an answer, not a failure: no words, and
-	 * no formatting on the way of a lookup of an unknown token.
-	 */
-	if (rc == MDB_NOTFOUND || rc == MDB_KEYEXIST) {
-		if (why != NULL && whysz > 0)
-			why[0] = '\0';
-		return rc == MDB_NOTFOUND ? ATK_ERR_NOTFOUND : ATK_ERR_EXISTS;
-	}
-	store_set_why(why, whysz, "%s: %s", what, mdb_strerror(rc));
 	switch (rc) {
 	case 0:
 		return 0;
+	case MDB_NOTFOUND:
 	case ENOENT:
 		return ATK_ERR_NOTFOUND;
+	case MDB_KEYEXIST:
+		return ATK_ERR_EXISTS;
+	case MDB_MAP_FULL:
+		return ATK_ERR_FULL;
+	case MDB_READERS_FULL:
+		return ATK_ERR_READERS;
+	case MDB_TXN_FULL:
+		return ATK_ERR_TXNFULL;
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID:
@@ -108,17 +107,26 @@ store_map_rc(char *why, size_t whysz, const char *what, int rc)
 	case EAGAIN:
 	case EIO:
 	case ENOSPC:
-		errno = rc;
 		return ATK_ERR_SYSTEM;
 	default:
 		return ATK_ERR_STORE;
 	}
 }
 
+/* store_rc(), keeping LMDB's words for a failure in why. */
 int
-store_st_rc(struct store *st, const char *what, int rc)
+store_map_rc(char *why, size_t whysz, const char *what, int rc)
 {
-	return store_map_rc(st->why, sizeof(st->why), what, rc);
+	/*
+	 * A miss or a taken key is an answer, not a failure: no words, and
+	 * no formatting on the way of a lookup of an unknown token.
+	 */
+	if (rc == MDB_NOTFOUND || rc == MDB_KEYEXIST) {
+		if (why != NULL && whysz > 0)
+			why[0] = '\0';
+	} else if (rc != 0)
+		store_set_why(why, whysz, "%s: %s", what, mdb_strerror(rc));
+	return store_rc(rc);
 }
 
 /* --- keyed one-way functions ---------------------------------------------- */
@@ -355,12 +363,6 @@ check_opened(struct store *st, const char *path, const struct stat *checked,
 	return 0;
 }
 
-int
-store_open(const char *path, int flags, struct store **stp)
-{
-	return store_open_why(path, flags, stp, NULL, 0);
-}
-
 /*
  * One try at opening the store at path whose file is real (resolved);
  * known is what lstat() said of path while resolving it.
@@ -464,7 +466,7 @@ moved(const char *path, const char *real)
  * way path leads elsewhere by now, and the open is tried again there.
  */
 int
-store_open_why(const char *path, int flags, struct store **stp, char *why,
+store_open(const char *path, int flags, struct store **stp, char *why,
     size_t whysz)
 {
 	struct stat sb;
@@ -474,7 +476,8 @@ store_open_why(const char *path, int flags, struct store **stp, char *why,
 
 	*stp = NULL;
 	store_set_why(why, whysz, "%s", "");
-	if (path == NULL || path[0] == '\0')
+	if (path == NULL || path[0] == '\0' ||
+	    (flags & ~(STORE_RDONLY | STORE_CHECK_SAFE)) != 0)
 		return ATK_ERR_INVAL;
 	for (tries = 1; ; tries++) {
 		if ((r = store_resolve(path, geteuid(),
@@ -510,12 +513,6 @@ const char *
 store_prefix(const struct store *st)
 {
 	return st->prefix;
-}
-
-const char *
-store_errstr(const struct store *st)
-{
-	return st->why;
 }
 
 int

@@ -171,7 +171,7 @@ store_gen_begin(const char *path, int flags, const char *prefix,
 	}
 	/* The store replaced must open as any command would open it. */
 	if (lstat(path, &sb) == 0) {
-		if ((r = store_open_why(path, flags, &g->old, why,
+		if ((r = store_open(path, flags, &g->old, why,
 		    whysz)) != 0 ||
 		    (r = store_resolve(path, geteuid(), 0, &real, &g->cur, NULL,
 		    why, whysz)) != 0)
@@ -201,7 +201,7 @@ store_gen_begin(const char *path, int flags, const char *prefix,
 	    (r = store_lock_path(g->genpath, &lock)) != 0)
 		goto out;
 	(void)unlink(lock);
-	if ((r = store_init_why(g->genpath, prefix, why, whysz)) != 0) {
+	if ((r = store_init(g->genpath, prefix, why, whysz)) != 0) {
 		/* Not ours to remove: someone else's file by that name. */
 		if (r == ATK_ERR_EXISTS) {
 			free(g->name);
@@ -209,7 +209,7 @@ store_gen_begin(const char *path, int flags, const char *prefix,
 		}
 		goto out;
 	}
-	if ((r = store_open_why(g->genpath, flags, &g->st, why,
+	if ((r = store_open(g->genpath, flags, &g->st, why,
 	    whysz)) != 0)
 		goto out;
 	*stp = g->st;
@@ -228,14 +228,15 @@ store_gen_begin(const char *path, int flags, const char *prefix,
  * fact of this host, not of the export.
  */
 static int
-carry_usage(struct store_txn *from, struct store_txn *to)
+carry_usage(struct store_txn *from, struct store_txn *to, char *why,
+    size_t whysz)
 {
 	MDB_cursor *cur = NULL;
 	MDB_val k, v, rec;
 	int rc, r = 0;
 
 	if ((rc = mdb_cursor_open(from->txn, from->st->usage, &cur)) != 0)
-		return store_st_rc(from->st, "mdb_cursor_open", rc);
+		return store_map_rc(why, whysz, "usage", rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != TOKEN_ID_BYTES)
@@ -248,7 +249,7 @@ carry_usage(struct store_txn *from, struct store_txn *to)
 			break;
 	}
 	if (rc != MDB_NOTFOUND)
-		r = store_st_rc(to->st, "usage", rc);
+		r = store_map_rc(why, whysz, "usage", rc);
 	mdb_cursor_close(cur);
 	return r;
 }
@@ -268,19 +269,14 @@ store_gen_commit(struct store_gen *g, char *why, size_t whysz)
 
 	store_set_why(why, whysz, "%s", "");
 	if (g->old != NULL) {
-		if ((r = store_txn_begin(g->old, 0, &ot)) != 0) {
-			store_set_why(why, whysz, "%s", store_errstr(g->old));
+		if ((r = store_txn_begin(g->old, 0, &ot, why, whysz)) != 0 ||
+		    (r = store_txn_begin(g->st, 0, &nt, why, whysz)) != 0 ||
+		    (r = carry_usage(ot, nt, why, whysz)) != 0)
 			goto out;
-		}
-		if ((r = store_txn_begin(g->st, 0, &nt)) == 0 &&
-		    (r = carry_usage(ot, nt)) == 0) {
-			r = store_txn_commit(nt);
-			nt = NULL;
-		}
-		if (r != 0) {
-			store_set_why(why, whysz, "%s", store_errstr(g->st));
+		r = store_txn_commit(nt, why, whysz);
+		nt = NULL;
+		if (r != 0)
 			goto out;
-		}
 	}
 	if (asprintf(&tmp, "%s%s", g->name, STORE_LINK_SUFFIX) == -1) {
 		tmp = NULL;

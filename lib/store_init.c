@@ -172,14 +172,7 @@ make_dir(const char *path, char **dirp, char *why, size_t whysz)
 }
 
 int
-store_init(const char *path, const char *prefix)
-{
-	return store_init_why(path, prefix, NULL, 0);
-}
-
-int
-store_init_why(const char *path, const char *prefix, char *why,
-    size_t whysz)
+store_init(const char *path, const char *prefix, char *why, size_t whysz)
 {
 	unsigned char key[STORE_KEY_BYTES], schema[STORE_SCHEMA_BYTES];
 	MDB_env *env = NULL;

@@ -65,14 +65,6 @@
 #define LABEL_DIGEST		'D'
 #define LABEL_USER		'U'
 #define USER_KEY_BYTES		8
-/* The longest key get_near() looks up: a digest. */
-#define NEAR_KEY_MAX		STORE_DIGEST_BYTES
-/* key_cmp() reads keys this many bytes at a time. */
-#define KEY_WORD		8
-
-#define USAGE_VERSION		1
-#define USAGE_HEAD		9	/* version byte and the time */
-#define USAGE_HOST_MAX		1024
 
 _Static_assert(RECORD_VERIFIER_BYTES == MAC_BYTES,
     "a verifier is one HMAC-SHA-256");
@@ -88,7 +80,6 @@ struct store {
 	int		 keyed;		/* mac holds the store's key. */
 	MDB_txn		*spare;		/* A reset read txn, renewed next. */
 	int		 ntxn;		/* Txns handed out and not ended. */
-	char		 why[STORE_WHY_MAX];
 };
 
 struct store_txn {
@@ -107,8 +98,8 @@ enum gen_kind { GEN_DATA, GEN_LOCK, GEN_LINK };
 /* store.c */
 void	store_set_why(char *, size_t, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
+int	store_rc(int);
 int	store_map_rc(char *, size_t, const char *, int);
-int	store_st_rc(struct store *, const char *, int);
 void	store_mac_setup(struct store *);
 int	store_user_key(struct store *, const char *, unsigned char *);
 int	store_env_open(const char *, int, size_t, MDB_env **, char *, size_t);

@@ -17,6 +17,15 @@
 #include "store_int.h"
 #include "token.h"
 
+/* The longest key get_near() looks up: a digest. */
+#define NEAR_KEY_MAX		STORE_DIGEST_BYTES
+/* key_cmp() reads keys this many bytes at a time. */
+#define KEY_WORD		8
+
+#define USAGE_VERSION		1
+#define USAGE_HEAD		9	/* version byte and the time */
+#define USAGE_HOST_MAX		1024
+
 /* Inline: key_cmp() runs some 20 times a lookup in a large store. */
 static inline uint64_t
 load_be64(const unsigned char *p)
@@ -90,12 +99,9 @@ get_id(struct store_txn *t, MDB_dbi dbi, MDB_val *k, unsigned char *id)
 	int rc;
 
 	if ((rc = mdb_get(t->txn, dbi, k, &v)) != 0)
-		return store_st_rc(t->st, "mdb_get", rc);
-	if (v.mv_size != TOKEN_ID_BYTES) {
-		store_set_why(t->st->why, sizeof(t->st->why),
-		    "bad index entry");
+		return store_rc(rc);
+	if (v.mv_size != TOKEN_ID_BYTES)
 		return ATK_ERR_CORRUPT;
-	}
 	memcpy(id, v.mv_data, TOKEN_ID_BYTES);
 	return 0;
 }
@@ -108,7 +114,7 @@ store_get(struct store_txn *t, const unsigned char *id, struct record *rec)
 
 	memset(rec, 0, sizeof(*rec));
 	if ((rc = mdb_get(t->txn, t->st->tokens, &k, &v)) != 0)
-		return store_st_rc(t->st, "mdb_get", rc);
+		return store_rc(rc);
 	if ((r = record_decode(v.mv_data, v.mv_size, rec)) != 0)
 		return r;
 	if (memcmp(rec->id, id, TOKEN_ID_BYTES) != 0) {
@@ -180,7 +186,7 @@ put(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v,
 		/* Already there and already ours: nothing to do. */
 		if (rc == MDB_KEYEXIST && (fl & MDB_NODUPDATA))
 			return 0;
-		return store_st_rc(t->st, "mdb_put", rc);
+		return store_rc(rc);
 	}
 	return 0;
 }
@@ -191,7 +197,7 @@ del(struct store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v)
 	int rc;
 
 	if ((rc = mdb_del(t->txn, dbi, k, v)) != 0 && rc != MDB_NOTFOUND)
-		return store_st_rc(t->st, "mdb_del", rc);
+		return store_rc(rc);
 	return 0;
 }
 
@@ -267,7 +273,7 @@ claim(struct store_txn *t, MDB_dbi dbi, MDB_val *k, const unsigned char *id,
 		return 0;
 	}
 	if (rc != MDB_KEYEXIST)
-		return store_st_rc(t->st, "mdb_put", rc);
+		return store_rc(rc);
 	/* v now holds the id the key belongs to. */
 	if (v.mv_size == TOKEN_ID_BYTES &&
 	    memcmp(v.mv_data, id, TOKEN_ID_BYTES) == 0)
@@ -313,7 +319,7 @@ insert_new(struct store_txn *t, const struct record *rec,
 }
 
 int
-store_put(struct store_txn *t, const struct record *rec, int replace)
+store_put(struct store_txn *t, const struct record *rec, int flags)
 {
 	struct record old;
 	unsigned char ukey[USER_KEY_BYTES], *enc = NULL;
@@ -322,11 +328,11 @@ store_put(struct store_txn *t, const struct record *rec, int replace)
 	int have_old = 0, r;
 
 	memset(&old, 0, sizeof(old));
-	if (t->rdonly)
+	if (t->rdonly || (flags & ~STORE_REPLACE) != 0)
 		return ATK_ERR_INVAL;
 	if ((r = record_encode(rec, &enc, &enclen)) != 0)
 		return r;
-	if (!replace) {
+	if (!(flags & STORE_REPLACE)) {
 		r = insert_new(t, rec, enc, enclen);
 		goto out;
 	}
@@ -402,7 +408,7 @@ store_foreach(struct store_txn *t, int (*cb)(const struct record *, void *),
 	int rc, r;
 
 	if ((rc = mdb_cursor_open(t->txn, t->st->tokens, &cur)) != 0)
-		return store_st_rc(t->st, "mdb_cursor_open", rc);
+		return store_rc(rc);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if ((r = record_decode(v.mv_data, v.mv_size, &rec)) != 0)
@@ -418,7 +424,7 @@ store_foreach(struct store_txn *t, int (*cb)(const struct record *, void *),
 		if (r != 0)
 			goto out;
 	}
-	r = rc == MDB_NOTFOUND ? 0 : store_st_rc(t->st, "mdb_cursor_get", rc);
+	r = rc == MDB_NOTFOUND ? 0 : store_rc(rc);
  out:
 	mdb_cursor_close(cur);
 	return r;
@@ -474,7 +480,7 @@ get_near(struct store_txn *t, MDB_dbi dbi, const unsigned char *key,
 	gap[n] = 0;
 	*k = store_val(gap, n + 1);
 	if ((rc = mdb_cursor_open(t->txn, dbi, &cur)) != 0)
-		return store_st_rc(t->st, "mdb_cursor_open", rc);
+		return store_rc(rc);
 	/* What the cursor returns points into the map, not the cursor. */
 	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
 	if (rc == 0) {
@@ -496,7 +502,7 @@ get_near(struct store_txn *t, MDB_dbi dbi, const unsigned char *key,
 		rc = rc2;
 	mdb_cursor_close(cur);
 	if (rc != 0)
-		return store_st_rc(t->st, "mdb_cursor_get", rc);
+		return store_rc(rc);
 	/* Not secret, but a comparison stopping early would tell how near. */
 	*found = k->mv_size == n && mac_equal(k->mv_data, key, n);
 	return 0;
@@ -515,7 +521,6 @@ store_get_near(struct store_txn *t, const unsigned char *id,
 		return r;
 	if (k.mv_size != TOKEN_ID_BYTES) {
 		*found = 0;
-		store_set_why(t->st->why, sizeof(t->st->why), "bad record key");
 		return ATK_ERR_CORRUPT;
 	}
 	if ((r = record_decode(v.mv_data, v.mv_size, rec)) != 0 ||
@@ -540,8 +545,6 @@ store_lookup_digest_near(struct store_txn *t, const unsigned char *digest,
 		return r;
 	if (v.mv_size != TOKEN_ID_BYTES) {
 		*found = 0;
-		store_set_why(t->st->why, sizeof(t->st->why),
-		    "bad index entry");
 		return ATK_ERR_CORRUPT;
 	}
 	memcpy(id, v.mv_data, TOKEN_ID_BYTES);
@@ -562,7 +565,7 @@ store_user_has_tokens(struct store_txn *t, const char *user)
 	if ((r = store_user_key(t->st, user, ukey)) != 0)
 		return r;
 	if ((rc = mdb_cursor_open(t->txn, t->st->users, &cur)) != 0)
-		return store_st_rc(t->st, "mdb_cursor_open", rc);
+		return store_rc(rc);
 	k = store_val(ukey, sizeof(ukey));
 	/* Every token under this key, until one is really the user's. */
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == 0;
@@ -581,7 +584,7 @@ store_user_has_tokens(struct store_txn *t, const char *user)
 		if (r == 1)
 			goto out;
 	}
-	r = rc == MDB_NOTFOUND ? 0 : store_st_rc(t->st, "mdb_cursor_get", rc);
+	r = rc == MDB_NOTFOUND ? 0 : store_rc(rc);
  out:
 	mdb_cursor_close(cur);
 	return r;
@@ -624,7 +627,7 @@ store_usage(struct store_txn *t, const unsigned char *id, int64_t *when,
 	if ((rc = mdb_get(t->txn, t->st->usage, &k, &v)) == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
-		return store_st_rc(t->st, "mdb_get", rc);
+		return store_rc(rc);
 	p = v.mv_data;
 	if (v.mv_size < 1)
 		return ATK_ERR_CORRUPT;

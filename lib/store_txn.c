@@ -54,7 +54,7 @@ store_rd_txn_begin(struct store *st, MDB_txn **txn)
  * 0 if a restore --atomic swapped another in (or the path is gone).
  */
 static int
-current(struct store *st)
+current(struct store *st, char *why, size_t whysz)
 {
 	struct stat now, sb;
 	mdb_filehandle_t fd;
@@ -63,15 +63,18 @@ current(struct store *st)
 	int rc, r;
 
 	if ((rc = mdb_env_get_fd(st->env, &fd)) != 0)
-		return store_st_rc(st, "mdb_env_get_fd", rc);
+		return store_map_rc(why, whysz, "mdb_env_get_fd", rc);
 	if (fstat(fd, &sb) != 0) {
-		store_set_why(st->why, sizeof(st->why), "fstat: %s",
-		    strerror(errno));
+		store_set_why(why, whysz, "fstat: %s", strerror(errno));
 		return ATK_ERR_SYSTEM;
 	}
 	if ((r = store_resolve(st->path, geteuid(), 0, &real, &gen, NULL,
-	    NULL, 0)) != 0)
-		return r == ATK_ERR_NOTFOUND ? 0 : r;
+	    why, whysz)) != 0) {
+		if (r != ATK_ERR_NOTFOUND)
+			return r;
+		store_set_why(why, whysz, "%s", "");
+		return 0;
+	}
 	r = stat(real, &now) == 0 && now.st_dev == sb.st_dev &&
 	    now.st_ino == sb.st_ino;
 	free(real);
@@ -80,17 +83,13 @@ current(struct store *st)
 
 /* Open the store at st's path again, into the same struct store. */
 static int
-reopen(struct store *st)
+reopen(struct store *st, char *why, size_t whysz)
 {
 	struct store *nst = NULL;
-	char why[STORE_WHY_MAX];
 	int r;
 
-	if ((r = store_open_why(st->path, st->flags, &nst, why,
-	    sizeof(why))) != 0) {
-		memcpy(st->why, why, sizeof(st->why));
+	if ((r = store_open(st->path, st->flags, &nst, why, whysz)) != 0)
 		return r;
-	}
 	if (st->spare != NULL)
 		mdb_txn_abort(st->spare);
 	mdb_env_close(st->env);
@@ -110,52 +109,58 @@ reopen(struct store *st)
  * the path tells, and the store is opened again where it now leads.
  */
 static int
-begin_write(struct store *st, MDB_txn **txnp)
+begin_write(struct store *st, MDB_txn **txnp, char *why, size_t whysz)
 {
 	int tries, rc, r;
 
 	for (tries = 1; ; tries++) {
 		if ((rc = mdb_txn_begin(st->env, NULL, 0, txnp)) != 0) {
 			*txnp = NULL;
-			return store_st_rc(st, "mdb_txn_begin", rc);
+			return store_map_rc(why, whysz, "mdb_txn_begin", rc);
 		}
-		if ((r = current(st)) == 1)
+		if ((r = current(st, why, whysz)) == 1)
 			return 0;
 		mdb_txn_abort(*txnp);
 		*txnp = NULL;
 		if (r < 0)
 			return r;
 		if (tries == STORE_SWAP_TRIES) {
-			store_set_why(st->why, sizeof(st->why),
+			store_set_why(why, whysz,
 			    "%s: replaced %d times while waiting to write",
 			    st->path, tries);
 			return ATK_ERR_STORE;
 		}
 		/* Reopening would pull the map from under a txn of ours. */
 		if (st->ntxn != 0) {
-			store_set_why(st->why, sizeof(st->why),
+			store_set_why(why, whysz,
 			    "%s: replaced while a transaction on it was open",
 			    st->path);
-			return ATK_ERR_STORE;
+			return ATK_ERR_BUSY;
 		}
-		if ((r = reopen(st)) != 0)
+		if ((r = reopen(st, why, whysz)) != 0)
 			return r;
 	}
 }
 
 int
-store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
+store_txn_begin(struct store *st, int flags, struct store_txn **tp,
+    char *why, size_t whysz)
 {
 	struct store_txn *t;
 	int rc, r;
 
 	*tp = NULL;
-	if (!rdonly && (st->flags & STORE_RDONLY))
+	store_set_why(why, whysz, "%s", "");
+	if ((flags & ~STORE_RDONLY) != 0)
 		return ATK_ERR_INVAL;
+	if (!(flags & STORE_RDONLY) && (st->flags & STORE_RDONLY)) {
+		store_set_why(why, whysz, "%s: opened read-only", st->path);
+		return ATK_ERR_INVAL;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return ATK_ERR_NOMEM;
 	t->st = st;
-	t->rdonly = rdonly != 0;
+	t->rdonly = (flags & STORE_RDONLY) != 0;
 	if (t->rdonly && st->spare != NULL) {
 		t->txn = st->spare;
 		st->spare = NULL;
@@ -167,12 +172,13 @@ store_txn_begin(struct store *st, int rdonly, struct store_txn **tp)
 			mdb_txn_abort(t->txn);
 		if (rc != 0) {
 			free(t);
-			return store_st_rc(st, "mdb_txn_renew", rc);
+			return store_map_rc(why, whysz, "mdb_txn_renew", rc);
 		}
 	} else if (t->rdonly && (rc = store_rd_txn_begin(st, &t->txn)) != 0) {
 		free(t);
-		return store_st_rc(st, "mdb_txn_begin", rc);
-	} else if (!t->rdonly && (r = begin_write(st, &t->txn)) != 0) {
+		return store_map_rc(why, whysz, "mdb_txn_begin", rc);
+	} else if (!t->rdonly && (r = begin_write(st, &t->txn, why,
+	    whysz)) != 0) {
 		free(t);
 		return r;
 	}
@@ -222,22 +228,19 @@ store_txn_abort(struct store_txn *t)
 }
 
 int
-store_txn_commit(struct store_txn *t)
+store_txn_commit(struct store_txn *t, char *why, size_t whysz)
 {
-	struct store *st = t->st;
 	int rc;
 
+	store_set_why(why, whysz, "%s", "");
 	if (t->rdonly) {
 		store_txn_abort(t);
 		return 0;
 	}
-	if ((rc = mdb_txn_commit(t->txn)) != 0) {
+	if ((rc = mdb_txn_commit(t->txn)) != 0)
 		undo_reset(t);
-		txn_free(t);
-		return store_st_rc(st, "mdb_txn_commit", rc);
-	}
 	txn_free(t);
-	return 0;
+	return store_map_rc(why, whysz, "mdb_txn_commit", rc);
 }
 
 int
@@ -257,15 +260,15 @@ store_reset(struct store_txn *t, const char *prefix, const unsigned char *key)
 	dbis[4] = st->usage;
 	for (size_t i = 0; i < sizeof(dbis) / sizeof(dbis[0]); i++)
 		if ((rc = mdb_drop(t->txn, dbis[i], 0)) != 0)
-			return store_st_rc(st, "mdb_drop", rc);
+			return store_rc(rc);
 	k = store_str_val(META_PREFIX);
 	v = store_str_val(prefix);
 	if ((rc = mdb_put(t->txn, st->meta, &k, &v, 0)) != 0)
-		return store_st_rc(st, "mdb_put", rc);
+		return store_rc(rc);
 	k = store_str_val(META_KEY);
 	v = store_val(key, STORE_KEY_BYTES);
 	if ((rc = mdb_put(t->txn, st->meta, &k, &v, 0)) != 0)
-		return store_st_rc(st, "mdb_put", rc);
+		return store_rc(rc);
 	/* Verifiers made in this txn use the new key at once. */
 	memcpy(t->old_prefix, st->prefix, sizeof(t->old_prefix));
 	memcpy(t->old_key, st->key, sizeof(t->old_key));

@@ -193,7 +193,7 @@ verify_token(struct store *st, const char *text, size_t len,
 	}
 	foreign = tok.kind == TOKEN_NATIVE &&
 	    strcmp(tok.prefix, store_prefix(st)) != 0;
-	if ((r = store_txn_begin(st, 1, &txn)) != 0)
+	if ((r = store_txn_begin(st, STORE_RDONLY, &txn, NULL, 0)) != 0)
 		goto out;
 	/*
 	 * The record of the id, or of a neighbour when the store has none:

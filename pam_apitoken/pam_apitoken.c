@@ -171,7 +171,7 @@ lib_error_result(int r)
 }
 
 /*
- * The path is checked once, by store_open_why() (STORE_CHECK_SAFE is
+ * The path is checked once, by store_open() (STORE_CHECK_SAFE is
  * always among the flags here): a second store_check_path() of our own
  * cost a login two path walks and a realpath() more, some 25 us.
  */
@@ -184,7 +184,7 @@ open_store(pam_handle_t *pamh, const struct pamopts *o, int flags,
 
 	why[0] = '\0';
 	*st = NULL;
-	if ((r = store_open_why(o->db, flags | STORE_CHECK_SAFE, st, why,
+	if ((r = store_open(o->db, flags | STORE_CHECK_SAFE, st, why,
 	    sizeof(why))) != 0) {
 		pam_syslog(pamh, LOG_ERR, "store %s%s: %s%s%s", o->db,
 		    r == ATK_ERR_UNSAFE ? " refused" : "", atk_strerror(r),
@@ -203,7 +203,7 @@ user_has_no_tokens(pam_handle_t *pamh, struct store *st, const char *user,
 	int r;
 
 	*none = 0;
-	if ((r = store_txn_begin(st, 1, &txn)) != 0)
+	if ((r = store_txn_begin(st, STORE_RDONLY, &txn, NULL, 0)) != 0)
 		return r;
 	r = store_user_has_tokens(txn, user);
 	store_txn_abort(txn);
@@ -227,11 +227,11 @@ record_use(pam_handle_t *pamh, const struct pamopts *o, const char *idtext,
 	int r;
 
 	if ((r = token_id_parse(idtext, id)) != 0 ||
-	    (r = store_open(o->db, STORE_CHECK_SAFE, &st)) != 0 ||
-	    (r = store_txn_begin(st, 0, &txn)) != 0 ||
+	    (r = store_open(o->db, STORE_CHECK_SAFE, &st, NULL, 0)) != 0 ||
+	    (r = store_txn_begin(st, 0, &txn, NULL, 0)) != 0 ||
 	    (r = store_touch(txn, id, (int64_t)time(NULL), or_none(rhost))) != 0)
 		goto out;
-	r = store_txn_commit(txn);
+	r = store_txn_commit(txn, NULL, 0);
 	txn = NULL;
  out:
 	store_txn_abort(txn);
@@ -402,7 +402,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	if ((r = open_store(pamh, &o, STORE_RDONLY | STORE_CHECK_SAFE,
 	    &st)) != 0 ||
-	    (r = store_txn_begin(st, 1, &txn)) != 0) {
+	    (r = store_txn_begin(st, STORE_RDONLY, &txn, NULL, 0)) != 0) {
 		pr = lib_error_result(r);
 		goto out;
 	}

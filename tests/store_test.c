@@ -66,19 +66,19 @@ fresh(void)
 {
 	struct store *st;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
-	ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &st, NULL, 0), 0);
 	return st;
 }
 
 static void
-put1(struct store *st, const struct record *rec, int replace, int want)
+put1(struct store *st, const struct record *rec, int flags, int want)
 {
 	struct store_txn *t;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
-	ATF_CHECK_EQ(store_put(t, rec, replace), want);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
+	ATF_CHECK_EQ(store_put(t, rec, flags), want);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 }
 
 static void *
@@ -125,27 +125,28 @@ ATF_TC_BODY(store_init__private_files, tc)
 	struct stat sb;
 
 	umask(0);
-	ATF_REQUIRE_EQ(store_init(DB, "xyz"), 0);
+	ATF_REQUIRE_EQ(store_init(DB, "xyz", NULL, 0), 0);
 	ATF_REQUIRE(stat(DB, &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
 	ATF_REQUIRE(stat(DB_LOCK, &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
-	ATF_CHECK_EQ(store_init(DB, NULL), ATK_ERR_EXISTS);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_CHECK_EQ(store_init(DB, NULL, NULL, 0), ATK_ERR_EXISTS);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	ATF_CHECK_STREQ(store_prefix(st), "xyz");
 	store_close(st);
 	store_close(NULL);
 	/* A umask that would leave the owner without write access. */
 	umask(0277);
-	ATF_REQUIRE_EQ(store_init("b.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("b.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(stat("b.db", &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
-	ATF_REQUIRE_EQ(store_open("b.db", 0, &st), 0);
+	ATF_REQUIRE_EQ(store_open("b.db", 0, &st, NULL, 0), 0);
 	ATF_CHECK_STREQ(store_prefix(st), TOKEN_PREFIX_DEFAULT);
 	store_close(st);
-	ATF_CHECK_EQ(store_init("c.db", "Bad"), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_init("c.db", "Bad", NULL, 0), ATK_ERR_INVAL);
 	ATF_CHECK(access("c.db", F_OK) != 0);
-	ATF_CHECK_EQ(store_init("no/such/dir.db", NULL), ATK_ERR_SYSTEM);
+	ATF_CHECK_EQ(store_init("no/such/dir.db", NULL, NULL, 0),
+	    ATK_ERR_SYSTEM);
 }
 
 ATF_TC_WITHOUT_HEAD(store_init__makes_dir);
@@ -156,30 +157,32 @@ ATF_TC_BODY(store_init__makes_dir, tc)
 
 	/* The store's own directory, 0700 whatever the umask. */
 	umask(0);
-	ATF_REQUIRE_EQ(store_init("d/tokens.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("d/tokens.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(stat("d", &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0700);
 	ATF_CHECK_EQ(store_check_path("d/tokens.db", geteuid(), why,
 	    sizeof(why)), 0);
 	umask(0277);
-	ATF_REQUIRE_EQ(store_init("e/tokens.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("e/tokens.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(stat("e", &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0700);
 	umask(022);
 	/* One directory, never its parents. */
-	ATF_CHECK_EQ(store_init_why("no/such/dir.db", NULL, why,
+	ATF_CHECK_EQ(store_init("no/such/dir.db", NULL, why,
 	    sizeof(why)), ATK_ERR_SYSTEM);
 	ATF_CHECK_STREQ(why, "no/such/dir.db: cannot create directory "
 	    "no/such: No such file or directory");
 	ATF_CHECK(access("no", F_OK) != 0);
 	/* Never through a link that leads nowhere, never over a file. */
 	ATF_REQUIRE(symlink("elsewhere", "dangling") == 0);
-	ATF_CHECK_EQ(store_init("dangling/tokens.db", NULL), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_init("dangling/tokens.db", NULL, NULL, 0),
+	    ATK_ERR_UNSAFE);
 	ATF_CHECK(access("elsewhere", F_OK) != 0);
 	spit("plain", "", 0);
-	ATF_CHECK_EQ(store_init("plain/tokens.db", NULL), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_init("plain/tokens.db", NULL, NULL, 0),
+	    ATK_ERR_UNSAFE);
 	/* A failed init removes the directory it made. */
-	ATF_CHECK_EQ(store_init("f/", NULL), ATK_ERR_SYSTEM);
+	ATF_CHECK_EQ(store_init("f/", NULL, NULL, 0), ATK_ERR_SYSTEM);
 	ATF_CHECK(access("f", F_OK) != 0);
 }
 
@@ -195,11 +198,11 @@ ATF_TC_BODY(store_open__lock_recreated_private, tc)
 	struct store *st;
 	struct stat sb;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	umask(0277);
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		ATF_REQUIRE(unlink(DB_LOCK) == 0);
-		ATF_REQUIRE_EQ(store_open(DB, flags[i], &st), 0);
+		ATF_REQUIRE_EQ(store_open(DB, flags[i], &st, NULL, 0), 0);
 		store_close(st);
 		ATF_REQUIRE(lstat(DB_LOCK, &sb) == 0);
 		ATF_CHECK(S_ISREG(sb.st_mode));
@@ -213,7 +216,7 @@ ATF_TC_WITHOUT_HEAD(store_init__refuses_symlink);
 ATF_TC_BODY(store_init__refuses_symlink, tc)
 {
 	ATF_REQUIRE(symlink("target.db", DB) == 0);
-	ATF_CHECK_EQ(store_init(DB, NULL), ATK_ERR_EXISTS);
+	ATF_CHECK_EQ(store_init(DB, NULL, NULL, 0), ATK_ERR_EXISTS);
 	ATF_CHECK(access("target.db", F_OK) != 0);
 }
 
@@ -223,15 +226,17 @@ ATF_TC_BODY(store_open__missing_or_empty, tc)
 	char why[STORE_WHY_MAX];
 	struct store *st = NULL;
 
-	ATF_CHECK_EQ(store_open(DB, 0, &st), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_open(DB, 0, &st, NULL, 0), ATK_ERR_NOTFOUND);
 	ATF_CHECK(st == NULL);
 	ATF_CHECK(access(DB, F_OK) != 0);	/* Not created. */
 	spit(DB, "", 0);
-	ATF_CHECK_EQ(store_open_why(DB, 0, &st, why, sizeof(why)),
+	ATF_CHECK_EQ(store_open(DB, 0, &st, why, sizeof(why)),
 	    ATK_ERR_CORRUPT);
 	ATF_CHECK(strstr(why, "empty") != NULL);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
-	ATF_CHECK_EQ(store_open(".", STORE_RDONLY, &st), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0),
+	    ATK_ERR_CORRUPT);
+	ATF_CHECK_EQ(store_open(".", STORE_RDONLY, &st, NULL, 0),
+	    ATK_ERR_UNSAFE);
 }
 
 ATF_TC_WITHOUT_HEAD(store_put__get_find_delete);
@@ -245,7 +250,7 @@ ATF_TC_BODY(store_put__get_find_delete, tc)
 
 	mkrec(&a, "ci-bot");
 	put1(st, &a.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_get(t, a.rec.id, &got), 0);
 	ATF_CHECK_STREQ(got.name, "ci-bot");
 	ATF_CHECK_STREQ(got.user, a.user);
@@ -261,14 +266,14 @@ ATF_TC_BODY(store_put__get_find_delete, tc)
 	ATF_CHECK_EQ(store_find(t, "nobody", &got), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_find(t, "bad name!", &got), ATK_ERR_NOTFOUND);
 	/* No writes in a read txn. */
-	ATF_CHECK_EQ(store_put(t, &a.rec, 1), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_put(t, &a.rec, STORE_REPLACE), ATK_ERR_INVAL);
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), ATK_ERR_INVAL);
 	store_txn_abort(t);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), ATK_ERR_NOTFOUND);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_get(t, a.rec.id, &got), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_find(t, "ci-bot", &got), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_find(t, idtext, &got), ATK_ERR_NOTFOUND);
@@ -289,13 +294,14 @@ ATF_TC_BODY(store_put__duplicates, tc)
 	mkrec(&b, "one");
 	put1(st, &a.rec, 0, 0);
 	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same name. */
-	put1(st, &b.rec, 1, ATK_ERR_EXISTS);	/* Even as a replace. */
+	/* Even as a replace. */
+	put1(st, &b.rec, STORE_REPLACE, ATK_ERR_EXISTS);
 	strcpy(b.name, "two");
 	memcpy(b.rec.id, a.rec.id, TOKEN_ID_BYTES);
 	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same id. */
 	/* A replace may rename; the old name is then free. */
-	put1(st, &b.rec, 1, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	put1(st, &b.rec, STORE_REPLACE, 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_find(t, "one", &got), ATK_ERR_NOTFOUND);
 	ATF_REQUIRE_EQ(store_find(t, "two", &got), 0);
 	ATF_CHECK(memcmp(got.id, a.rec.id, TOKEN_ID_BYTES) == 0);
@@ -304,19 +310,19 @@ ATF_TC_BODY(store_put__duplicates, tc)
 	mkrec(&a, "one");
 	put1(st, &a.rec, 0, 0);
 	/* A failed insert writes nothing, so the txn can go on. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	strcpy(b.name, "one");
 	mkrec(&b, "two");
 	ATF_CHECK_EQ(store_put(t, &b.rec, 0), ATK_ERR_EXISTS);
 	strcpy(b.name, "three");
 	ATF_CHECK_EQ(store_put(t, &b.rec, 0), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	/* A refused insert leaves no name or digest behind. */
 	mkrec(&b, "fresh");
 	memcpy(b.rec.id, a.rec.id, TOKEN_ID_BYTES);
 	b.rec.imported = 1;
 	put1(st, &b.rec, 0, ATK_ERR_EXISTS);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_find(t, "fresh", &got), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_lookup_digest(t, b.rec.verifier, b.rec.id),
 	    ATK_ERR_NOTFOUND);
@@ -326,7 +332,7 @@ ATF_TC_BODY(store_put__duplicates, tc)
 	store_txn_abort(t);
 	/* Invalid records are refused. */
 	b.name[0] = '-';
-	put1(st, &b.rec, 1, ATK_ERR_INVAL);
+	put1(st, &b.rec, STORE_REPLACE, ATK_ERR_INVAL);
 	store_close(st);
 }
 
@@ -348,20 +354,20 @@ ATF_TC_BODY(store_foreach__all_in_id_order, tc)
 	char name[32];
 	size_t count = 0;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	for (int i = 0; i < FILL; i++) {
 		snprintf(name, sizeof(name), "t%d", i);
 		mkrec(&n, name);
 		ATF_REQUIRE_EQ(store_put(t, &n.rec, 0), 0);
 	}
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_foreach(t, count_cb, &count), 0);
 	ATF_CHECK_EQ(count, FILL);
 	store_txn_abort(t);
 	mkrec(&n, "stop");
 	put1(st, &n.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	count = 0;
 	ATF_CHECK_EQ(store_foreach(t, count_cb, &count), 42);
 	ATF_CHECK(count >= 1 && count <= FILL + 1);
@@ -380,26 +386,26 @@ ATF_TC_BODY(store_usage__touch, tc)
 
 	mkrec(&a, "a");
 	put1(st, &a.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 0);
 	ATF_CHECK(from == NULL);
 	ATF_CHECK_EQ(store_touch(t, a.rec.id, 5, "x"), ATK_ERR_INVAL);
 	store_txn_abort(t);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_touch(t, a.rec.id, 1700001234, "192.0.2.7"), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	/* A reader in another environment sees it. */
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro), 0);
-	ATF_CHECK_EQ(store_txn_begin(ro, 0, &t), ATK_ERR_INVAL);
-	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
+	ATF_CHECK_EQ(store_txn_begin(ro, 0, &t, NULL, 0), ATK_ERR_INVAL);
+	ATF_REQUIRE_EQ(store_txn_begin(ro, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 1700001234);
 	ATF_CHECK_STREQ(from, "192.0.2.7");
 	free(from);
 	store_txn_abort(t);
 	store_close(ro);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_touch(t, a.rec.id, 1700001300, NULL), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 1700001300);
@@ -409,7 +415,35 @@ ATF_TC_BODY(store_usage__touch, tc)
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_txn_begin__flags);
+ATF_TC_BODY(store_txn_begin__flags, tc)
+{
+	struct store *st = fresh(), *ro;
+	struct store_txn *t;
+	struct named a;
+	char why[STORE_WHY_MAX];
+
+	mkrec(&a, "a");
+	ATF_CHECK_EQ(store_txn_begin(st, STORE_CHECK_SAFE, &t, NULL, 0),
+	    ATK_ERR_INVAL);
+	ATF_CHECK(t == NULL);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, why, sizeof(why)), 0);
+	ATF_CHECK_STREQ(why, "");
+	ATF_CHECK_EQ(store_put(t, &a.rec, STORE_RDONLY), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_put(t, &a.rec, STORE_REPLACE), 0);
+	ATF_CHECK_EQ(store_txn_commit(t, why, sizeof(why)), 0);
+	ATF_CHECK_STREQ(why, "");
+	ATF_CHECK_EQ(store_open(DB, STORE_REPLACE, &ro, NULL, 0),
+	    ATK_ERR_INVAL);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
+	ATF_CHECK_EQ(store_txn_begin(ro, 0, &t, why, sizeof(why)),
+	    ATK_ERR_INVAL);
+	ATF_CHECK(strstr(why, "read-only") != NULL);
+	store_close(ro);
 	store_close(st);
 }
 
@@ -440,13 +474,13 @@ ATF_TC_BODY(store_lookup_digest__imported, tc)
 	b.rec.imported = 1;
 	memcpy(b.rec.verifier, d, sizeof(d));
 	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same text imported twice. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_lookup_digest(t, d, id), 0);
 	ATF_CHECK(memcmp(id, a.rec.id, sizeof(id)) == 0);
 	ATF_CHECK_EQ(store_lookup_digest(t, d2, id), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
 	ATF_CHECK_EQ(store_lookup_digest(t, d, id), ATK_ERR_NOTFOUND);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 }
 
@@ -475,7 +509,7 @@ ATF_TC_BODY(store_get_near__hit_neighbour_empty, tc)
 	struct named n[3];
 	int found, i;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	found = 1;
 	ATF_CHECK_EQ(store_get_near(t, lowest, &rec, &found),
 	    ATK_ERR_NOTFOUND);
@@ -488,7 +522,7 @@ ATF_TC_BODY(store_get_near__hit_neighbour_empty, tc)
 		memcpy(ids[i], n[i].rec.id, TOKEN_ID_BYTES);
 		put1(st, &n[i].rec, 0, 0);
 	}
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	for (i = 0; i < 3; i++) {
 		/* A hit is the id's own record. */
 		ATF_CHECK_EQ(store_get_near(t, ids[i], &rec, &found), 0);
@@ -529,7 +563,7 @@ ATF_TC_BODY(store_lookup_digest_near__hit_and_neighbour, tc)
 	int found;
 
 	ATF_REQUIRE_EQ(store_digest(st, "imported-token-text", 19, d), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	found = 1;
 	ATF_CHECK_EQ(store_lookup_digest_near(t, d, id, &found),
 	    ATK_ERR_NOTFOUND);
@@ -539,7 +573,7 @@ ATF_TC_BODY(store_lookup_digest_near__hit_and_neighbour, tc)
 	a.rec.imported = 1;
 	memcpy(a.rec.verifier, d, sizeof(d));
 	put1(st, &a.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_lookup_digest_near(t, d, id, &found), 0);
 	ATF_CHECK_EQ(found, 1);
 	ATF_CHECK(memcmp(id, a.rec.id, sizeof(id)) == 0);
@@ -566,7 +600,7 @@ ATF_TC_BODY(store_user_has_tokens__index, tc)
 	b.rec.user = user_robot;
 	put1(st, &a.rec, 0, 0);
 	put1(st, &b.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 1);
 	ATF_CHECK_EQ(store_user_has_tokens(t, "deploy"), 0);
 	ATF_CHECK_EQ(store_user_has_tokens(t, ""), 0);
@@ -574,10 +608,10 @@ ATF_TC_BODY(store_user_has_tokens__index, tc)
 	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 1);
 	/* Moving b to another user empties robot's list. */
 	b.rec.user = user_deploy;
-	ATF_CHECK_EQ(store_put(t, &b.rec, 1), 0);
+	ATF_CHECK_EQ(store_put(t, &b.rec, STORE_REPLACE), 0);
 	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 0);
 	ATF_CHECK_EQ(store_user_has_tokens(t, "deploy"), 1);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 }
 
@@ -656,12 +690,12 @@ ATF_TC_BODY(store_open__newer_schema_refused, tc)
 	char why[STORE_WHY_MAX];
 	struct store *st;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	ATF_REQUIRE(patch_file(DB, v1, v2, sizeof(v1) - 1) > 0);
-	ATF_CHECK_EQ(store_open_why(DB, STORE_RDONLY, &st, why, sizeof(why)),
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, why, sizeof(why)),
 	    ATK_ERR_SCHEMA);
 	ATF_CHECK(strstr(why, "schema 2") != NULL);
-	ATF_CHECK_EQ(store_open(DB, 0, &st), ATK_ERR_SCHEMA);
+	ATF_CHECK_EQ(store_open(DB, 0, &st, NULL, 0), ATK_ERR_SCHEMA);
 	ATF_CHECK(st == NULL);
 }
 
@@ -691,8 +725,8 @@ ATF_TC_BODY(store_get__newer_record_refused, tc)
 	memcpy(to, from, sizeof(to));
 	to[0] = RECORD_SCHEMA + 1;
 	ATF_REQUIRE(patch_file(DB, from, to, sizeof(from)) > 0);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_get(t, a.rec.id, &got), ATK_ERR_SCHEMA);
 	ATF_CHECK_EQ(store_find(t, "a", &got), ATK_ERR_SCHEMA);
 	store_txn_abort(t);
@@ -712,10 +746,10 @@ ATF_TC_BODY(store_open__damaged_meta, tc)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		remove(DB);
 		remove(DB_LOCK);
-		ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+		ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 		ATF_REQUIRE(patch_file(DB, keys[i][0], keys[i][1],
 		    strlen(keys[i][0])) > 0);
-		ATF_CHECK_EQ(store_open_why(DB, STORE_RDONLY, &st, why,
+		ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, why,
 		    sizeof(why)), ATK_ERR_CORRUPT);
 		ATF_CHECK_MSG(strstr(why, keys[i][0]) != NULL, "%s", why);
 	}
@@ -741,40 +775,42 @@ ATF_TC_BODY(store_open__truncated_and_random, tc)
 	size_t len;
 	int r;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	for (int i = 0; i < FILL; i++) {
 		snprintf(name, sizeof(name), "t%d", i);
 		mkrec(&n, name);
 		ATF_REQUIRE_EQ(store_put(t, &n.rec, 0), 0);
 	}
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 	whole = slurp(DB, &len);
 	ATF_REQUIRE(len > 3 * 4096);
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		spit(DB, whole, cuts[i]);
-		r = store_open(DB, STORE_RDONLY, &st);
+		r = store_open(DB, STORE_RDONLY, &st, NULL, 0);
 		ATF_CHECK_MSG(never_ok(r), "cut at %zu opened", cuts[i]);
 		if (r == 0)
 			store_close(st);
-		r = store_open(DB, 0, &st);
+		r = store_open(DB, 0, &st, NULL, 0);
 		ATF_CHECK_MSG(never_ok(r), "cut at %zu opened rw", cuts[i]);
 		if (r == 0)
 			store_close(st);
 	}
 	spit(DB, whole, len / 2);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0),
+	    ATK_ERR_CORRUPT);
 	for (int i = 0; i < 20; i++) {
 		ATF_REQUIRE_EQ(random_buf(junk, sizeof(junk)), 0);
 		spit(DB, junk, sizeof(junk));
-		ATF_CHECK(never_ok(store_open(DB, STORE_RDONLY, &st)));
-		ATF_CHECK(never_ok(store_open(DB, 0, &st)));
+		ATF_CHECK(never_ok(store_open(DB, STORE_RDONLY, &st, NULL, 0)));
+		ATF_CHECK(never_ok(store_open(DB, 0, &st, NULL, 0)));
 	}
 	spit(DB, "not a store\n", 12);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0),
+	    ATK_ERR_CORRUPT);
 	/* The whole file again: still good. */
 	spit(DB, whole, len);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	store_close(st);
 	free(whole);
 }
@@ -785,18 +821,19 @@ ATF_TC_BODY(store_check_path__safe, tc)
 	char why[STORE_WHY_MAX], cwd[4096], abs[4200];
 	struct store *st;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
 	ATF_CHECK_EQ_MSG(store_check_path(DB, geteuid(), why, sizeof(why)), 0,
 	    "%s", why);
 	snprintf(abs, sizeof(abs), "%s/%s", cwd, DB);
 	ATF_CHECK_EQ(store_check_path(abs, geteuid(), why, sizeof(why)), 0);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), 0);
 	store_close(st);
 	/* A symlinked parent directory leading somewhere safe is fine. */
 	ATF_REQUIRE(mkdir("real", 0700) == 0);
 	ATF_REQUIRE(symlink("real", "link") == 0);
-	ATF_REQUIRE_EQ(store_init("real/x.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("real/x.db", NULL, NULL, 0), 0);
 	ATF_CHECK_EQ(store_check_path("link/x.db", geteuid(), why,
 	    sizeof(why)), 0);
 	ATF_CHECK_EQ(store_check_path("missing.db", geteuid(), why,
@@ -810,14 +847,14 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	char why[STORE_WHY_MAX];
 	struct store *st;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	/* Group-writable file. */
 	ATF_REQUIRE(chmod(DB, 0620) == 0);
 	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
 	    ATK_ERR_UNSAFE);
 	ATF_CHECK(strstr(why, "writable") != NULL);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st),
-	    ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), ATK_ERR_UNSAFE);
 	ATF_REQUIRE(chmod(DB, 0604) == 0);	/* World-readable is fine. */
 	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)), 0);
 	ATF_REQUIRE(chmod(DB, 0602) == 0);
@@ -840,7 +877,7 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	    ATK_ERR_UNSAFE);
 	/* A world-writable parent directory, and a link into one. */
 	ATF_REQUIRE(mkdir("open", 0700) == 0);
-	ATF_REQUIRE_EQ(store_init("open/x.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("open/x.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(chmod("open", 0777) == 0);
 	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
 	    sizeof(why)), ATK_ERR_UNSAFE);
@@ -853,7 +890,7 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	 * the way.
 	 */
 	ATF_REQUIRE(mkdir("open/in", 0700) == 0);
-	ATF_REQUIRE_EQ(store_init("open/in/y.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("open/in/y.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(symlink("open/in", "deep") == 0);
 	ATF_REQUIRE(mkdir("ok", 0700) == 0);
 	ATF_REQUIRE(symlink("../open", "ok/up") == 0);
@@ -869,7 +906,7 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	ATF_CHECK_EQ(store_check_path("ok/../deep/y.db", geteuid(), why,
 	    sizeof(why)), ATK_ERR_UNSAFE);
 	ATF_CHECK_EQ(store_open("deep/y.db", STORE_RDONLY | STORE_CHECK_SAFE,
-	    &st), ATK_ERR_UNSAFE);
+	    &st, NULL, 0), ATK_ERR_UNSAFE);
 	/* Sticky: safe only when root owns the directory. */
 	ATF_REQUIRE(chmod("open", 01777) == 0);
 	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
@@ -882,7 +919,7 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	ATF_CHECK_EQ(store_check_path("ok/up/./in/../in/y.db", geteuid(),
 	    why, sizeof(why)), 0);
 	ATF_CHECK_EQ(store_open("deep/y.db", STORE_RDONLY | STORE_CHECK_SAFE,
-	    &st), 0);
+	    &st, NULL, 0), 0);
 	store_close(st);
 }
 
@@ -891,7 +928,7 @@ ATF_TC_BODY(store_check_path__wrong_owner, tc)
 {
 	char why[STORE_WHY_MAX];
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	if (geteuid() != 0) {
 		/* Our own file, checked for another user: not theirs. */
 		ATF_CHECK_EQ(store_check_path(DB, OTHER_UID, why,
@@ -905,7 +942,7 @@ ATF_TC_BODY(store_check_path__wrong_owner, tc)
 	ATF_CHECK_EQ(store_check_path(DB, OTHER_UID, why, sizeof(why)), 0);
 	ATF_REQUIRE(chown(DB, 0, 0) == 0);
 	ATF_REQUIRE(mkdir("theirs", 0755) == 0);
-	ATF_REQUIRE_EQ(store_init("theirs/x.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("theirs/x.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(chown("theirs", OTHER_UID, 0) == 0);
 	ATF_CHECK_EQ(store_check_path("theirs/x.db", 0, why, sizeof(why)),
 	    ATK_ERR_UNSAFE);
@@ -933,7 +970,7 @@ has(struct store *st, const unsigned char *id)
 	struct record rec;
 	int r;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	if ((r = store_get(t, id, &rec)) == 0)
 		record_free(&rec);
 	store_txn_abort(t);
@@ -970,7 +1007,8 @@ ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
 	ATF_REQUIRE_EQ(swap_in(&b.rec), 0);
 	readlink_is(DB, "tokens.db.g1");
 	ATF_CHECK(lstat(DB_LOCK, &sb) != 0 && errno == ENOENT);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), 0);
 	ATF_CHECK(has(st, b.rec.id) && !has(st, a.rec.id));
 	store_close(st);
 	/* Opened before the swap: its next write goes to the new store. */
@@ -978,8 +1016,8 @@ ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
 	readlink_is(DB, "tokens.db.g2");
 	put1(old, &c.rec, 0, 0);
 	store_close(old);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st),
-	    0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st,
+	    NULL, 0), 0);
 	ATF_CHECK(has(st, c.rec.id) && !has(st, b.rec.id));
 	store_close(st);
 	/* The generation before stays, the one before that goes. */
@@ -999,14 +1037,14 @@ ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
 	ATF_CHECK(lstat("tokens.db.g9-link", &sb) != 0 && errno == ENOENT);
 	ATF_CHECK(stat("tokens.db.g3", &sb) == 0);
 	/* The usage of this host survives for ids the new store has. */
-	ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_touch(t, a.rec.id, 1800000000, "192.0.2.1"), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 	ATF_REQUIRE_EQ(swap_in(&a.rec), 0);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 1800000000);
 	ATF_CHECK(from != NULL && strcmp(from, "192.0.2.1") == 0);
@@ -1022,11 +1060,12 @@ ATF_TC_BODY(store_check_path__generation_link, tc)
 	struct store *st;
 	struct store_gen *g;
 
-	ATF_REQUIRE_EQ(store_init("tokens.db.g4", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("tokens.db.g4", NULL, NULL, 0), 0);
 	ATF_REQUIRE(symlink("tokens.db.g4", DB) == 0);
 	ATF_CHECK_EQ_MSG(store_check_path(DB, geteuid(), why, sizeof(why)), 0,
 	    "%s", why);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), 0);
 	store_close(st);
 	/* The generation's own file and lock are held to the rules. */
 	ATF_REQUIRE(chmod("tokens.db.g4-lock", 0666) == 0);
@@ -1049,8 +1088,8 @@ ATF_TC_BODY(store_check_path__generation_link, tc)
 	    sizeof(why)), ATK_ERR_UNSAFE);
 	ATF_CHECK_EQ(store_check_path("sub/tokens.db", geteuid(), why,
 	    sizeof(why)), ATK_ERR_UNSAFE);
-	ATF_CHECK_EQ(store_open("sub/tokens.db", STORE_CHECK_SAFE, &st),
-	    ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_open("sub/tokens.db", STORE_CHECK_SAFE, &st, NULL,
+	    0), ATK_ERR_UNSAFE);
 	/* A generation that is itself a link. */
 	ATF_REQUIRE(unlink(DB) == 0);
 	ATF_REQUIRE(rename("tokens.db.g4", "real.db") == 0);
@@ -1088,7 +1127,7 @@ ATF_TC_BODY(store_reset__new_prefix_and_key, tc)
 	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v1), 0);
 	ATF_REQUIRE_EQ(random_buf(k2, sizeof(k2)), 0);
 	/* Aborted: nothing changes. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_reset(t, "Bad", k2), ATK_ERR_INVAL);
 	ATF_REQUIRE_EQ(store_reset(t, "new", k2), 0);
 	ATF_CHECK_STREQ(store_prefix(st), "new");
@@ -1100,17 +1139,17 @@ ATF_TC_BODY(store_reset__new_prefix_and_key, tc)
 	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v2), 0);
 	ATF_CHECK(memcmp(v1, v2, sizeof(v1)) == 0);
 	/* Committed: empty, new prefix and key, also after a reopen. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_reset(t, "new", k2), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	ATF_CHECK_STREQ(store_prefix(st), "new");
 	ATF_REQUIRE_EQ(store_get_key(st, kx), 0);
 	ATF_CHECK(memcmp(kx, k2, sizeof(kx)) == 0);
 	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v2), 0);
 	ATF_CHECK(memcmp(v1, v2, sizeof(v1)) != 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_find(t, "a", &got), ATK_ERR_NOTFOUND);
 	store_txn_abort(t);
 	store_close(st);
@@ -1124,19 +1163,19 @@ ATF_TC_BODY(store_txn__reader_sees_commits_only, tc)
 	struct record got;
 	struct named a;
 
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
 	mkrec(&a, "a");
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &w), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &w, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_put(w, &a.rec, 0), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &r), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(ro, STORE_RDONLY, &r, NULL, 0), 0);
 	ATF_CHECK_EQ(store_find(r, "a", &got), ATK_ERR_NOTFOUND);
 	store_txn_abort(r);
-	ATF_REQUIRE_EQ(store_txn_commit(w), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(w, NULL, 0), 0);
 	/* A renewed read txn sees the new snapshot. */
-	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &r), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(ro, STORE_RDONLY, &r, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_find(r, "a", &got), 0);
 	record_free(&got);
-	ATF_CHECK_EQ(store_txn_commit(r), 0);
+	ATF_CHECK_EQ(store_txn_commit(r, NULL, 0), 0);
 	store_close(ro);
 	store_close(st);
 }
@@ -1198,7 +1237,7 @@ writer(void)
 	char name[NAME_MAX_TEST];
 	int i;
 
-	if (store_open(DB, 0, &st) != 0)
+	if (store_open(DB, 0, &st, NULL, 0) != 0)
 		return 1;
 	for (i = 0; i < WRITER_COMMITS; i++) {
 		memset(&a, 0, sizeof(a));
@@ -1211,20 +1250,22 @@ writer(void)
 		a.rec.name = a.name;
 		a.rec.user = a.user;
 		a.rec.role = role_user;
-		if (store_txn_begin(st, 0, &t) != 0 ||
-		    store_put(t, &a.rec, 0) != 0 || store_txn_commit(t) != 0)
+		if (store_txn_begin(st, 0, &t, NULL, 0) != 0 ||
+		    store_put(t, &a.rec, 0) != 0 ||
+		    store_txn_commit(t, NULL, 0) != 0)
 			return 2;
 		/* Regenerate it: same id, new verifier. */
 		b = a;
 		b.rec.name = a.name;
 		b.rec.user = a.user;
 		if (random_buf(b.rec.verifier, RECORD_VERIFIER_BYTES) != 0 ||
-		    store_txn_begin(st, 0, &t) != 0 ||
-		    store_put(t, &b.rec, 1) != 0 || store_txn_commit(t) != 0)
+		    store_txn_begin(st, 0, &t, NULL, 0) != 0 ||
+		    store_put(t, &b.rec, STORE_REPLACE) != 0 ||
+		    store_txn_commit(t, NULL, 0) != 0)
 			return 3;
-		if (i % 2 == 0 && (store_txn_begin(st, 0, &t) != 0 ||
+		if (i % 2 == 0 && (store_txn_begin(st, 0, &t, NULL, 0) != 0 ||
 		    store_delete(t, a.rec.id) != 0 ||
-		    store_txn_commit(t) != 0))
+		    store_txn_commit(t, NULL, 0) != 0))
 			return 4;
 	}
 	store_close(st);
@@ -1251,10 +1292,11 @@ ATF_TC_BODY(store_txn__readers_during_writes, tc)
 	ATF_REQUIRE((pid = fork()) != -1);
 	if (pid == 0)
 		_exit(writer());
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	while (!done || rounds < 100) {
 		ATF_REQUIRE(verifies(st, text, keep.user));
-		ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+		ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0),
+		    0);
 		n = 0;
 		ATF_REQUIRE_EQ(store_foreach(t, count_all, &n), 0);
 		ATF_REQUIRE(n >= 1);
@@ -1266,7 +1308,7 @@ ATF_TC_BODY(store_txn__readers_during_writes, tc)
 	ATF_CHECK(WIFEXITED(status));
 	ATF_CHECK_EQ(WEXITSTATUS(status), 0);
 	/* Every second token was deleted, the rest kept. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	n = 0;
 	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
 	ATF_CHECK_EQ(n, 1 + WRITER_COMMITS / 2);
@@ -1296,10 +1338,11 @@ reader_follows_growth(int spare)
 	put1(st, &keep.rec, 0, 0);
 	store_close(st);
 	ATF_REQUIRE_EQ(stat(DB, &before), 0);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	if (spare) {
 		ATF_REQUIRE(verifies(st, text, keep.user));
-		ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+		ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0),
+		    0);
 		store_txn_abort(t);
 	}
 	ATF_REQUIRE((pid = fork()) != -1);
@@ -1311,7 +1354,7 @@ reader_follows_growth(int spare)
 	/* Else this test proves nothing. */
 	ATF_REQUIRE_MSG(after.st_size > 2 * before.st_size, "%jd -> %jd bytes",
 	    (intmax_t)before.st_size, (intmax_t)after.st_size);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	n = 0;
 	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
 	ATF_CHECK_EQ(n, 1 + WRITER_COMMITS / 2);
@@ -1345,7 +1388,7 @@ creator(int fd)
 	struct named n;
 	struct token tok;
 
-	if (store_open(DB, 0, &st) != 0)
+	if (store_open(DB, 0, &st, NULL, 0) != 0)
 		_exit(1);
 	for (unsigned long i = 0; ; i++) {
 		memset(text, 0, sizeof(text));
@@ -1360,8 +1403,9 @@ creator(int fd)
 		n.rec.user = user_robot;
 		n.rec.role = role_user;
 		if (store_token_verifier(st, &tok, n.rec.verifier) != 0 ||
-		    store_txn_begin(st, 0, &t) != 0 ||
-		    store_put(t, &n.rec, 0) != 0 || store_txn_commit(t) != 0)
+		    store_txn_begin(st, 0, &t, NULL, 0) != 0 ||
+		    store_put(t, &n.rec, 0) != 0 ||
+		    store_txn_commit(t, NULL, 0) != 0)
 			_exit(3);
 		/* One write of less than PIPE_BUF: whole or not at all. */
 		if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text))
@@ -1403,7 +1447,7 @@ ATF_TC_BODY(store_put__survives_sigkill, tc)
 		ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
 		ATF_CHECK(WIFSIGNALED(status));
 		/* Everything reported must verify in a fresh environment. */
-		ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+		ATF_REQUIRE_EQ(store_open(DB, 0, &st, NULL, 0), 0);
 		ATF_CHECK_MSG(verifies(st, first, "robot"),
 		    "round %d: the first reported token is gone", round);
 		reported++;
@@ -1460,7 +1504,7 @@ ATF_TC_BODY(store_put__lmdb_default_order, tc)
 	uint32_t len, c;
 	int i, made = 0, seen = 0, rc;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	for (i = 0; i < ORDER_NAMES; i++) {
 		ATF_REQUIRE_EQ(random_uniform(ORDER_NAME_MAX, &len), 0);
 		for (uint32_t j = 0; j <= len; j++) {
@@ -1474,7 +1518,7 @@ ATF_TC_BODY(store_put__lmdb_default_order, tc)
 		if (rc == 0)
 			made++;
 	}
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 
 	/* Plain LMDB, its default comparison: every key in order, found. */
@@ -1507,8 +1551,8 @@ ATF_TC_BODY(store_put__lmdb_default_order, tc)
 	mdb_env_close(env);
 
 	/* And the store finds every name in what it wrote. */
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	for (i = 0; i < made; i++) {
 		struct record got;
 
@@ -1533,6 +1577,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_put__duplicates);
 	ATF_TP_ADD_TC(tp, store_foreach__all_in_id_order);
 	ATF_TP_ADD_TC(tp, store_usage__touch);
+	ATF_TP_ADD_TC(tp, store_txn_begin__flags);
 	ATF_TP_ADD_TC(tp, store_lookup_digest__imported);
 	ATF_TP_ADD_TC(tp, store_get_near__hit_neighbour_empty);
 	ATF_TP_ADD_TC(tp, store_lookup_digest_near__hit_and_neighbour);

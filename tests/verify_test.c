@@ -41,8 +41,8 @@ setup(struct fixture *f)
 	struct token tok;
 
 	memset(f, 0, sizeof(*f));
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
-	ATF_REQUIRE_EQ(store_open(DB, 0, &f->st), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &f->st, NULL, 0), 0);
 	ATF_REQUIRE_EQ(token_generate(store_prefix(f->st), &tok, f->text,
 	    sizeof(f->text)), 0);
 	memcpy(f->rec.id, tok.id, TOKEN_ID_BYTES);
@@ -54,9 +54,9 @@ setup(struct fixture *f)
 	f->rec.created = NOW - DAY;
 	ATF_REQUIRE_EQ(store_token_verifier(f->st, &tok, f->rec.verifier), 0);
 	token_clear(&tok);
-	ATF_REQUIRE_EQ(store_txn_begin(f->st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(f->st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_put(t, &f->rec, 0), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 }
 
 static void
@@ -64,9 +64,9 @@ update(struct fixture *f)
 {
 	struct store_txn *t;
 
-	ATF_REQUIRE_EQ(store_txn_begin(f->st, 0, &t), 0);
-	ATF_REQUIRE_EQ(store_put(t, &f->rec, 1), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(f->st, 0, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_put(t, &f->rec, STORE_REPLACE), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 }
 
 static void
@@ -132,7 +132,7 @@ ATF_TC_BODY(verify_token__right_token, tc)
 	ATF_CHECK_EQ(check(&f, f.text, &req), VERIFY_OK);
 	/* A store opened read-only, as the module does. */
 	store_close(f.st);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st, NULL, 0), 0);
 	for (int i = 0; i < 3; i++)
 		ATF_CHECK_EQ(check(&f, f.text, &req), VERIFY_OK);
 	store_close(f.st);
@@ -340,9 +340,9 @@ ATF_TC_BODY(verify_token__imported, tc)
 	ATF_REQUIRE_EQ(token_parse(keptn, strlen(keptn), &tok),
 	    TOKEN_IMPORTED);
 	ATF_REQUIRE_EQ(store_token_verifier(f.st, &tok, f.rec.verifier), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(f.st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(f.st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_put(t, &f.rec, 0), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	ATF_CHECK_EQ(check(&f, keptn, &req), VERIFY_OK);
 	ATF_CHECK_EQ(check(&f, "q1w2e3r4t5y6u7i8o9p0aB==", &req),
 	    VERIFY_UNKNOWN);
@@ -385,7 +385,7 @@ ATF_TC_BODY(verify_token__damaged_record_fails_closed, tc)
 	ATF_REQUIRE_EQ(fwrite(buf, 1, len, fp), len);
 	ATF_REQUIRE(fclose(fp) == 0);
 	free(buf);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st, NULL, 0), 0);
 	request(&req);
 	ATF_CHECK_EQ(verify_token(f.st, f.text, strlen(f.text), &req, &res),
 	    ATK_ERR_CORRUPT);
