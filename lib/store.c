@@ -12,8 +12,10 @@
  *	imported digest		HMAC(key, 'D' || text)
  * An imported token's verifier is its digest: knowing the text is the only
  * way to find the record at all, and the index and the record then agree.
- * The key schedule is made once per store, on first use, and copied per
- * call (lib/mac.c, over libsodium: why not libcrypto is said there).
+ * The key schedule is made once per key, when the store is opened (or its
+ * key reset), and copied per call (lib/mac.c, over libsodium: why not
+ * libcrypto is said there); a key is never changed in place, so threads
+ * hash with it at once (store_key_add()).
  *
  * Generations (restore --atomic, store_gen_*): the store's name may be a
  * link to "<name>.g<N>" in the same directory, swapped by one rename.  The
@@ -39,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,23 +132,66 @@ store_map_rc(char *why, size_t whysz, const char *what, int rc)
 	return store_rc(rc);
 }
 
-/* --- keyed one-way functions ---------------------------------------------- */
+/* --- keys and keyed one-way functions ------------------------------------- */
 
-void
-store_mac_setup(struct store *st)
+/*
+ * A key object for prefix and key.  The one place that makes a key
+ * schedule (lib/mac.c): once per key, when the store is opened or its key
+ * reset, never on the way of a lookup.
+ */
+int
+store_key_make(const char *prefix, const unsigned char *key,
+    struct store_key **kp, char *why, size_t whysz)
 {
-	mac_setkey(&st->mac, st->key, sizeof(st->key));
-	st->keyed = 1;
+	struct store_key *k;
+	size_t n = strlen(prefix);
+
+	*kp = NULL;
+	if (n >= sizeof(k->prefix))
+		return ATK_ERR_INVAL;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return ATK_ERR_NOMEM;
+	memcpy(k->prefix, prefix, n + 1);
+	memcpy(k->key, key, sizeof(k->key));
+	mac_setkey(&k->mac, k->key, sizeof(k->key));
+	*kp = k;
+	return 0;
+}
+
+static void
+key_free(struct store_key *k)
+{
+	struct store_key *next;
+
+	for (; k != NULL; k = next) {
+		next = k->next;
+		mac_clear(&k->mac);
+		explicit_bzero(k, sizeof(*k));
+		free(k);
+	}
+}
+
+/*
+ * Make k (from store_key_make()) the store's key.  The one it replaces
+ * stays on the list until the store is closed: another thread may be
+ * hashing with it.  Callers that add a key are one at a time: the write
+ * txn, or the open or reopen that has the store to itself.
+ */
+void
+store_key_add(struct store *st, struct store_key *k)
+{
+	k->next = st->keys;
+	st->keys = k;
+	atomic_store(&st->key, k);
 }
 
 static int
 store_mac(struct store *st, unsigned char label, const void *a, size_t alen,
     const void *b, size_t blen, unsigned char *out)
 {
-	/* Keyed on first use: an open that never hashes (account) skips it. */
-	if (!st->keyed)
-		store_mac_setup(st);
-	mac_label(&st->mac, label, a, alen, b, blen, out);
+	const struct store_key *k = atomic_load(&st->key);
+
+	mac_label(&k->mac, label, a, alen, b, blen, out);
 	return 0;
 }
 
@@ -250,20 +296,23 @@ get_meta(MDB_txn *txn, MDB_dbi meta, const char *name, MDB_val *v,
 }
 
 /*
- * Read the meta database and open the others.  The schema is checked
- * before anything else is read, so a newer layout is never misread.
+ * Read the meta database, make the key schedule and open the other
+ * databases.  The schema is checked before anything else is read, so a
+ * newer layout is never misread.
  */
 static int
 load_meta(struct store *st, char *why, size_t whysz)
 {
+	char prefix[TOKEN_PREFIX_MAX + 1];
 	const unsigned char *s;
+	struct store_key *k = NULL;
 	MDB_txn *txn = NULL;
 	MDB_val v;
 	uint32_t schema;
 	int rc, r;
 
-	if ((rc = store_rd_txn_begin(st, &txn)) != 0)
-		return store_map_rc(why, whysz, "mdb_txn_begin", rc);
+	if ((r = store_rd_txn_begin(st, &txn, why, whysz)) != 0)
+		return r;
 	if ((r = store_dbi_open(txn, DB_META, 0, &st->meta, why, whysz)) != 0 ||
 	    (r = get_meta(txn, st->meta, META_SCHEMA, &v, why, whysz)) != 0)
 		goto out;
@@ -289,9 +338,9 @@ load_meta(struct store *st, char *why, size_t whysz)
 		r = ATK_ERR_CORRUPT;
 		goto out;
 	}
-	memcpy(st->prefix, v.mv_data, v.mv_size);
-	st->prefix[v.mv_size] = '\0';
-	if (!token_prefix_valid(st->prefix)) {
+	memcpy(prefix, v.mv_data, v.mv_size);
+	prefix[v.mv_size] = '\0';
+	if (!token_prefix_valid(prefix)) {
 		store_set_why(why, whysz, "bad prefix entry");
 		r = ATK_ERR_CORRUPT;
 		goto out;
@@ -303,7 +352,9 @@ load_meta(struct store *st, char *why, size_t whysz)
 		r = ATK_ERR_CORRUPT;
 		goto out;
 	}
-	memcpy(st->key, v.mv_data, STORE_KEY_BYTES);
+	if ((r = store_key_make(prefix, v.mv_data, &k, why, whysz)) != 0)
+		goto out;
+	store_key_add(st, k);
 	if ((r = store_dbi_open(txn, DB_TOKENS, 0, &st->tokens, why,
 	    whysz)) != 0 ||
 	    (r = store_dbi_open(txn, DB_NAMES, 0, &st->names, why,
@@ -417,6 +468,9 @@ open_resolved(const char *path, const char *real, const struct stat *known,
 		goto out;
 	}
 	st->flags = flags;
+	atomic_init(&st->key, NULL);
+	/* This open is the one use of the store until it is handed out. */
+	atomic_init(&st->use, 1);
 	if ((st->path = strdup(path)) == NULL) {
 		r = ATK_ERR_NOMEM;
 		goto out;
@@ -427,6 +481,7 @@ open_resolved(const char *path, const char *real, const struct stat *known,
 	    (r = check_opened(st, real, &sb, why, whysz)) != 0 ||
 	    (r = load_meta(st, why, whysz)) != 0)
 		goto out;
+	atomic_store(&st->use, 0);
 	/*
 	 * A reader killed with SIGKILL leaves its slot behind, and LMDB
 	 * cannot reuse pages it might still see: the admin tool clears such
@@ -499,25 +554,24 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	if (st->spare != NULL)
-		mdb_txn_abort(st->spare);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
-	mac_clear(&st->mac);
+	key_free(st->keys);
 	free(st->path);
 	explicit_bzero(st, sizeof(*st));
 	free(st);
 }
 
+/* Good until the store is closed, whatever replaces the key meanwhile. */
 const char *
 store_prefix(const struct store *st)
 {
-	return st->prefix;
+	return atomic_load(&st->key)->prefix;
 }
 
 int
 store_get_key(struct store *st, unsigned char *out)
 {
-	memcpy(out, st->key, STORE_KEY_BYTES);
+	memcpy(out, atomic_load(&st->key)->key, STORE_KEY_BYTES);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -66,30 +67,46 @@
 #define LABEL_USER		'U'
 #define USER_KEY_BYTES		8
 
+/* struct store's use: a remap or reopen in progress, no txn may begin. */
+#define STORE_USE_EXCL		0x80000000U
+
 _Static_assert(RECORD_VERIFIER_BYTES == MAC_BYTES,
     "a verifier is one HMAC-SHA-256");
 
+/*
+ * A prefix and key with the key schedule made from it, once.  Never
+ * changed and never freed before the store is closed: a thread that took
+ * the store's current one may use it while store_reset() or a reopen puts
+ * another in its place.
+ */
+struct store_key {
+	struct store_key *next;		/* Made before it, for store_close(). */
+	char		 prefix[TOKEN_PREFIX_MAX + 1];
+	unsigned char	 key[STORE_KEY_BYTES];
+	struct mac	 mac;
+};
+
+/*
+ * Shared by threads (store.h): what a txn needs (env, dbis) changes only
+ * while use says no other txn is open, and the key only by a pointer swap.
+ */
 struct store {
 	char		*path;		/* As opened: a swap is seen by it. */
 	MDB_env		*env;
 	MDB_dbi		 meta, tokens, names, digests, users, usage;
 	int		 flags;
-	char		 prefix[TOKEN_PREFIX_MAX + 1];
-	unsigned char	 key[STORE_KEY_BYTES];
-	struct mac	 mac;		/* Keyed on first use, then reused. */
-	int		 keyed;		/* mac holds the store's key. */
-	MDB_txn		*spare;		/* A reset read txn, renewed next. */
-	int		 ntxn;		/* Txns handed out and not ended. */
+	struct store_key *keys;		/* Every one made, newest first. */
+	_Atomic(struct store_key *) key;	/* The current one. */
+	/* Txns begun and not ended, and STORE_USE_EXCL. */
+	atomic_uint	 use;
 };
 
 struct store_txn {
 	struct store	*st;
 	MDB_txn		*txn;
 	int		 rdonly;
-	/* store_reset(): what to put back if the txn is aborted. */
-	int		 reset;
-	char		 old_prefix[TOKEN_PREFIX_MAX + 1];
-	unsigned char	 old_key[STORE_KEY_BYTES];
+	/* store_reset(): the key to put back if the txn is aborted. */
+	struct store_key *old_key;
 };
 
 /* What restore --atomic keeps beside a store. */
@@ -100,7 +117,9 @@ void	store_set_why(char *, size_t, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 int	store_rc(int);
 int	store_map_rc(char *, size_t, const char *, int);
-void	store_mac_setup(struct store *);
+int	store_key_make(const char *, const unsigned char *,
+	    struct store_key **, char *, size_t);
+void	store_key_add(struct store *, struct store_key *);
 int	store_user_key(struct store *, const char *, unsigned char *);
 int	store_env_open(const char *, int, size_t, MDB_env **, char *, size_t);
 
@@ -116,7 +135,7 @@ int	store_check_resolved(const char *, const char *, uid_t,
 	    const struct stat *, struct stat *, int *, char *, size_t);
 
 /* store_txn.c */
-int	store_rd_txn_begin(struct store *, MDB_txn **);
+int	store_rd_txn_begin(struct store *, MDB_txn **, char *, size_t);
 
 /* store_records.c */
 int	store_dbi_open(MDB_txn *, const char *, unsigned int, MDB_dbi *,

@@ -2,6 +2,13 @@
  * Transactions on a store: reads, writes on the file the path leads to now
  * (a store swapped by restore --atomic is opened again first), and
  * store_reset(), whose new key an abort puts back.
+ *
+ * Threads (store.h): st->use counts the txns begun and not ended.  The two
+ * changes to what txns use, a remap and a reopen, are made by a thread
+ * whose begin is the only use (exclusive()): STORE_USE_EXCL then keeps
+ * every other begin waiting while it lasts (a remap, or an open of the
+ * new file: never a wait on anything outside the process), and with any
+ * other txn open they are refused, never made under it.
  */
 #include "config.h"
 
@@ -9,25 +16,67 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
-#include "mac.h"
 #include "store.h"
 #include "store_int.h"
 #include "token.h"
 
+/* One more use of what txns use; waits while a remap or reopen runs. */
+static void
+enter(struct store *st)
+{
+	unsigned int n = atomic_load(&st->use);
+
+	for (;;) {
+		if (n & STORE_USE_EXCL) {
+			sched_yield();
+			n = atomic_load(&st->use);
+		} else if (atomic_compare_exchange_weak(&st->use, &n, n + 1))
+			return;
+	}
+}
+
+static void
+leave(struct store *st)
+{
+	atomic_fetch_sub(&st->use, 1);
+}
+
 /*
- * A read txn.  A map smaller than what a writer has committed since the
- * open (MDB_MAP_RESIZED) is remapped to the file's size and the begin
- * tried once more, but only while no txn of ours is open: remapping moves
- * what its pointers point into.
+ * For a caller that has entered and holds no LMDB txn: 1 when its use is
+ * the only one, and then the store is its own until unexclusive(); 0 when
+ * another txn is open.
+ */
+static int
+exclusive(struct store *st)
+{
+	unsigned int one = 1;
+
+	return atomic_compare_exchange_strong(&st->use, &one,
+	    STORE_USE_EXCL | 1);
+}
+
+static void
+unexclusive(struct store *st)
+{
+	atomic_store(&st->use, 1);
+}
+
+/*
+ * A read txn, for a caller that has entered.  A map smaller than what a
+ * writer has committed since the open (MDB_MAP_RESIZED) is remapped to the
+ * file's size and the begin tried once more, but only while no other txn
+ * is open: remapping moves what its pointers point into.
  */
 int
-store_rd_txn_begin(struct store *st, MDB_txn **txn)
+store_rd_txn_begin(struct store *st, MDB_txn **txn, char *why, size_t whysz)
 {
 	struct stat sb;
 	mdb_filehandle_t fd;
@@ -35,23 +84,38 @@ store_rd_txn_begin(struct store *st, MDB_txn **txn)
 
 	*txn = NULL;
 	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn)) !=
-	    MDB_MAP_RESIZED || st->ntxn != 0)
-		return rc;
+	    MDB_MAP_RESIZED) {
+		if (rc != 0)
+			*txn = NULL;
+		return store_map_rc(why, whysz, "mdb_txn_begin", rc);
+	}
 	*txn = NULL;
+	if (!exclusive(st)) {
+		store_set_why(why, whysz, "%s: grown by a writer while other "
+		    "transactions were open: try again", st->path);
+		return ATK_ERR_BUSY;
+	}
 	if ((rc = mdb_env_get_fd(st->env, &fd)) != 0)
-		return rc;
-	if (fstat(fd, &sb) != 0)
-		return errno;
+		goto out;
+	if (fstat(fd, &sb) != 0) {
+		rc = errno;
+		goto out;
+	}
 	/* LMDB raises it to the size in use if the file says less. */
 	if ((rc = mdb_env_set_mapsize(st->env, sb.st_size > 0 ?
 	    (size_t)sb.st_size : 0)) != 0)
-		return rc;
-	return mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+		goto out;
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn)) != 0)
+		*txn = NULL;
+ out:
+	unexclusive(st);
+	return store_map_rc(why, whysz, "mdb_txn_begin", rc);
 }
 
 /*
  * 1 if the file this store has open is still the one its path leads to,
- * 0 if a restore --atomic swapped another in (or the path is gone).
+ * 0 if a restore --atomic swapped another in (or the path is gone).  For a
+ * caller that has entered.
  */
 static int
 current(struct store *st, char *why, size_t whysz)
@@ -81,32 +145,60 @@ current(struct store *st, char *why, size_t whysz)
 	return r;
 }
 
-/* Open the store at st's path again, into the same struct store. */
+int
+store_current(struct store *st, char *why, size_t whysz)
+{
+	int r;
+
+	store_set_why(why, whysz, "%s", "");
+	enter(st);
+	r = current(st, why, whysz);
+	leave(st);
+	return r;
+}
+
+/*
+ * Open the store at st's path again, into the same struct store, for a
+ * caller that has it to itself (exclusive()).  The keys made so far stay
+ * for threads still hashing with one.
+ */
 static int
 reopen(struct store *st, char *why, size_t whysz)
 {
 	struct store *nst = NULL;
+	struct store_key *k, *last;
 	int r;
 
 	if ((r = store_open(st->path, st->flags, &nst, why, whysz)) != 0)
 		return r;
-	if (st->spare != NULL)
-		mdb_txn_abort(st->spare);
 	mdb_env_close(st->env);
-	mac_clear(&st->mac);
-	free(st->path);
-	*st = *nst;
-	explicit_bzero(nst, sizeof(*nst));
-	free(nst);
+	st->env = nst->env;
+	nst->env = NULL;
+	st->meta = nst->meta;
+	st->tokens = nst->tokens;
+	st->names = nst->names;
+	st->digests = nst->digests;
+	st->users = nst->users;
+	st->usage = nst->usage;
+	/* nst's one key goes at the head of st's list. */
+	k = nst->keys;
+	for (last = k; last->next != NULL; last = last->next)
+		;
+	last->next = st->keys;
+	st->keys = k;
+	atomic_store(&st->key, atomic_load(&nst->key));
+	nst->keys = NULL;
+	store_close(nst);
 	return 0;
 }
 
 /*
- * A write txn on the file the path leads to now.  A writer that opened the
- * store and then waited for the write lock while restore --atomic swapped
- * in a new generation would write into a dead one: restore holds the old
- * store's write lock while it renames, so once the lock is ours a look at
- * the path tells, and the store is opened again where it now leads.
+ * A write txn on the file the path leads to now, for a caller that has
+ * entered.  A writer that opened the store and then waited for the write
+ * lock while restore --atomic swapped in a new generation would write into
+ * a dead one: restore holds the old store's write lock while it renames,
+ * so once the lock is ours a look at the path tells, and the store is
+ * opened again where it now leads.
  */
 static int
 begin_write(struct store *st, MDB_txn **txnp, char *why, size_t whysz)
@@ -130,14 +222,16 @@ begin_write(struct store *st, MDB_txn **txnp, char *why, size_t whysz)
 			    st->path, tries);
 			return ATK_ERR_STORE;
 		}
-		/* Reopening would pull the map from under a txn of ours. */
-		if (st->ntxn != 0) {
+		/* Reopening would pull the map from under another txn. */
+		if (!exclusive(st)) {
 			store_set_why(why, whysz,
 			    "%s: replaced while a transaction on it was open",
 			    st->path);
 			return ATK_ERR_BUSY;
 		}
-		if ((r = reopen(st, why, whysz)) != 0)
+		r = reopen(st, why, whysz);
+		unexclusive(st);
+		if (r != 0)
 			return r;
 	}
 }
@@ -147,7 +241,7 @@ store_txn_begin(struct store *st, int flags, struct store_txn **tp,
     char *why, size_t whysz)
 {
 	struct store_txn *t;
-	int rc, r;
+	int r;
 
 	*tp = NULL;
 	store_set_why(why, whysz, "%s", "");
@@ -161,28 +255,16 @@ store_txn_begin(struct store *st, int flags, struct store_txn **tp,
 		return ATK_ERR_NOMEM;
 	t->st = st;
 	t->rdonly = (flags & STORE_RDONLY) != 0;
-	if (t->rdonly && st->spare != NULL) {
-		t->txn = st->spare;
-		st->spare = NULL;
-		if ((rc = mdb_txn_renew(t->txn)) == MDB_MAP_RESIZED) {
-			/* Grown since the open: a fresh txn remaps. */
-			mdb_txn_abort(t->txn);
-			rc = store_rd_txn_begin(st, &t->txn);
-		} else if (rc != 0)
-			mdb_txn_abort(t->txn);
-		if (rc != 0) {
-			free(t);
-			return store_map_rc(why, whysz, "mdb_txn_renew", rc);
-		}
-	} else if (t->rdonly && (rc = store_rd_txn_begin(st, &t->txn)) != 0) {
-		free(t);
-		return store_map_rc(why, whysz, "mdb_txn_begin", rc);
-	} else if (!t->rdonly && (r = begin_write(st, &t->txn, why,
-	    whysz)) != 0) {
+	enter(st);
+	if (t->rdonly)
+		r = store_rd_txn_begin(st, &t->txn, why, whysz);
+	else
+		r = begin_write(st, &t->txn, why, whysz);
+	if (r != 0) {
+		leave(st);
 		free(t);
 		return r;
 	}
-	st->ntxn++;
 	*tp = t;
 	return 0;
 }
@@ -190,39 +272,27 @@ store_txn_begin(struct store *st, int flags, struct store_txn **tp,
 static void
 txn_free(struct store_txn *t)
 {
-	t->st->ntxn--;
+	leave(t->st);
 	explicit_bzero(t, sizeof(*t));
 	free(t);
 }
 
-/* Put back the prefix and key store_reset() replaced. */
+/* Put back the key store_reset() replaced. */
 static void
 undo_reset(struct store_txn *t)
 {
-	struct store *st = t->st;
-
-	if (!t->reset)
+	if (t->old_key == NULL)
 		return;
-	memcpy(st->prefix, t->old_prefix, sizeof(st->prefix));
-	memcpy(st->key, t->old_key, sizeof(st->key));
-	store_mac_setup(st);
-	t->reset = 0;
+	atomic_store(&t->st->key, t->old_key);
+	t->old_key = NULL;
 }
 
 void
 store_txn_abort(struct store_txn *t)
 {
-	struct store *st;
-
 	if (t == NULL)
 		return;
-	st = t->st;
-	if (t->rdonly && st->spare == NULL) {
-		/* Keep it for the next reader: renewing is cheaper. */
-		mdb_txn_reset(t->txn);
-		st->spare = t->txn;
-	} else
-		mdb_txn_abort(t->txn);
+	mdb_txn_abort(t->txn);
 	undo_reset(t);
 	txn_free(t);
 }
@@ -247,12 +317,16 @@ int
 store_reset(struct store_txn *t, const char *prefix, const unsigned char *key)
 {
 	struct store *st = t->st;
+	struct store_key *nk = NULL;
 	MDB_dbi dbis[5];
 	MDB_val k, v;
-	int rc;
+	int rc, r;
 
-	if (t->rdonly || t->reset || !token_prefix_valid(prefix))
+	if (t->rdonly || t->old_key != NULL || !token_prefix_valid(prefix))
 		return ATK_ERR_INVAL;
+	/* Other threads would see the new key in their snapshot of the old. */
+	if (atomic_load(&st->use) != 1)
+		return ATK_ERR_BUSY;
 	dbis[0] = st->tokens;
 	dbis[1] = st->names;
 	dbis[2] = st->digests;
@@ -269,12 +343,10 @@ store_reset(struct store_txn *t, const char *prefix, const unsigned char *key)
 	v = store_val(key, STORE_KEY_BYTES);
 	if ((rc = mdb_put(t->txn, st->meta, &k, &v, 0)) != 0)
 		return store_rc(rc);
-	/* Verifiers made in this txn use the new key at once. */
-	memcpy(t->old_prefix, st->prefix, sizeof(t->old_prefix));
-	memcpy(t->old_key, st->key, sizeof(t->old_key));
-	t->reset = 1;
-	memcpy(st->prefix, prefix, strlen(prefix) + 1);
-	memcpy(st->key, key, STORE_KEY_BYTES);
-	store_mac_setup(st);
+	if ((r = store_key_make(prefix, key, &nk, NULL, 0)) != 0)
+		return r;
+	/* Verifiers made from now on use the new key. */
+	t->old_key = atomic_load(&st->key);
+	store_key_add(st, nk);
 	return 0;
 }

@@ -6,7 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,11 @@
 #define KILL_ROUNDS	8
 #define KILL_MAX_US	30000
 #define NAME_MAX_TEST	32
+#define THREADS		8
+#define STABLE		32	/* Tokens every reader thread looks up. */
+#define CHURN_COMMITS	300	/* The writer thread's creates. */
+#define READER_ROUNDS	200	/* At least, per reader thread. */
+#define FAIL_MAX	256
 
 static char role_user[] = "User";
 static char user_robot[] = "robot";
@@ -988,6 +997,54 @@ readlink_is(const char *path, const char *want)
 	ATF_CHECK_STREQ(buf, want);
 }
 
+/*
+ * A store held open (the daemon's) tells when a swap has made it stale,
+ * and a write txn on it reopens it only while no other txn is open.
+ */
+ATF_TC_WITHOUT_HEAD(store_current__after_swap);
+ATF_TC_BODY(store_current__after_swap, tc)
+{
+	struct named a, b;
+	struct store *st, *ro;
+	struct store_txn *t, *r;
+	char why[STORE_WHY_MAX];
+
+	mkrec(&a, "a");
+	mkrec(&b, "b");
+	st = fresh();
+	put1(st, &a.rec, 0, 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(ro, why, sizeof(why)), 1);
+	ATF_CHECK_STREQ(why, "");
+	ATF_CHECK_EQ(store_current(st, NULL, 0), 1);
+	ATF_REQUIRE_EQ(swap_in(&b.rec), 0);
+	/* Stale, and still reading the file it has open. */
+	ATF_CHECK_EQ(store_current(ro, why, sizeof(why)), 0);
+	ATF_CHECK(has(ro, a.rec.id) && !has(ro, b.rec.id));
+	store_close(ro);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(ro, NULL, 0), 1);
+	ATF_CHECK(has(ro, b.rec.id) && !has(ro, a.rec.id));
+	/* Another txn open: the writer refuses to reopen under it. */
+	ATF_CHECK_EQ(store_current(st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &r, NULL, 0), 0);
+	ATF_CHECK_EQ(store_txn_begin(st, 0, &t, why, sizeof(why)),
+	    ATK_ERR_BUSY);
+	ATF_CHECK(t == NULL);
+	ATF_CHECK_MSG(strstr(why, "replaced") != NULL, "%s", why);
+	store_txn_abort(r);
+	/* Alone, it reopens where the path leads now, and its new key. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, why, sizeof(why)), 0);
+	store_txn_abort(t);
+	ATF_CHECK_EQ(store_current(st, NULL, 0), 1);
+	ATF_CHECK(has(st, b.rec.id) && !has(st, a.rec.id));
+	/* A path that leads nowhere: not current either. */
+	ATF_REQUIRE(unlink(DB) == 0);
+	ATF_CHECK_EQ(store_current(ro, NULL, 0), 0);
+	store_close(ro);
+	store_close(st);
+}
+
 ATF_TC_WITHOUT_HEAD(store_gen__swap_and_stale_writer);
 ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
 {
@@ -1171,7 +1228,7 @@ ATF_TC_BODY(store_txn__reader_sees_commits_only, tc)
 	ATF_CHECK_EQ(store_find(r, "a", &got), ATK_ERR_NOTFOUND);
 	store_txn_abort(r);
 	ATF_REQUIRE_EQ(store_txn_commit(w, NULL, 0), 0);
-	/* A renewed read txn sees the new snapshot. */
+	/* A read txn begun after the commit sees it. */
 	ATF_REQUIRE_EQ(store_txn_begin(ro, STORE_RDONLY, &r, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_find(r, "a", &got), 0);
 	record_free(&got);
@@ -1319,10 +1376,10 @@ ATF_TC_BODY(store_txn__readers_during_writes, tc)
 /*
  * A read-only store maps only the file's size at its open: a writer that
  * grows the file afterwards must not hide its commits or fail the reader.
- * spare: the reader has had a txn before (renewed, not begun, after).
+ * had_txn: the reader has had a txn before the file grew.
  */
 static void
-reader_follows_growth(int spare)
+reader_follows_growth(int had_txn)
 {
 	char text[TOKEN_NATIVE_BUFSZ];
 	struct store *st;
@@ -1339,7 +1396,7 @@ reader_follows_growth(int spare)
 	store_close(st);
 	ATF_REQUIRE_EQ(stat(DB, &before), 0);
 	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
-	if (spare) {
+	if (had_txn) {
 		ATF_REQUIRE(verifies(st, text, keep.user));
 		ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0),
 		    0);
@@ -1369,10 +1426,252 @@ ATF_TC_BODY(store_txn__reader_follows_growth, tc)
 	reader_follows_growth(0);
 }
 
-ATF_TC_WITHOUT_HEAD(store_txn__renewed_reader_follows_growth);
-ATF_TC_BODY(store_txn__renewed_reader_follows_growth, tc)
+ATF_TC_WITHOUT_HEAD(store_txn__reader_after_a_txn_follows_growth);
+ATF_TC_BODY(store_txn__reader_after_a_txn_follows_growth, tc)
 {
 	reader_follows_growth(1);
+}
+
+/*
+ * The threads test: reader threads on one store shared with the writer
+ * (or with a writer in another process), each with its own read txns.
+ */
+struct shared {
+	struct store	*st;
+	struct named	 stable[STABLE];
+	char		 text[STABLE][TOKEN_NATIVE_BUFSZ];
+	atomic_int	 stop;
+};
+
+struct reader {
+	pthread_t	 tid;
+	struct shared	*sh;
+	unsigned long	 rounds;
+	unsigned long	 busy;		/* Begins refused: another txn open. */
+	char		 fail[FAIL_MAX];	/* The first failure, or "". */
+};
+
+static void failed(struct reader *, const char *, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+/* ATF's checks are for the main thread: keep the first failure for it. */
+static void
+failed(struct reader *rd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rd->fail[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(rd->fail, sizeof(rd->fail), fmt, ap);
+	va_end(ap);
+}
+
+/* Every lookup of stable token k, in one read txn; 0 or -1 (failed()). */
+static int
+look_up(struct reader *rd, struct store_txn *t, size_t k)
+{
+	const struct named *n = &rd->sh->stable[k];
+	unsigned char v[RECORD_VERIFIER_BYTES], unknown[TOKEN_ID_BYTES];
+	struct record rec;
+	struct token tok;
+	int found, r;
+
+	if ((r = store_get(t, n->rec.id, &rec)) != 0 ||
+	    strcmp(rec.name, n->name) != 0 || strcmp(rec.user, n->user) != 0 ||
+	    memcmp(rec.verifier, n->rec.verifier, sizeof(v)) != 0) {
+		failed(rd, "store_get %s: %d %s", n->name, r,
+		    r == 0 ? rec.name : "");
+		record_free(&rec);
+		return -1;
+	}
+	record_free(&rec);
+	if ((r = store_find(t, n->name, &rec)) != 0 ||
+	    memcmp(rec.id, n->rec.id, TOKEN_ID_BYTES) != 0) {
+		failed(rd, "store_find %s: %d", n->name, r);
+		record_free(&rec);
+		return -1;
+	}
+	record_free(&rec);
+	if ((r = store_get_near(t, n->rec.id, &rec, &found)) != 0 ||
+	    !found || strcmp(rec.name, n->name) != 0) {
+		failed(rd, "store_get_near %s: %d found %d", n->name, r,
+		    found);
+		record_free(&rec);
+		return -1;
+	}
+	record_free(&rec);
+	if ((r = store_user_has_tokens(t, n->user)) != 1) {
+		failed(rd, "store_user_has_tokens %s: %d", n->user, r);
+		return -1;
+	}
+	/* The key schedule, shared by every thread, gives the same. */
+	if ((r = token_parse(rd->sh->text[k], strlen(rd->sh->text[k]),
+	    &tok)) != TOKEN_NATIVE ||
+	    (r = store_token_verifier(rd->sh->st, &tok, v)) != 0 ||
+	    memcmp(v, n->rec.verifier, sizeof(v)) != 0) {
+		failed(rd, "store_token_verifier %s: %d", n->name, r);
+		token_clear(&tok);
+		return -1;
+	}
+	token_clear(&tok);
+	/* An id of no token is not found, and no neighbour passes for it. */
+	memcpy(unknown, n->rec.id, sizeof(unknown));
+	unknown[sizeof(unknown) - 1] ^= 1;
+	if ((r = store_get(t, unknown, &rec)) != ATK_ERR_NOTFOUND) {
+		failed(rd, "store_get of an unknown id: %d", r);
+		record_free(&rec);
+		return -1;
+	}
+	if ((r = store_get_near(t, unknown, &rec, &found)) != 0 || found) {
+		failed(rd, "store_get_near of an unknown id: %d found %d", r,
+		    found);
+		record_free(&rec);
+		return -1;
+	}
+	record_free(&rec);
+	return 0;
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	struct store_txn *t;
+	char why[STORE_WHY_MAX];
+	size_t k, n;
+	int r;
+
+	for (k = 0; !atomic_load(&rd->sh->stop) || rd->rounds < READER_ROUNDS;
+	    k = (k + 1) % STABLE) {
+		if ((r = store_txn_begin(rd->sh->st, STORE_RDONLY, &t, why,
+		    sizeof(why))) == ATK_ERR_BUSY) {
+			rd->busy++;
+			sched_yield();
+			continue;
+		}
+		if (r != 0) {
+			failed(rd, "store_txn_begin: %d %s", r, why);
+			break;
+		}
+		n = 0;
+		r = look_up(rd, t, k) != 0 ? -1 :
+		    store_foreach(t, count_all, &n);
+		store_txn_abort(t);
+		if (r != 0) {
+			failed(rd, "store_foreach: %d", r);
+			break;
+		}
+		rd->rounds++;
+	}
+	return NULL;
+}
+
+/* The stable tokens, in the store at DB, closed. */
+static void
+threads_setup(struct shared *sh)
+{
+	char name[NAME_MAX_TEST];
+	struct store *st = fresh();
+
+	memset(sh, 0, sizeof(*sh));
+	for (size_t k = 0; k < STABLE; k++) {
+		(void)snprintf(name, sizeof(name), "stable%zu", k);
+		mktoken(st, &sh->stable[k], name, sh->text[k],
+		    sizeof(sh->text[k]));
+		put1(st, &sh->stable[k].rec, 0, 0);
+	}
+	store_close(st);
+	atomic_init(&sh->stop, 0);
+}
+
+static void
+threads_start(struct shared *sh, struct reader *rd)
+{
+	for (size_t i = 0; i < THREADS; i++) {
+		memset(&rd[i], 0, sizeof(rd[i]));
+		rd[i].sh = sh;
+		ATF_REQUIRE_EQ(pthread_create(&rd[i].tid, NULL, reader_main,
+		    &rd[i]), 0);
+	}
+}
+
+static void
+threads_join(struct shared *sh, struct reader *rd)
+{
+	atomic_store(&sh->stop, 1);
+	for (size_t i = 0; i < THREADS; i++) {
+		ATF_REQUIRE_EQ(pthread_join(rd[i].tid, NULL), 0);
+		ATF_CHECK_MSG(rd[i].fail[0] == '\0', "thread %zu: %s", i,
+		    rd[i].fail);
+		ATF_CHECK(rd[i].rounds >= READER_ROUNDS);
+	}
+}
+
+/*
+ * One store, opened for writing as the daemon opens it, shared by reader
+ * threads while this thread commits creates, revokes and deletes.
+ */
+ATF_TC_WITHOUT_HEAD(store_txn__threads_share_a_store);
+ATF_TC_BODY(store_txn__threads_share_a_store, tc)
+{
+	struct shared sh;
+	struct reader rd[THREADS];
+	struct store_txn *t;
+	struct named c;
+	char name[NAME_MAX_TEST], why[STORE_WHY_MAX];
+	size_t n;
+
+	threads_setup(&sh);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &sh.st, NULL, 0), 0);
+	threads_start(&sh, rd);
+	for (int i = 0; i < CHURN_COMMITS; i++) {
+		(void)snprintf(name, sizeof(name), "churn%d", i);
+		mkrec(&c, name);
+		ATF_REQUIRE_EQ(store_txn_begin(sh.st, 0, &t, why, sizeof(why)),
+		    0);
+		ATF_REQUIRE_EQ(store_put(t, &c.rec, 0), 0);
+		ATF_REQUIRE_EQ(store_txn_commit(t, why, sizeof(why)), 0);
+		c.rec.revoked = 1700000200;
+		ATF_REQUIRE_EQ(store_txn_begin(sh.st, 0, &t, why, sizeof(why)),
+		    0);
+		ATF_REQUIRE_EQ(store_put(t, &c.rec, STORE_REPLACE), 0);
+		if (i % 3 == 0)
+			ATF_REQUIRE_EQ(store_delete(t, c.rec.id), 0);
+		ATF_REQUIRE_EQ(store_txn_commit(t, why, sizeof(why)), 0);
+	}
+	threads_join(&sh, rd);
+	ATF_REQUIRE_EQ(store_txn_begin(sh.st, STORE_RDONLY, &t, NULL, 0), 0);
+	n = 0;
+	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
+	ATF_CHECK_EQ(n, STABLE + CHURN_COMMITS - (CHURN_COMMITS + 2) / 3);
+	store_txn_abort(t);
+	store_close(sh.st);
+}
+
+/*
+ * The same on a read-only store while a writer in another process grows
+ * the file: a remap waits for the one moment no other txn is open.
+ */
+ATF_TC_WITHOUT_HEAD(store_txn__threads_share_a_read_only_store);
+ATF_TC_BODY(store_txn__threads_share_a_read_only_store, tc)
+{
+	struct shared sh;
+	struct reader rd[THREADS];
+	pid_t pid;
+	int status;
+
+	threads_setup(&sh);
+	/* Forked before any thread or store of this process. */
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(writer());
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &sh.st, NULL, 0), 0);
+	threads_start(&sh, rd);
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	threads_join(&sh, rd);
+	ATF_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	store_close(sh.st);
 }
 
 /*
@@ -1572,7 +1871,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_init__refuses_symlink);
 	ATF_TP_ADD_TC(tp, store_open__missing_or_empty);
 	ATF_TP_ADD_TC(tp, store_txn__reader_follows_growth);
-	ATF_TP_ADD_TC(tp, store_txn__renewed_reader_follows_growth);
+	ATF_TP_ADD_TC(tp, store_txn__reader_after_a_txn_follows_growth);
 	ATF_TP_ADD_TC(tp, store_put__get_find_delete);
 	ATF_TP_ADD_TC(tp, store_put__duplicates);
 	ATF_TP_ADD_TC(tp, store_foreach__all_in_id_order);
@@ -1593,9 +1892,12 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_check_path__wrong_owner);
 	ATF_TP_ADD_TC(tp, store_check_path__generation_link);
 	ATF_TP_ADD_TC(tp, store_gen__swap_and_stale_writer);
+	ATF_TP_ADD_TC(tp, store_current__after_swap);
 	ATF_TP_ADD_TC(tp, store_reset__new_prefix_and_key);
 	ATF_TP_ADD_TC(tp, store_txn__reader_sees_commits_only);
 	ATF_TP_ADD_TC(tp, store_txn__readers_during_writes);
+	ATF_TP_ADD_TC(tp, store_txn__threads_share_a_store);
+	ATF_TP_ADD_TC(tp, store_txn__threads_share_a_read_only_store);
 	ATF_TP_ADD_TC(tp, store_put__survives_sigkill);
 	return atf_no_error();
 }
