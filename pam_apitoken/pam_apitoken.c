@@ -372,15 +372,14 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct pamopts o;
 	struct store *st = NULL;
-	struct store_txn *txn = NULL;
-	struct record rec;
+	struct verify_request req;
+	struct verify_result res;
 	unsigned char id[TOKEN_ID_BYTES];
 	const void *data = NULL;
-	const char *idtext, *user = NULL, *service;
-	int64_t now;
+	const char *idtext, *user = NULL, *service, *why;
 	int pr, r;
 
-	memset(&rec, 0, sizeof(rec));
+	memset(&res, 0, sizeof(res));
 	if (parse_options(pamh, argc, argv, &o) != 0)
 		return PAM_SERVICE_ERR;
 	if (pam_get_data(pamh, DATA_TOKEN_ID, &data) == PAM_SUCCESS &&
@@ -401,46 +400,49 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	service = item_string(pamh, PAM_SERVICE);
 
 	if ((r = open_store(pamh, &o, STORE_RDONLY | STORE_CHECK_SAFE,
-	    &st)) != 0 ||
-	    (r = store_txn_begin(st, STORE_RDONLY, &txn, NULL, 0)) != 0) {
+	    &st)) != 0) {
 		pr = lib_error_result(r);
 		goto out;
 	}
-	r = store_get(txn, id, &rec);
-	if (r == ATK_ERR_NOTFOUND) {
-		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
-		    "account refused: token deleted", or_none(service), user,
-		    idtext);
-		pr = PAM_AUTH_ERR;
-		goto out;
-	}
-	if (r != 0) {
+	memset(&req, 0, sizeof(req));
+	req.user = user;
+	req.service = service;
+	req.now = (int64_t)time(NULL);
+	if ((r = verify_account(st, idtext, &req, &res)) != 0) {
 		pam_syslog(pamh, LOG_ERR, "store %s: %s", o.db,
 		    atk_strerror(r));
 		pr = lib_error_result(r);
 		goto out;
 	}
-	now = (int64_t)time(NULL);
-	if (strcmp(rec.user, user) != 0) {
-		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
-		    "account refused: token is for another user",
-		    or_none(service), user, idtext);
-		pr = PAM_PERM_DENIED;
-	} else if (rec.revoked != 0) {
-		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
-		    "account refused: token revoked", or_none(service), user,
-		    idtext);
-		pr = PAM_PERM_DENIED;
-	} else if (rec.expires != 0 && rec.expires <= now) {
-		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
-		    "account refused: token expired", or_none(service), user,
-		    idtext);
-		pr = PAM_ACCT_EXPIRED;
-	} else
+	switch (res.reason) {
+	case VERIFY_OK:
 		pr = PAM_SUCCESS;
+		goto out;
+	case VERIFY_DELETED:
+		why = "token deleted";
+		pr = PAM_AUTH_ERR;
+		break;
+	case VERIFY_WRONG_USER:
+		why = "token is for another user";
+		pr = PAM_PERM_DENIED;
+		break;
+	case VERIFY_REVOKED:
+		why = "token revoked";
+		pr = PAM_PERM_DENIED;
+		break;
+	case VERIFY_EXPIRED:
+		why = "token expired";
+		pr = PAM_ACCT_EXPIRED;
+		break;
+	default:
+		why = verify_reason_str(res.reason);
+		pr = PAM_AUTH_ERR;
+		break;
+	}
+	pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: "
+	    "account refused: %s", or_none(service), user, idtext, why);
  out:
-	record_free(&rec);
-	store_txn_abort(txn);
+	verify_result_free(&res);
 	store_close(st);
 	return pr;
 }
