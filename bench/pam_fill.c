@@ -104,14 +104,14 @@ main(int argc, char *argv[])
 	db = argv[optind];
 	secret = argv[optind + 1];
 
-	lib_check(store_init(db, NULL), "store_init", db);
-	lib_check(store_open(db, 0, &st), "store_open", db);
+	lib_check(store_init(db, NULL, NULL, 0), "store_init", db);
+	lib_check(store_open(db, 0, &st, NULL, 0), "store_open", db);
 	memset(&rec, 0, sizeof(rec));
 	rec.name = name;
 	rec.role = (char *)(uintptr_t)BENCH_ROLE;
 	rec.created = (int64_t)time(NULL);
 	t0 = now_ns();
-	lib_check(store_txn_begin(st, 0, &t), "store_txn_begin", db);
+	lib_check(store_txn_begin(st, 0, &t, NULL, 0), "store_txn_begin", db);
 	for (uint64_t i = 0; i < n; i++) {
 		if (i == n / 2) {
 			lib_check(token_generate(store_prefix(st), &tok, text,
@@ -135,7 +135,7 @@ main(int argc, char *argv[])
 		    (unsigned long long)i);
 		lib_check(store_put(t, &rec, 0), "store_put", db);
 	}
-	lib_check(store_txn_commit(t), "store_txn_commit", db);
+	lib_check(store_txn_commit(t, NULL, 0), "store_txn_commit", db);
 	store_close(st);
 	write_secret(secret, text);
 	explicit_bzero(text, sizeof(text));

@@ -208,8 +208,8 @@ fill(const char *path, size_t n, struct sample *samples, size_t nsamples,
 	uint64_t t0;
 	double secs;
 
-	lib_check(store_init(path, NULL), "store_init", path);
-	lib_check(store_open(path, 0, &st), "store_open", path);
+	lib_check(store_init(path, NULL, NULL, 0), "store_init", path);
+	lib_check(store_open(path, 0, &st, NULL, 0), "store_open", path);
 	lib_check(store_get_key(st, key), "store_get_key", path);
 	for (size_t i = 0; i < nsamples; i++) {
 		lib_check(token_generate(store_prefix(st), &tok,
@@ -225,7 +225,7 @@ fill(const char *path, size_t n, struct sample *samples, size_t nsamples,
 	rec.role = bench_role;
 	rec.created = (int64_t)time(NULL);
 	t0 = now_ns();
-	lib_check(store_txn_begin(st, 0, &t), "store_txn_begin", path);
+	lib_check(store_txn_begin(st, 0, &t, NULL, 0), "store_txn_begin", path);
 	for (size_t i = 0; i < n; i++) {
 		if (next < nsamples && i == next * every) {
 			struct token s;
@@ -252,7 +252,7 @@ fill(const char *path, size_t n, struct sample *samples, size_t nsamples,
 		    "record_default_user", path);
 		lib_check(store_put(t, &rec, 0), "store_put", path);
 	}
-	lib_check(store_txn_commit(t), "store_txn_commit", path);
+	lib_check(store_txn_commit(t, NULL, 0), "store_txn_commit", path);
 	secs = (double)(now_ns() - t0) / 1e9;
 	store_close(st);
 	return secs;
@@ -345,7 +345,8 @@ bench_verify(const char *path, const struct sample *samples,
 
 	if ((t = calloc(calls, sizeof(*t))) == NULL)
 		err(1, NULL);
-	lib_check(store_open(path, STORE_RDONLY, &st), "store_open", path);
+	lib_check(store_open(path, STORE_RDONLY, &st, NULL, 0), "store_open",
+	    path);
 	memset(&req, 0, sizeof(req));
 	req.service = "sshd";
 	req.rhost = "192.0.2.7";
@@ -393,8 +394,8 @@ bench_open(const char *path)
 
 	for (size_t i = 0; i < OPEN_CALLS; i++) {
 		t0 = now_ns();
-		lib_check(store_open(path, STORE_RDONLY, &st), "store_open",
-		    path);
+		lib_check(store_open(path, STORE_RDONLY, &st, NULL, 0),
+		    "store_open", path);
 		store_close(st);
 		t[i] = now_ns() - t0;
 	}

@@ -29,8 +29,12 @@
 #define ATK_ERR_ARMOR		-18	/* Bad BEGIN/END armor. */
 #define ATK_ERR_ENCODING	-19	/* Bad text encoding (UTF-8/UTF-16). */
 #define ATK_ERR_RANGE		-20	/* A value outside the allowed range. */
-#define ATK_ERR_TIMEOUT		-21	/* No answer in time. */
-#define ATK_ERR_LAST		-21
+#define ATK_ERR_FULL		-21	/* The store's map is full. */
+#define ATK_ERR_READERS		-22	/* The store's reader table is full. */
+#define ATK_ERR_TXNFULL		-23	/* Too many changes in one txn. */
+#define ATK_ERR_BUSY		-24	/* Store in use by another txn. */
+#define ATK_ERR_TIMEOUT		-25	/* No answer in time. */
+#define ATK_ERR_LAST		-25
 
 const char	*atk_strerror(int);
 

@@ -1,7 +1,7 @@
 /*
  * The token store: one LMDB environment in one file (MDB_NOSUBDIR) and its
  * "-lock" file (SPEC section 4).  This is the only unit that includes
- * lmdb.h.
+ * lmdb.h (lib/store*.c around lib/store_int.h).
  *
  * Named databases: "meta" (schema version, prefix, the store's HMAC key),
  * "tokens" (id -> record), "names" (name -> id), "digests" (keyed digest of
@@ -27,18 +27,37 @@
 #define STORE_ENV_VAR		"APITOKEN_DB"
 #define STORE_KEY_BYTES		32
 #define STORE_DIGEST_BYTES	32
-/* Room for the words of store_errstr() and the why of store_*_why(). */
+/*
+ * Room for the why of the functions that take one (the LMDB or system
+ * error, the schema found, the unsafe path); why may be NULL.  The others
+ * return a code only: atk_strerror() says enough.
+ */
 #define STORE_WHY_MAX		256
 
-/* store_open() flags. */
-#define STORE_RDONLY		0x01	/* Logins and listings. */
-#define STORE_CHECK_SAFE	0x02	/* Refuse an unsafe file (module). */
+/* store_open() and store_gen_begin() flags; STORE_RDONLY for txns too. */
+#define STORE_RDONLY		0x01	/* Logins and listings; a read txn. */
+#define STORE_CHECK_SAFE	0x02	/* Refuse an unsafe file. */
+/* store_put() flags. */
+#define STORE_REPLACE		0x04	/* Insert or replace, not insert. */
 
 /*
- * A struct store and its txns are for one thread at a time (the module
- * opens one per PAM call and closes it before returning; never across a
- * fork).  Close or commit every txn before store_close().  Opening is
- * cheap: about 60 us, most of it LMDB mapping the file.
+ * One struct store may be shared by the threads of a process (a daemon
+ * opens one and serves every request from it): each thread begins, uses
+ * and ends its own txns, the read txns of many threads at once, write txns
+ * one at a time (a second waits for LMDB's write lock).  A txn is used by
+ * one thread at a time.  The keyed functions, store_prefix(),
+ * store_get_key() and store_current() may be called from any thread, in a
+ * txn or not.  A txn or a lookup writes nothing into the handle, with two
+ * exceptions made only while no other txn of the handle is open (else they
+ * refuse, ATK_ERR_BUSY with the words in why): a write txn on a store that
+ * restore --atomic has swapped opens it again in place (below), and a read
+ * txn on a STORE_RDONLY store that a writer has grown since the open
+ * remaps it (a store opened for writing maps STORE_MAPSIZE at once and is
+ * never remapped: the one a daemon shares should be).  store_reset()
+ * changes the key every thread sees: it is for a process that has the
+ * store to itself.  End every txn before store_close(); never use a store
+ * across a fork.  Opening is cheap: about 60 us, most of it LMDB mapping
+ * the file.
  */
 struct store;
 struct store_txn;
@@ -51,25 +70,27 @@ struct store_txn;
  * caller, a bare generation name) and refuse every other link.  A write
  * txn begun on a store that a restore has swapped since it was opened
  * opens the store again first, so no write goes into a dead generation.
+ * store_current() tells a reader that holds a store open whether its path
+ * still leads to the file it has open.
  */
 struct store_gen;
 
 /*
- * Create a new store with safe permissions; ATK_ERR_EXISTS if one is there.
- * A missing directory of the store is made 0700, but not its parents.
+ * Create a new store with the prefix (NULL: the default) and safe
+ * permissions; ATK_ERR_EXISTS if one is there.  A missing directory of the
+ * store is made 0700, but not its parents.
  */
-int	store_init(const char *, const char *);
-int	store_open(const char *, int, struct store **);
-/*
- * The same, with the words of what went wrong (the LMDB or system error,
- * the schema found, the unsafe path) in why; why may be NULL.
- */
-int	store_init_why(const char *, const char *, char *, size_t);
-int	store_open_why(const char *, int, struct store **, char *, size_t);
+int	store_init(const char *, const char *, char *, size_t);
+/* Flags STORE_RDONLY, STORE_CHECK_SAFE. */
+int	store_open(const char *, int, struct store **, char *, size_t);
 void	store_close(struct store *);		/* NULL-safe. */
 const char *store_prefix(const struct store *);
-/* The words of the last LMDB error on this store ("" if none). */
-const char *store_errstr(const struct store *);
+/*
+ * 1 if the path the store was opened by still leads to the file it has
+ * open, 0 if restore --atomic swapped another generation in (or the path
+ * is gone): open it again for the store of now.  Negative on an error.
+ */
+int	store_current(struct store *, char *, size_t);
 /*
  * The safety rules of SPEC section 4: a regular file (not a symlink) owned
  * by root or by uid, not writable by group or others, and every parent
@@ -81,17 +102,22 @@ const char *store_errstr(const struct store *);
  */
 int	store_check_path(const char *, uid_t, char *, size_t);
 
-/* Non-zero: a read-only txn (the only kind on a STORE_RDONLY store). */
-int	store_txn_begin(struct store *, int, struct store_txn **);
-int	store_txn_commit(struct store_txn *);	/* Frees the txn. */
+/*
+ * Flags STORE_RDONLY (a read txn, the only kind on a STORE_RDONLY store)
+ * or 0 (a write txn).
+ */
+int	store_txn_begin(struct store *, int, struct store_txn **, char *,
+	    size_t);
+/* Frees the txn, committed or not. */
+int	store_txn_commit(struct store_txn *, char *, size_t);
 void	store_txn_abort(struct store_txn *);	/* NULL-safe, frees. */
 
 int	store_get(struct store_txn *, const unsigned char *, struct record *);
 /* By 22-character id text or by name. */
 int	store_find(struct store_txn *, const char *, struct record *);
 /*
- * Insert (replace = 0: ATK_ERR_EXISTS on a taken id, name or digest) or
- * insert-or-replace (replace != 0: ATK_ERR_EXISTS only when the name or
+ * Insert (flags 0: ATK_ERR_EXISTS on a taken id, name or digest) or
+ * insert-or-replace (STORE_REPLACE: ATK_ERR_EXISTS only when the name or
  * digest belongs to another id).  Keeps "names", "users" and "digests"
  * (the verifier of an imported record, and the old verifier while a grace
  * period runs) in step.  Nothing is written when it fails with EXISTS.
@@ -127,7 +153,8 @@ int	store_usage(struct store_txn *, const unsigned char *, int64_t *,
 	    char **);
 
 /*
- * Keyed one-way functions under the store's key, set up once per open:
+ * Keyed one-way functions under the store's key, whose schedule is made
+ * once, when the store is opened (or the key reset):
  * store_verifier() = HMAC-SHA-256(key, 'V' || data), store_digest() =
  * HMAC-SHA-256(key, 'D' || data).  A native token's verifier is
  * store_verifier(id || secret); an imported token's verifier is its digest
@@ -143,8 +170,9 @@ int	store_token_verifier(struct store *, const struct token *,
 int	store_get_key(struct store *, unsigned char *);
 /*
  * In a write txn: empty every database and set a new prefix and key.
- * Verifiers made after it in the same txn use the new key; an abort (or a
- * failed commit) puts the old prefix and key back.
+ * Verifiers made after it use the new key; an abort (or a failed commit)
+ * puts the old prefix and key back.  ATK_ERR_BUSY while another txn of the
+ * store is open.
  */
 int	store_reset(struct store_txn *, const char *, const unsigned char *);
 

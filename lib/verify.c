@@ -1,6 +1,7 @@
 /*
  * The one verification of a token (SPEC section 3), shared by the PAM
- * module and "apitoken verify".
+ * module and "apitoken verify", and the account check of the session it
+ * opened, by the same rules.
  *
  * Work is the same whatever the store holds: a native token is looked up
  * by its id, an imported one by its keyed digest, each with a lookup that
@@ -43,9 +44,10 @@ static const char *const reasons[] = {
 	"token lacks the required role",/* VERIFY_ROLE */
 	"token lacks the required policy", /* VERIFY_POLICY */
 	"source address not allowed",	/* VERIFY_NETWORK */
+	"token deleted",		/* VERIFY_DELETED */
 };
 
-_Static_assert(sizeof(reasons) / sizeof(reasons[0]) == VERIFY_NETWORK + 1,
+_Static_assert(sizeof(reasons) / sizeof(reasons[0]) == VERIFY_DELETED + 1,
     "every reason needs its words");
 
 const char *
@@ -138,18 +140,34 @@ copy_out(const struct record *rec, const struct token *tok, uintptr_t keep,
 	return 0;
 }
 
+/* Is the token alive at now: not revoked, not expired. */
+static enum verify_reason
+check_alive(const struct record *rec, int64_t now)
+{
+	if (rec->revoked != 0)
+		return VERIFY_REVOKED;
+	if (rec->expires != 0 && now >= rec->expires)
+		return VERIFY_EXPIRED;
+	return VERIFY_OK;
+}
+
+/* Is the token the user's? */
+static enum verify_reason
+check_user(const struct record *rec, const char *user)
+{
+	return strcmp(rec->user, user) == 0 ? VERIFY_OK : VERIFY_WRONG_USER;
+}
+
 /* The rules after the secret matched, in the order a person would ask. */
 static enum verify_reason
 check_rules(const struct record *rec, const struct verify_request *req)
 {
 	const char *policy = req->policy;
+	enum verify_reason reason;
 
-	if (rec->revoked != 0)
-		return VERIFY_REVOKED;
-	if (rec->expires != 0 && req->now >= rec->expires)
-		return VERIFY_EXPIRED;
-	if (strcmp(rec->user, req->user) != 0)
-		return VERIFY_WRONG_USER;
+	if ((reason = check_alive(rec, req->now)) != VERIFY_OK ||
+	    (reason = check_user(rec, req->user)) != VERIFY_OK)
+		return reason;
 	if (req->role != NULL && strcmp(rec->role, req->role) != 0)
 		return VERIFY_ROLE;
 	if (policy != NULL && strcmp(policy, VERIFY_POLICY_SERVICE) == 0)
@@ -193,7 +211,7 @@ verify_token(struct store *st, const char *text, size_t len,
 	}
 	foreign = tok.kind == TOKEN_NATIVE &&
 	    strcmp(tok.prefix, store_prefix(st)) != 0;
-	if ((r = store_txn_begin(st, 1, &txn)) != 0)
+	if ((r = store_txn_begin(st, STORE_RDONLY, &txn, NULL, 0)) != 0)
 		goto out;
 	/*
 	 * The record of the id, or of a neighbour when the store has none:
@@ -244,6 +262,58 @@ verify_token(struct store *st, const char *text, size_t len,
 	record_free(&rec);
 	token_clear(&tok);
 	explicit_bzero(v, sizeof(v));
+	if (r != 0) {
+		verify_result_free(res);
+		res->reason = VERIFY_UNKNOWN;
+		memcpy(res->id, VERIFY_UNKNOWN_ID, sizeof(VERIFY_UNKNOWN_ID));
+	}
+	return r;
+}
+
+/*
+ * The user first, as the account check always asked: a token of another
+ * user is refused as that (PAM_PERM_DENIED) whatever its state.  No secret
+ * is compared here, so no work is kept the same for an unknown id: the id
+ * comes from a login this token has just passed.
+ */
+int
+verify_account(struct store *st, const char *idtext,
+    const struct verify_request *req, struct verify_result *res)
+{
+	unsigned char id[TOKEN_ID_BYTES];
+	struct store_txn *txn = NULL;
+	struct record rec;
+	struct token none;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	/* Never VERIFY_OK by accident, as in verify_token(). */
+	res->reason = VERIFY_UNKNOWN;
+	memset(&rec, 0, sizeof(rec));
+	/* No token text: copy_out() formats the record's own id. */
+	memset(&none, 0, sizeof(none));
+	memcpy(res->id, VERIFY_UNKNOWN_ID, sizeof(VERIFY_UNKNOWN_ID));
+	if (st == NULL || idtext == NULL || req == NULL || req->user == NULL)
+		return ATK_ERR_INVAL;
+	if (token_id_parse(idtext, id) != 0) {
+		res->reason = VERIFY_MALFORMED;
+		return 0;
+	}
+	if ((r = store_txn_begin(st, STORE_RDONLY, &txn, NULL, 0)) != 0)
+		goto out;
+	if ((r = store_get(txn, id, &rec)) == ATK_ERR_NOTFOUND) {
+		res->reason = VERIFY_DELETED;
+		r = 0;
+		goto out;
+	}
+	if (r != 0 || (r = copy_out(&rec, &none, UINTPTR_MAX, res)) != 0)
+		goto out;
+	res->known = 1;
+	if ((res->reason = check_user(&rec, req->user)) == VERIFY_OK)
+		res->reason = check_alive(&rec, req->now);
+ out:
+	store_txn_abort(txn);
+	record_free(&rec);
 	if (r != 0) {
 		verify_result_free(res);
 		res->reason = VERIFY_UNKNOWN;

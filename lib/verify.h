@@ -32,6 +32,7 @@ enum verify_reason {
 	VERIFY_ROLE,		/* Lacks the required role. */
 	VERIFY_POLICY,		/* Lacks the required policy. */
 	VERIFY_NETWORK,		/* Source address outside --from. */
+	VERIFY_DELETED,		/* verify_account(): the id is gone. */
 };
 
 struct verify_request {
@@ -67,6 +68,16 @@ struct verify_result {
  * verify_result_free() in every case.
  */
 int	verify_token(struct store *, const char *, size_t,
+	    const struct verify_request *, struct verify_result *);
+/*
+ * The account check of a session a token opened: the token of the id text
+ * is still there (else VERIFY_DELETED), the user's (VERIFY_WRONG_USER),
+ * not revoked and not expired by req->now, under the very rules
+ * verify_token() applies; the other fields of req are not asked.  The
+ * same conventions: 0 with result->reason, or a negative ATK_ERR_* when
+ * it could not decide; free the result with verify_result_free().
+ */
+int	verify_account(struct store *, const char *,
 	    const struct verify_request *, struct verify_result *);
 const char *verify_reason_str(enum verify_reason);
 void	verify_result_free(struct verify_result *);	/* NULL-safe. */

@@ -87,7 +87,7 @@ verify_token__unknown_id_body() {
 # At the ends of the key order an unknown id once took one more walk down
 # the tree than the stored id at that end (medians 24 to 30 cycles apart,
 # max |t| 96 to 127): timing could find the smallest and largest stored ids
-# by bisection.  Every lookup now makes the same moves (store.c,
+# by bisection.  Every lookup now makes the same moves (store_records.c,
 # get_near()); what is left, 2 to 5 cycles, is LMDB stepping back from
 # the first entry and failing against stepping back and reading one, and
 # lifts |t| over 4.5 in some runs.  So this pair is judged by its medians:

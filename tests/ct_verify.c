@@ -37,11 +37,11 @@
  * gap showed between two classes of unknown ids, random ones and ones
  * next to a stored id).  Which gap a lookup lands in is the store's
  * layout, not whether it holds the id: an unknown id walks to where the
- * id just below it does (store.c, get_near()), and that is what the
+ * id just below it does (store_records.c, get_near()), and that is what the
  * pair compares.  With the walk the same, what is left to see is the work
  * that does depend on the id being there: LMDB's memcmp() of the id with
  * itself, which the unknown id never makes, made the known id 3 to 4
- * cycles faster (store.c, key_cmp()).
+ * cycles faster (store_records.c, key_cmp()).
  *
  * Every input has a valid checksum (built with the lib/token functions),
  * so each call goes past the checksum into the lookup, the HMAC and the
@@ -457,9 +457,9 @@ fill(const char *path, size_t n, unsigned char *ids, char *right)
 	struct token tok;
 	size_t i;
 
-	lib_check(store_init(path, NULL), path);
-	lib_check(store_open(path, 0, &st), path);
-	lib_check(store_txn_begin(st, 0, &txn), "store_txn_begin");
+	lib_check(store_init(path, NULL, NULL, 0), path);
+	lib_check(store_open(path, 0, &st, NULL, 0), path);
+	lib_check(store_txn_begin(st, 0, &txn, NULL, 0), "store_txn_begin");
 	for (i = 0; i < n; i++) {
 		memset(&rec, 0, sizeof(rec));
 		lib_check(token_generate(store_prefix(st), &tok, text,
@@ -479,7 +479,7 @@ fill(const char *path, size_t n, unsigned char *ids, char *right)
 		rec.created = NOW;
 		lib_check(store_put(txn, &rec, 0), "store_put");
 	}
-	lib_check(store_txn_commit(txn), "store_txn_commit");
+	lib_check(store_txn_commit(txn, NULL, 0), "store_txn_commit");
 	store_close(st);
 }
 
@@ -743,7 +743,7 @@ main(int argc, char *argv[])
 	memcpy(sorted, ids, ntok * TOKEN_ID_BYTES);
 	qsort(sorted, ntok, TOKEN_ID_BYTES, cmp_id);
 	/* Opened as the module opens it. */
-	lib_check(store_open(path, STORE_RDONLY, &st), path);
+	lib_check(store_open(path, STORE_RDONLY, &st, NULL, 0), path);
 	printf("store: %llu tokens; threshold |t| < %.2f; %d-call batches, "
 	    "%d tests per class pair (dudect cropping)\n",
 	    (unsigned long long)ntok, threshold, BATCH, 1 + CROP_TESTS);

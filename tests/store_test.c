@@ -6,7 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,11 @@
 #define KILL_ROUNDS	8
 #define KILL_MAX_US	30000
 #define NAME_MAX_TEST	32
+#define THREADS		8
+#define STABLE		32	/* Tokens every reader thread looks up. */
+#define CHURN_COMMITS	300	/* The writer thread's creates. */
+#define READER_ROUNDS	200	/* At least, per reader thread. */
+#define FAIL_MAX	256
 
 static char role_user[] = "User";
 static char user_robot[] = "robot";
@@ -66,19 +75,19 @@ fresh(void)
 {
 	struct store *st;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
-	ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &st, NULL, 0), 0);
 	return st;
 }
 
 static void
-put1(struct store *st, const struct record *rec, int replace, int want)
+put1(struct store *st, const struct record *rec, int flags, int want)
 {
 	struct store_txn *t;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
-	ATF_CHECK_EQ(store_put(t, rec, replace), want);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
+	ATF_CHECK_EQ(store_put(t, rec, flags), want);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 }
 
 static void *
@@ -125,27 +134,28 @@ ATF_TC_BODY(store_init__private_files, tc)
 	struct stat sb;
 
 	umask(0);
-	ATF_REQUIRE_EQ(store_init(DB, "xyz"), 0);
+	ATF_REQUIRE_EQ(store_init(DB, "xyz", NULL, 0), 0);
 	ATF_REQUIRE(stat(DB, &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
 	ATF_REQUIRE(stat(DB_LOCK, &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
-	ATF_CHECK_EQ(store_init(DB, NULL), ATK_ERR_EXISTS);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_CHECK_EQ(store_init(DB, NULL, NULL, 0), ATK_ERR_EXISTS);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	ATF_CHECK_STREQ(store_prefix(st), "xyz");
 	store_close(st);
 	store_close(NULL);
 	/* A umask that would leave the owner without write access. */
 	umask(0277);
-	ATF_REQUIRE_EQ(store_init("b.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("b.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(stat("b.db", &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0600);
-	ATF_REQUIRE_EQ(store_open("b.db", 0, &st), 0);
+	ATF_REQUIRE_EQ(store_open("b.db", 0, &st, NULL, 0), 0);
 	ATF_CHECK_STREQ(store_prefix(st), TOKEN_PREFIX_DEFAULT);
 	store_close(st);
-	ATF_CHECK_EQ(store_init("c.db", "Bad"), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_init("c.db", "Bad", NULL, 0), ATK_ERR_INVAL);
 	ATF_CHECK(access("c.db", F_OK) != 0);
-	ATF_CHECK_EQ(store_init("no/such/dir.db", NULL), ATK_ERR_SYSTEM);
+	ATF_CHECK_EQ(store_init("no/such/dir.db", NULL, NULL, 0),
+	    ATK_ERR_SYSTEM);
 }
 
 ATF_TC_WITHOUT_HEAD(store_init__makes_dir);
@@ -156,30 +166,32 @@ ATF_TC_BODY(store_init__makes_dir, tc)
 
 	/* The store's own directory, 0700 whatever the umask. */
 	umask(0);
-	ATF_REQUIRE_EQ(store_init("d/tokens.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("d/tokens.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(stat("d", &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0700);
 	ATF_CHECK_EQ(store_check_path("d/tokens.db", geteuid(), why,
 	    sizeof(why)), 0);
 	umask(0277);
-	ATF_REQUIRE_EQ(store_init("e/tokens.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("e/tokens.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(stat("e", &sb) == 0);
 	ATF_CHECK_EQ(sb.st_mode & 07777, 0700);
 	umask(022);
 	/* One directory, never its parents. */
-	ATF_CHECK_EQ(store_init_why("no/such/dir.db", NULL, why,
+	ATF_CHECK_EQ(store_init("no/such/dir.db", NULL, why,
 	    sizeof(why)), ATK_ERR_SYSTEM);
 	ATF_CHECK_STREQ(why, "no/such/dir.db: cannot create directory "
 	    "no/such: No such file or directory");
 	ATF_CHECK(access("no", F_OK) != 0);
 	/* Never through a link that leads nowhere, never over a file. */
 	ATF_REQUIRE(symlink("elsewhere", "dangling") == 0);
-	ATF_CHECK_EQ(store_init("dangling/tokens.db", NULL), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_init("dangling/tokens.db", NULL, NULL, 0),
+	    ATK_ERR_UNSAFE);
 	ATF_CHECK(access("elsewhere", F_OK) != 0);
 	spit("plain", "", 0);
-	ATF_CHECK_EQ(store_init("plain/tokens.db", NULL), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_init("plain/tokens.db", NULL, NULL, 0),
+	    ATK_ERR_UNSAFE);
 	/* A failed init removes the directory it made. */
-	ATF_CHECK_EQ(store_init("f/", NULL), ATK_ERR_SYSTEM);
+	ATF_CHECK_EQ(store_init("f/", NULL, NULL, 0), ATK_ERR_SYSTEM);
 	ATF_CHECK(access("f", F_OK) != 0);
 }
 
@@ -195,11 +207,11 @@ ATF_TC_BODY(store_open__lock_recreated_private, tc)
 	struct store *st;
 	struct stat sb;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	umask(0277);
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		ATF_REQUIRE(unlink(DB_LOCK) == 0);
-		ATF_REQUIRE_EQ(store_open(DB, flags[i], &st), 0);
+		ATF_REQUIRE_EQ(store_open(DB, flags[i], &st, NULL, 0), 0);
 		store_close(st);
 		ATF_REQUIRE(lstat(DB_LOCK, &sb) == 0);
 		ATF_CHECK(S_ISREG(sb.st_mode));
@@ -213,7 +225,7 @@ ATF_TC_WITHOUT_HEAD(store_init__refuses_symlink);
 ATF_TC_BODY(store_init__refuses_symlink, tc)
 {
 	ATF_REQUIRE(symlink("target.db", DB) == 0);
-	ATF_CHECK_EQ(store_init(DB, NULL), ATK_ERR_EXISTS);
+	ATF_CHECK_EQ(store_init(DB, NULL, NULL, 0), ATK_ERR_EXISTS);
 	ATF_CHECK(access("target.db", F_OK) != 0);
 }
 
@@ -223,15 +235,17 @@ ATF_TC_BODY(store_open__missing_or_empty, tc)
 	char why[STORE_WHY_MAX];
 	struct store *st = NULL;
 
-	ATF_CHECK_EQ(store_open(DB, 0, &st), ATK_ERR_NOTFOUND);
+	ATF_CHECK_EQ(store_open(DB, 0, &st, NULL, 0), ATK_ERR_NOTFOUND);
 	ATF_CHECK(st == NULL);
 	ATF_CHECK(access(DB, F_OK) != 0);	/* Not created. */
 	spit(DB, "", 0);
-	ATF_CHECK_EQ(store_open_why(DB, 0, &st, why, sizeof(why)),
+	ATF_CHECK_EQ(store_open(DB, 0, &st, why, sizeof(why)),
 	    ATK_ERR_CORRUPT);
 	ATF_CHECK(strstr(why, "empty") != NULL);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
-	ATF_CHECK_EQ(store_open(".", STORE_RDONLY, &st), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0),
+	    ATK_ERR_CORRUPT);
+	ATF_CHECK_EQ(store_open(".", STORE_RDONLY, &st, NULL, 0),
+	    ATK_ERR_UNSAFE);
 }
 
 ATF_TC_WITHOUT_HEAD(store_put__get_find_delete);
@@ -245,7 +259,7 @@ ATF_TC_BODY(store_put__get_find_delete, tc)
 
 	mkrec(&a, "ci-bot");
 	put1(st, &a.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_get(t, a.rec.id, &got), 0);
 	ATF_CHECK_STREQ(got.name, "ci-bot");
 	ATF_CHECK_STREQ(got.user, a.user);
@@ -261,14 +275,14 @@ ATF_TC_BODY(store_put__get_find_delete, tc)
 	ATF_CHECK_EQ(store_find(t, "nobody", &got), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_find(t, "bad name!", &got), ATK_ERR_NOTFOUND);
 	/* No writes in a read txn. */
-	ATF_CHECK_EQ(store_put(t, &a.rec, 1), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_put(t, &a.rec, STORE_REPLACE), ATK_ERR_INVAL);
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), ATK_ERR_INVAL);
 	store_txn_abort(t);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), ATK_ERR_NOTFOUND);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_get(t, a.rec.id, &got), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_find(t, "ci-bot", &got), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_find(t, idtext, &got), ATK_ERR_NOTFOUND);
@@ -289,13 +303,14 @@ ATF_TC_BODY(store_put__duplicates, tc)
 	mkrec(&b, "one");
 	put1(st, &a.rec, 0, 0);
 	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same name. */
-	put1(st, &b.rec, 1, ATK_ERR_EXISTS);	/* Even as a replace. */
+	/* Even as a replace. */
+	put1(st, &b.rec, STORE_REPLACE, ATK_ERR_EXISTS);
 	strcpy(b.name, "two");
 	memcpy(b.rec.id, a.rec.id, TOKEN_ID_BYTES);
 	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same id. */
 	/* A replace may rename; the old name is then free. */
-	put1(st, &b.rec, 1, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	put1(st, &b.rec, STORE_REPLACE, 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_find(t, "one", &got), ATK_ERR_NOTFOUND);
 	ATF_REQUIRE_EQ(store_find(t, "two", &got), 0);
 	ATF_CHECK(memcmp(got.id, a.rec.id, TOKEN_ID_BYTES) == 0);
@@ -304,19 +319,19 @@ ATF_TC_BODY(store_put__duplicates, tc)
 	mkrec(&a, "one");
 	put1(st, &a.rec, 0, 0);
 	/* A failed insert writes nothing, so the txn can go on. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	strcpy(b.name, "one");
 	mkrec(&b, "two");
 	ATF_CHECK_EQ(store_put(t, &b.rec, 0), ATK_ERR_EXISTS);
 	strcpy(b.name, "three");
 	ATF_CHECK_EQ(store_put(t, &b.rec, 0), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	/* A refused insert leaves no name or digest behind. */
 	mkrec(&b, "fresh");
 	memcpy(b.rec.id, a.rec.id, TOKEN_ID_BYTES);
 	b.rec.imported = 1;
 	put1(st, &b.rec, 0, ATK_ERR_EXISTS);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_find(t, "fresh", &got), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_lookup_digest(t, b.rec.verifier, b.rec.id),
 	    ATK_ERR_NOTFOUND);
@@ -326,7 +341,7 @@ ATF_TC_BODY(store_put__duplicates, tc)
 	store_txn_abort(t);
 	/* Invalid records are refused. */
 	b.name[0] = '-';
-	put1(st, &b.rec, 1, ATK_ERR_INVAL);
+	put1(st, &b.rec, STORE_REPLACE, ATK_ERR_INVAL);
 	store_close(st);
 }
 
@@ -348,20 +363,20 @@ ATF_TC_BODY(store_foreach__all_in_id_order, tc)
 	char name[32];
 	size_t count = 0;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	for (int i = 0; i < FILL; i++) {
 		snprintf(name, sizeof(name), "t%d", i);
 		mkrec(&n, name);
 		ATF_REQUIRE_EQ(store_put(t, &n.rec, 0), 0);
 	}
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_foreach(t, count_cb, &count), 0);
 	ATF_CHECK_EQ(count, FILL);
 	store_txn_abort(t);
 	mkrec(&n, "stop");
 	put1(st, &n.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	count = 0;
 	ATF_CHECK_EQ(store_foreach(t, count_cb, &count), 42);
 	ATF_CHECK(count >= 1 && count <= FILL + 1);
@@ -380,26 +395,26 @@ ATF_TC_BODY(store_usage__touch, tc)
 
 	mkrec(&a, "a");
 	put1(st, &a.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 0);
 	ATF_CHECK(from == NULL);
 	ATF_CHECK_EQ(store_touch(t, a.rec.id, 5, "x"), ATK_ERR_INVAL);
 	store_txn_abort(t);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_touch(t, a.rec.id, 1700001234, "192.0.2.7"), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	/* A reader in another environment sees it. */
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro), 0);
-	ATF_CHECK_EQ(store_txn_begin(ro, 0, &t), ATK_ERR_INVAL);
-	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
+	ATF_CHECK_EQ(store_txn_begin(ro, 0, &t, NULL, 0), ATK_ERR_INVAL);
+	ATF_REQUIRE_EQ(store_txn_begin(ro, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 1700001234);
 	ATF_CHECK_STREQ(from, "192.0.2.7");
 	free(from);
 	store_txn_abort(t);
 	store_close(ro);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_touch(t, a.rec.id, 1700001300, NULL), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 1700001300);
@@ -409,7 +424,35 @@ ATF_TC_BODY(store_usage__touch, tc)
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	store_close(st);
+}
+
+ATF_TC_WITHOUT_HEAD(store_txn_begin__flags);
+ATF_TC_BODY(store_txn_begin__flags, tc)
+{
+	struct store *st = fresh(), *ro;
+	struct store_txn *t;
+	struct named a;
+	char why[STORE_WHY_MAX];
+
+	mkrec(&a, "a");
+	ATF_CHECK_EQ(store_txn_begin(st, STORE_CHECK_SAFE, &t, NULL, 0),
+	    ATK_ERR_INVAL);
+	ATF_CHECK(t == NULL);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, why, sizeof(why)), 0);
+	ATF_CHECK_STREQ(why, "");
+	ATF_CHECK_EQ(store_put(t, &a.rec, STORE_RDONLY), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_put(t, &a.rec, STORE_REPLACE), 0);
+	ATF_CHECK_EQ(store_txn_commit(t, why, sizeof(why)), 0);
+	ATF_CHECK_STREQ(why, "");
+	ATF_CHECK_EQ(store_open(DB, STORE_REPLACE, &ro, NULL, 0),
+	    ATK_ERR_INVAL);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
+	ATF_CHECK_EQ(store_txn_begin(ro, 0, &t, why, sizeof(why)),
+	    ATK_ERR_INVAL);
+	ATF_CHECK(strstr(why, "read-only") != NULL);
+	store_close(ro);
 	store_close(st);
 }
 
@@ -440,13 +483,13 @@ ATF_TC_BODY(store_lookup_digest__imported, tc)
 	b.rec.imported = 1;
 	memcpy(b.rec.verifier, d, sizeof(d));
 	put1(st, &b.rec, 0, ATK_ERR_EXISTS);	/* Same text imported twice. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_lookup_digest(t, d, id), 0);
 	ATF_CHECK(memcmp(id, a.rec.id, sizeof(id)) == 0);
 	ATF_CHECK_EQ(store_lookup_digest(t, d2, id), ATK_ERR_NOTFOUND);
 	ATF_CHECK_EQ(store_delete(t, a.rec.id), 0);
 	ATF_CHECK_EQ(store_lookup_digest(t, d, id), ATK_ERR_NOTFOUND);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 }
 
@@ -475,7 +518,7 @@ ATF_TC_BODY(store_get_near__hit_neighbour_empty, tc)
 	struct named n[3];
 	int found, i;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	found = 1;
 	ATF_CHECK_EQ(store_get_near(t, lowest, &rec, &found),
 	    ATK_ERR_NOTFOUND);
@@ -488,7 +531,7 @@ ATF_TC_BODY(store_get_near__hit_neighbour_empty, tc)
 		memcpy(ids[i], n[i].rec.id, TOKEN_ID_BYTES);
 		put1(st, &n[i].rec, 0, 0);
 	}
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	for (i = 0; i < 3; i++) {
 		/* A hit is the id's own record. */
 		ATF_CHECK_EQ(store_get_near(t, ids[i], &rec, &found), 0);
@@ -529,7 +572,7 @@ ATF_TC_BODY(store_lookup_digest_near__hit_and_neighbour, tc)
 	int found;
 
 	ATF_REQUIRE_EQ(store_digest(st, "imported-token-text", 19, d), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	found = 1;
 	ATF_CHECK_EQ(store_lookup_digest_near(t, d, id, &found),
 	    ATK_ERR_NOTFOUND);
@@ -539,7 +582,7 @@ ATF_TC_BODY(store_lookup_digest_near__hit_and_neighbour, tc)
 	a.rec.imported = 1;
 	memcpy(a.rec.verifier, d, sizeof(d));
 	put1(st, &a.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_lookup_digest_near(t, d, id, &found), 0);
 	ATF_CHECK_EQ(found, 1);
 	ATF_CHECK(memcmp(id, a.rec.id, sizeof(id)) == 0);
@@ -566,7 +609,7 @@ ATF_TC_BODY(store_user_has_tokens__index, tc)
 	b.rec.user = user_robot;
 	put1(st, &a.rec, 0, 0);
 	put1(st, &b.rec, 0, 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 1);
 	ATF_CHECK_EQ(store_user_has_tokens(t, "deploy"), 0);
 	ATF_CHECK_EQ(store_user_has_tokens(t, ""), 0);
@@ -574,10 +617,10 @@ ATF_TC_BODY(store_user_has_tokens__index, tc)
 	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 1);
 	/* Moving b to another user empties robot's list. */
 	b.rec.user = user_deploy;
-	ATF_CHECK_EQ(store_put(t, &b.rec, 1), 0);
+	ATF_CHECK_EQ(store_put(t, &b.rec, STORE_REPLACE), 0);
 	ATF_CHECK_EQ(store_user_has_tokens(t, "robot"), 0);
 	ATF_CHECK_EQ(store_user_has_tokens(t, "deploy"), 1);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 }
 
@@ -656,12 +699,12 @@ ATF_TC_BODY(store_open__newer_schema_refused, tc)
 	char why[STORE_WHY_MAX];
 	struct store *st;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	ATF_REQUIRE(patch_file(DB, v1, v2, sizeof(v1) - 1) > 0);
-	ATF_CHECK_EQ(store_open_why(DB, STORE_RDONLY, &st, why, sizeof(why)),
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, why, sizeof(why)),
 	    ATK_ERR_SCHEMA);
 	ATF_CHECK(strstr(why, "schema 2") != NULL);
-	ATF_CHECK_EQ(store_open(DB, 0, &st), ATK_ERR_SCHEMA);
+	ATF_CHECK_EQ(store_open(DB, 0, &st, NULL, 0), ATK_ERR_SCHEMA);
 	ATF_CHECK(st == NULL);
 }
 
@@ -691,8 +734,8 @@ ATF_TC_BODY(store_get__newer_record_refused, tc)
 	memcpy(to, from, sizeof(to));
 	to[0] = RECORD_SCHEMA + 1;
 	ATF_REQUIRE(patch_file(DB, from, to, sizeof(from)) > 0);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_get(t, a.rec.id, &got), ATK_ERR_SCHEMA);
 	ATF_CHECK_EQ(store_find(t, "a", &got), ATK_ERR_SCHEMA);
 	store_txn_abort(t);
@@ -712,10 +755,10 @@ ATF_TC_BODY(store_open__damaged_meta, tc)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		remove(DB);
 		remove(DB_LOCK);
-		ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+		ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 		ATF_REQUIRE(patch_file(DB, keys[i][0], keys[i][1],
 		    strlen(keys[i][0])) > 0);
-		ATF_CHECK_EQ(store_open_why(DB, STORE_RDONLY, &st, why,
+		ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, why,
 		    sizeof(why)), ATK_ERR_CORRUPT);
 		ATF_CHECK_MSG(strstr(why, keys[i][0]) != NULL, "%s", why);
 	}
@@ -741,40 +784,42 @@ ATF_TC_BODY(store_open__truncated_and_random, tc)
 	size_t len;
 	int r;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	for (int i = 0; i < FILL; i++) {
 		snprintf(name, sizeof(name), "t%d", i);
 		mkrec(&n, name);
 		ATF_REQUIRE_EQ(store_put(t, &n.rec, 0), 0);
 	}
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 	whole = slurp(DB, &len);
 	ATF_REQUIRE(len > 3 * 4096);
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		spit(DB, whole, cuts[i]);
-		r = store_open(DB, STORE_RDONLY, &st);
+		r = store_open(DB, STORE_RDONLY, &st, NULL, 0);
 		ATF_CHECK_MSG(never_ok(r), "cut at %zu opened", cuts[i]);
 		if (r == 0)
 			store_close(st);
-		r = store_open(DB, 0, &st);
+		r = store_open(DB, 0, &st, NULL, 0);
 		ATF_CHECK_MSG(never_ok(r), "cut at %zu opened rw", cuts[i]);
 		if (r == 0)
 			store_close(st);
 	}
 	spit(DB, whole, len / 2);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0),
+	    ATK_ERR_CORRUPT);
 	for (int i = 0; i < 20; i++) {
 		ATF_REQUIRE_EQ(random_buf(junk, sizeof(junk)), 0);
 		spit(DB, junk, sizeof(junk));
-		ATF_CHECK(never_ok(store_open(DB, STORE_RDONLY, &st)));
-		ATF_CHECK(never_ok(store_open(DB, 0, &st)));
+		ATF_CHECK(never_ok(store_open(DB, STORE_RDONLY, &st, NULL, 0)));
+		ATF_CHECK(never_ok(store_open(DB, 0, &st, NULL, 0)));
 	}
 	spit(DB, "not a store\n", 12);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st), ATK_ERR_CORRUPT);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0),
+	    ATK_ERR_CORRUPT);
 	/* The whole file again: still good. */
 	spit(DB, whole, len);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	store_close(st);
 	free(whole);
 }
@@ -785,18 +830,19 @@ ATF_TC_BODY(store_check_path__safe, tc)
 	char why[STORE_WHY_MAX], cwd[4096], abs[4200];
 	struct store *st;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
 	ATF_CHECK_EQ_MSG(store_check_path(DB, geteuid(), why, sizeof(why)), 0,
 	    "%s", why);
 	snprintf(abs, sizeof(abs), "%s/%s", cwd, DB);
 	ATF_CHECK_EQ(store_check_path(abs, geteuid(), why, sizeof(why)), 0);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), 0);
 	store_close(st);
 	/* A symlinked parent directory leading somewhere safe is fine. */
 	ATF_REQUIRE(mkdir("real", 0700) == 0);
 	ATF_REQUIRE(symlink("real", "link") == 0);
-	ATF_REQUIRE_EQ(store_init("real/x.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("real/x.db", NULL, NULL, 0), 0);
 	ATF_CHECK_EQ(store_check_path("link/x.db", geteuid(), why,
 	    sizeof(why)), 0);
 	ATF_CHECK_EQ(store_check_path("missing.db", geteuid(), why,
@@ -810,14 +856,14 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	char why[STORE_WHY_MAX];
 	struct store *st;
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	/* Group-writable file. */
 	ATF_REQUIRE(chmod(DB, 0620) == 0);
 	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
 	    ATK_ERR_UNSAFE);
 	ATF_CHECK(strstr(why, "writable") != NULL);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st),
-	    ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), ATK_ERR_UNSAFE);
 	ATF_REQUIRE(chmod(DB, 0604) == 0);	/* World-readable is fine. */
 	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)), 0);
 	ATF_REQUIRE(chmod(DB, 0602) == 0);
@@ -840,7 +886,7 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	    ATK_ERR_UNSAFE);
 	/* A world-writable parent directory, and a link into one. */
 	ATF_REQUIRE(mkdir("open", 0700) == 0);
-	ATF_REQUIRE_EQ(store_init("open/x.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("open/x.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(chmod("open", 0777) == 0);
 	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
 	    sizeof(why)), ATK_ERR_UNSAFE);
@@ -853,7 +899,7 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	 * the way.
 	 */
 	ATF_REQUIRE(mkdir("open/in", 0700) == 0);
-	ATF_REQUIRE_EQ(store_init("open/in/y.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("open/in/y.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(symlink("open/in", "deep") == 0);
 	ATF_REQUIRE(mkdir("ok", 0700) == 0);
 	ATF_REQUIRE(symlink("../open", "ok/up") == 0);
@@ -869,7 +915,7 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	ATF_CHECK_EQ(store_check_path("ok/../deep/y.db", geteuid(), why,
 	    sizeof(why)), ATK_ERR_UNSAFE);
 	ATF_CHECK_EQ(store_open("deep/y.db", STORE_RDONLY | STORE_CHECK_SAFE,
-	    &st), ATK_ERR_UNSAFE);
+	    &st, NULL, 0), ATK_ERR_UNSAFE);
 	/* Sticky: safe only when root owns the directory. */
 	ATF_REQUIRE(chmod("open", 01777) == 0);
 	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
@@ -882,7 +928,7 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	ATF_CHECK_EQ(store_check_path("ok/up/./in/../in/y.db", geteuid(),
 	    why, sizeof(why)), 0);
 	ATF_CHECK_EQ(store_open("deep/y.db", STORE_RDONLY | STORE_CHECK_SAFE,
-	    &st), 0);
+	    &st, NULL, 0), 0);
 	store_close(st);
 }
 
@@ -891,7 +937,7 @@ ATF_TC_BODY(store_check_path__wrong_owner, tc)
 {
 	char why[STORE_WHY_MAX];
 
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
 	if (geteuid() != 0) {
 		/* Our own file, checked for another user: not theirs. */
 		ATF_CHECK_EQ(store_check_path(DB, OTHER_UID, why,
@@ -905,7 +951,7 @@ ATF_TC_BODY(store_check_path__wrong_owner, tc)
 	ATF_CHECK_EQ(store_check_path(DB, OTHER_UID, why, sizeof(why)), 0);
 	ATF_REQUIRE(chown(DB, 0, 0) == 0);
 	ATF_REQUIRE(mkdir("theirs", 0755) == 0);
-	ATF_REQUIRE_EQ(store_init("theirs/x.db", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("theirs/x.db", NULL, NULL, 0), 0);
 	ATF_REQUIRE(chown("theirs", OTHER_UID, 0) == 0);
 	ATF_CHECK_EQ(store_check_path("theirs/x.db", 0, why, sizeof(why)),
 	    ATK_ERR_UNSAFE);
@@ -933,7 +979,7 @@ has(struct store *st, const unsigned char *id)
 	struct record rec;
 	int r;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	if ((r = store_get(t, id, &rec)) == 0)
 		record_free(&rec);
 	store_txn_abort(t);
@@ -949,6 +995,54 @@ readlink_is(const char *path, const char *want)
 	ATF_REQUIRE((n = readlink(path, buf, sizeof(buf) - 1)) > 0);
 	buf[n] = '\0';
 	ATF_CHECK_STREQ(buf, want);
+}
+
+/*
+ * A store held open (the daemon's) tells when a swap has made it stale,
+ * and a write txn on it reopens it only while no other txn is open.
+ */
+ATF_TC_WITHOUT_HEAD(store_current__after_swap);
+ATF_TC_BODY(store_current__after_swap, tc)
+{
+	struct named a, b;
+	struct store *st, *ro;
+	struct store_txn *t, *r;
+	char why[STORE_WHY_MAX];
+
+	mkrec(&a, "a");
+	mkrec(&b, "b");
+	st = fresh();
+	put1(st, &a.rec, 0, 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(ro, why, sizeof(why)), 1);
+	ATF_CHECK_STREQ(why, "");
+	ATF_CHECK_EQ(store_current(st, NULL, 0), 1);
+	ATF_REQUIRE_EQ(swap_in(&b.rec), 0);
+	/* Stale, and still reading the file it has open. */
+	ATF_CHECK_EQ(store_current(ro, why, sizeof(why)), 0);
+	ATF_CHECK(has(ro, a.rec.id) && !has(ro, b.rec.id));
+	store_close(ro);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(ro, NULL, 0), 1);
+	ATF_CHECK(has(ro, b.rec.id) && !has(ro, a.rec.id));
+	/* Another txn open: the writer refuses to reopen under it. */
+	ATF_CHECK_EQ(store_current(st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &r, NULL, 0), 0);
+	ATF_CHECK_EQ(store_txn_begin(st, 0, &t, why, sizeof(why)),
+	    ATK_ERR_BUSY);
+	ATF_CHECK(t == NULL);
+	ATF_CHECK_MSG(strstr(why, "replaced") != NULL, "%s", why);
+	store_txn_abort(r);
+	/* Alone, it reopens where the path leads now, and its new key. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, why, sizeof(why)), 0);
+	store_txn_abort(t);
+	ATF_CHECK_EQ(store_current(st, NULL, 0), 1);
+	ATF_CHECK(has(st, b.rec.id) && !has(st, a.rec.id));
+	/* A path that leads nowhere: not current either. */
+	ATF_REQUIRE(unlink(DB) == 0);
+	ATF_CHECK_EQ(store_current(ro, NULL, 0), 0);
+	store_close(ro);
+	store_close(st);
 }
 
 ATF_TC_WITHOUT_HEAD(store_gen__swap_and_stale_writer);
@@ -970,7 +1064,8 @@ ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
 	ATF_REQUIRE_EQ(swap_in(&b.rec), 0);
 	readlink_is(DB, "tokens.db.g1");
 	ATF_CHECK(lstat(DB_LOCK, &sb) != 0 && errno == ENOENT);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), 0);
 	ATF_CHECK(has(st, b.rec.id) && !has(st, a.rec.id));
 	store_close(st);
 	/* Opened before the swap: its next write goes to the new store. */
@@ -978,8 +1073,8 @@ ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
 	readlink_is(DB, "tokens.db.g2");
 	put1(old, &c.rec, 0, 0);
 	store_close(old);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st),
-	    0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st,
+	    NULL, 0), 0);
 	ATF_CHECK(has(st, c.rec.id) && !has(st, b.rec.id));
 	store_close(st);
 	/* The generation before stays, the one before that goes. */
@@ -999,14 +1094,14 @@ ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
 	ATF_CHECK(lstat("tokens.db.g9-link", &sb) != 0 && errno == ENOENT);
 	ATF_CHECK(stat("tokens.db.g3", &sb) == 0);
 	/* The usage of this host survives for ids the new store has. */
-	ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_touch(t, a.rec.id, 1800000000, "192.0.2.1"), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 	ATF_REQUIRE_EQ(swap_in(&a.rec), 0);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_usage(t, a.rec.id, &when, &from), 0);
 	ATF_CHECK_EQ(when, 1800000000);
 	ATF_CHECK(from != NULL && strcmp(from, "192.0.2.1") == 0);
@@ -1022,11 +1117,12 @@ ATF_TC_BODY(store_check_path__generation_link, tc)
 	struct store *st;
 	struct store_gen *g;
 
-	ATF_REQUIRE_EQ(store_init("tokens.db.g4", NULL), 0);
+	ATF_REQUIRE_EQ(store_init("tokens.db.g4", NULL, NULL, 0), 0);
 	ATF_REQUIRE(symlink("tokens.db.g4", DB) == 0);
 	ATF_CHECK_EQ_MSG(store_check_path(DB, geteuid(), why, sizeof(why)), 0,
 	    "%s", why);
-	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st), 0);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), 0);
 	store_close(st);
 	/* The generation's own file and lock are held to the rules. */
 	ATF_REQUIRE(chmod("tokens.db.g4-lock", 0666) == 0);
@@ -1049,8 +1145,8 @@ ATF_TC_BODY(store_check_path__generation_link, tc)
 	    sizeof(why)), ATK_ERR_UNSAFE);
 	ATF_CHECK_EQ(store_check_path("sub/tokens.db", geteuid(), why,
 	    sizeof(why)), ATK_ERR_UNSAFE);
-	ATF_CHECK_EQ(store_open("sub/tokens.db", STORE_CHECK_SAFE, &st),
-	    ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_open("sub/tokens.db", STORE_CHECK_SAFE, &st, NULL,
+	    0), ATK_ERR_UNSAFE);
 	/* A generation that is itself a link. */
 	ATF_REQUIRE(unlink(DB) == 0);
 	ATF_REQUIRE(rename("tokens.db.g4", "real.db") == 0);
@@ -1088,7 +1184,7 @@ ATF_TC_BODY(store_reset__new_prefix_and_key, tc)
 	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v1), 0);
 	ATF_REQUIRE_EQ(random_buf(k2, sizeof(k2)), 0);
 	/* Aborted: nothing changes. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_reset(t, "Bad", k2), ATK_ERR_INVAL);
 	ATF_REQUIRE_EQ(store_reset(t, "new", k2), 0);
 	ATF_CHECK_STREQ(store_prefix(st), "new");
@@ -1100,17 +1196,17 @@ ATF_TC_BODY(store_reset__new_prefix_and_key, tc)
 	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v2), 0);
 	ATF_CHECK(memcmp(v1, v2, sizeof(v1)) == 0);
 	/* Committed: empty, new prefix and key, also after a reopen. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_reset(t, "new", k2), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	ATF_CHECK_STREQ(store_prefix(st), "new");
 	ATF_REQUIRE_EQ(store_get_key(st, kx), 0);
 	ATF_CHECK(memcmp(kx, k2, sizeof(kx)) == 0);
 	ATF_REQUIRE_EQ(store_verifier(st, "x", 1, v2), 0);
 	ATF_CHECK(memcmp(v1, v2, sizeof(v1)) != 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	ATF_CHECK_EQ(store_find(t, "a", &got), ATK_ERR_NOTFOUND);
 	store_txn_abort(t);
 	store_close(st);
@@ -1124,19 +1220,19 @@ ATF_TC_BODY(store_txn__reader_sees_commits_only, tc)
 	struct record got;
 	struct named a;
 
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &ro, NULL, 0), 0);
 	mkrec(&a, "a");
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &w), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &w, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_put(w, &a.rec, 0), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &r), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(ro, STORE_RDONLY, &r, NULL, 0), 0);
 	ATF_CHECK_EQ(store_find(r, "a", &got), ATK_ERR_NOTFOUND);
 	store_txn_abort(r);
-	ATF_REQUIRE_EQ(store_txn_commit(w), 0);
-	/* A renewed read txn sees the new snapshot. */
-	ATF_REQUIRE_EQ(store_txn_begin(ro, 1, &r), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(w, NULL, 0), 0);
+	/* A read txn begun after the commit sees it. */
+	ATF_REQUIRE_EQ(store_txn_begin(ro, STORE_RDONLY, &r, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_find(r, "a", &got), 0);
 	record_free(&got);
-	ATF_CHECK_EQ(store_txn_commit(r), 0);
+	ATF_CHECK_EQ(store_txn_commit(r, NULL, 0), 0);
 	store_close(ro);
 	store_close(st);
 }
@@ -1198,7 +1294,7 @@ writer(void)
 	char name[NAME_MAX_TEST];
 	int i;
 
-	if (store_open(DB, 0, &st) != 0)
+	if (store_open(DB, 0, &st, NULL, 0) != 0)
 		return 1;
 	for (i = 0; i < WRITER_COMMITS; i++) {
 		memset(&a, 0, sizeof(a));
@@ -1211,20 +1307,22 @@ writer(void)
 		a.rec.name = a.name;
 		a.rec.user = a.user;
 		a.rec.role = role_user;
-		if (store_txn_begin(st, 0, &t) != 0 ||
-		    store_put(t, &a.rec, 0) != 0 || store_txn_commit(t) != 0)
+		if (store_txn_begin(st, 0, &t, NULL, 0) != 0 ||
+		    store_put(t, &a.rec, 0) != 0 ||
+		    store_txn_commit(t, NULL, 0) != 0)
 			return 2;
 		/* Regenerate it: same id, new verifier. */
 		b = a;
 		b.rec.name = a.name;
 		b.rec.user = a.user;
 		if (random_buf(b.rec.verifier, RECORD_VERIFIER_BYTES) != 0 ||
-		    store_txn_begin(st, 0, &t) != 0 ||
-		    store_put(t, &b.rec, 1) != 0 || store_txn_commit(t) != 0)
+		    store_txn_begin(st, 0, &t, NULL, 0) != 0 ||
+		    store_put(t, &b.rec, STORE_REPLACE) != 0 ||
+		    store_txn_commit(t, NULL, 0) != 0)
 			return 3;
-		if (i % 2 == 0 && (store_txn_begin(st, 0, &t) != 0 ||
+		if (i % 2 == 0 && (store_txn_begin(st, 0, &t, NULL, 0) != 0 ||
 		    store_delete(t, a.rec.id) != 0 ||
-		    store_txn_commit(t) != 0))
+		    store_txn_commit(t, NULL, 0) != 0))
 			return 4;
 	}
 	store_close(st);
@@ -1251,10 +1349,11 @@ ATF_TC_BODY(store_txn__readers_during_writes, tc)
 	ATF_REQUIRE((pid = fork()) != -1);
 	if (pid == 0)
 		_exit(writer());
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
 	while (!done || rounds < 100) {
 		ATF_REQUIRE(verifies(st, text, keep.user));
-		ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+		ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0),
+		    0);
 		n = 0;
 		ATF_REQUIRE_EQ(store_foreach(t, count_all, &n), 0);
 		ATF_REQUIRE(n >= 1);
@@ -1266,7 +1365,7 @@ ATF_TC_BODY(store_txn__readers_during_writes, tc)
 	ATF_CHECK(WIFEXITED(status));
 	ATF_CHECK_EQ(WEXITSTATUS(status), 0);
 	/* Every second token was deleted, the rest kept. */
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	n = 0;
 	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
 	ATF_CHECK_EQ(n, 1 + WRITER_COMMITS / 2);
@@ -1277,10 +1376,10 @@ ATF_TC_BODY(store_txn__readers_during_writes, tc)
 /*
  * A read-only store maps only the file's size at its open: a writer that
  * grows the file afterwards must not hide its commits or fail the reader.
- * spare: the reader has had a txn before (renewed, not begun, after).
+ * had_txn: the reader has had a txn before the file grew.
  */
 static void
-reader_follows_growth(int spare)
+reader_follows_growth(int had_txn)
 {
 	char text[TOKEN_NATIVE_BUFSZ];
 	struct store *st;
@@ -1296,10 +1395,11 @@ reader_follows_growth(int spare)
 	put1(st, &keep.rec, 0, 0);
 	store_close(st);
 	ATF_REQUIRE_EQ(stat(DB, &before), 0);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
-	if (spare) {
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	if (had_txn) {
 		ATF_REQUIRE(verifies(st, text, keep.user));
-		ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+		ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0),
+		    0);
 		store_txn_abort(t);
 	}
 	ATF_REQUIRE((pid = fork()) != -1);
@@ -1311,7 +1411,7 @@ reader_follows_growth(int spare)
 	/* Else this test proves nothing. */
 	ATF_REQUIRE_MSG(after.st_size > 2 * before.st_size, "%jd -> %jd bytes",
 	    (intmax_t)before.st_size, (intmax_t)after.st_size);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	n = 0;
 	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
 	ATF_CHECK_EQ(n, 1 + WRITER_COMMITS / 2);
@@ -1326,10 +1426,252 @@ ATF_TC_BODY(store_txn__reader_follows_growth, tc)
 	reader_follows_growth(0);
 }
 
-ATF_TC_WITHOUT_HEAD(store_txn__renewed_reader_follows_growth);
-ATF_TC_BODY(store_txn__renewed_reader_follows_growth, tc)
+ATF_TC_WITHOUT_HEAD(store_txn__reader_after_a_txn_follows_growth);
+ATF_TC_BODY(store_txn__reader_after_a_txn_follows_growth, tc)
 {
 	reader_follows_growth(1);
+}
+
+/*
+ * The threads test: reader threads on one store shared with the writer
+ * (or with a writer in another process), each with its own read txns.
+ */
+struct shared {
+	struct store	*st;
+	struct named	 stable[STABLE];
+	char		 text[STABLE][TOKEN_NATIVE_BUFSZ];
+	atomic_int	 stop;
+};
+
+struct reader {
+	pthread_t	 tid;
+	struct shared	*sh;
+	unsigned long	 rounds;
+	unsigned long	 busy;		/* Begins refused: another txn open. */
+	char		 fail[FAIL_MAX];	/* The first failure, or "". */
+};
+
+static void failed(struct reader *, const char *, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+/* ATF's checks are for the main thread: keep the first failure for it. */
+static void
+failed(struct reader *rd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rd->fail[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(rd->fail, sizeof(rd->fail), fmt, ap);
+	va_end(ap);
+}
+
+/* Every lookup of stable token k, in one read txn; 0 or -1 (failed()). */
+static int
+look_up(struct reader *rd, struct store_txn *t, size_t k)
+{
+	const struct named *n = &rd->sh->stable[k];
+	unsigned char v[RECORD_VERIFIER_BYTES], unknown[TOKEN_ID_BYTES];
+	struct record rec;
+	struct token tok;
+	int found, r;
+
+	if ((r = store_get(t, n->rec.id, &rec)) != 0 ||
+	    strcmp(rec.name, n->name) != 0 || strcmp(rec.user, n->user) != 0 ||
+	    memcmp(rec.verifier, n->rec.verifier, sizeof(v)) != 0) {
+		failed(rd, "store_get %s: %d %s", n->name, r,
+		    r == 0 ? rec.name : "");
+		record_free(&rec);
+		return -1;
+	}
+	record_free(&rec);
+	if ((r = store_find(t, n->name, &rec)) != 0 ||
+	    memcmp(rec.id, n->rec.id, TOKEN_ID_BYTES) != 0) {
+		failed(rd, "store_find %s: %d", n->name, r);
+		record_free(&rec);
+		return -1;
+	}
+	record_free(&rec);
+	if ((r = store_get_near(t, n->rec.id, &rec, &found)) != 0 ||
+	    !found || strcmp(rec.name, n->name) != 0) {
+		failed(rd, "store_get_near %s: %d found %d", n->name, r,
+		    found);
+		record_free(&rec);
+		return -1;
+	}
+	record_free(&rec);
+	if ((r = store_user_has_tokens(t, n->user)) != 1) {
+		failed(rd, "store_user_has_tokens %s: %d", n->user, r);
+		return -1;
+	}
+	/* The key schedule, shared by every thread, gives the same. */
+	if ((r = token_parse(rd->sh->text[k], strlen(rd->sh->text[k]),
+	    &tok)) != TOKEN_NATIVE ||
+	    (r = store_token_verifier(rd->sh->st, &tok, v)) != 0 ||
+	    memcmp(v, n->rec.verifier, sizeof(v)) != 0) {
+		failed(rd, "store_token_verifier %s: %d", n->name, r);
+		token_clear(&tok);
+		return -1;
+	}
+	token_clear(&tok);
+	/* An id of no token is not found, and no neighbour passes for it. */
+	memcpy(unknown, n->rec.id, sizeof(unknown));
+	unknown[sizeof(unknown) - 1] ^= 1;
+	if ((r = store_get(t, unknown, &rec)) != ATK_ERR_NOTFOUND) {
+		failed(rd, "store_get of an unknown id: %d", r);
+		record_free(&rec);
+		return -1;
+	}
+	if ((r = store_get_near(t, unknown, &rec, &found)) != 0 || found) {
+		failed(rd, "store_get_near of an unknown id: %d found %d", r,
+		    found);
+		record_free(&rec);
+		return -1;
+	}
+	record_free(&rec);
+	return 0;
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	struct store_txn *t;
+	char why[STORE_WHY_MAX];
+	size_t k, n;
+	int r;
+
+	for (k = 0; !atomic_load(&rd->sh->stop) || rd->rounds < READER_ROUNDS;
+	    k = (k + 1) % STABLE) {
+		if ((r = store_txn_begin(rd->sh->st, STORE_RDONLY, &t, why,
+		    sizeof(why))) == ATK_ERR_BUSY) {
+			rd->busy++;
+			sched_yield();
+			continue;
+		}
+		if (r != 0) {
+			failed(rd, "store_txn_begin: %d %s", r, why);
+			break;
+		}
+		n = 0;
+		r = look_up(rd, t, k) != 0 ? -1 :
+		    store_foreach(t, count_all, &n);
+		store_txn_abort(t);
+		if (r != 0) {
+			failed(rd, "store_foreach: %d", r);
+			break;
+		}
+		rd->rounds++;
+	}
+	return NULL;
+}
+
+/* The stable tokens, in the store at DB, closed. */
+static void
+threads_setup(struct shared *sh)
+{
+	char name[NAME_MAX_TEST];
+	struct store *st = fresh();
+
+	memset(sh, 0, sizeof(*sh));
+	for (size_t k = 0; k < STABLE; k++) {
+		(void)snprintf(name, sizeof(name), "stable%zu", k);
+		mktoken(st, &sh->stable[k], name, sh->text[k],
+		    sizeof(sh->text[k]));
+		put1(st, &sh->stable[k].rec, 0, 0);
+	}
+	store_close(st);
+	atomic_init(&sh->stop, 0);
+}
+
+static void
+threads_start(struct shared *sh, struct reader *rd)
+{
+	for (size_t i = 0; i < THREADS; i++) {
+		memset(&rd[i], 0, sizeof(rd[i]));
+		rd[i].sh = sh;
+		ATF_REQUIRE_EQ(pthread_create(&rd[i].tid, NULL, reader_main,
+		    &rd[i]), 0);
+	}
+}
+
+static void
+threads_join(struct shared *sh, struct reader *rd)
+{
+	atomic_store(&sh->stop, 1);
+	for (size_t i = 0; i < THREADS; i++) {
+		ATF_REQUIRE_EQ(pthread_join(rd[i].tid, NULL), 0);
+		ATF_CHECK_MSG(rd[i].fail[0] == '\0', "thread %zu: %s", i,
+		    rd[i].fail);
+		ATF_CHECK(rd[i].rounds >= READER_ROUNDS);
+	}
+}
+
+/*
+ * One store, opened for writing as the daemon opens it, shared by reader
+ * threads while this thread commits creates, revokes and deletes.
+ */
+ATF_TC_WITHOUT_HEAD(store_txn__threads_share_a_store);
+ATF_TC_BODY(store_txn__threads_share_a_store, tc)
+{
+	struct shared sh;
+	struct reader rd[THREADS];
+	struct store_txn *t;
+	struct named c;
+	char name[NAME_MAX_TEST], why[STORE_WHY_MAX];
+	size_t n;
+
+	threads_setup(&sh);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &sh.st, NULL, 0), 0);
+	threads_start(&sh, rd);
+	for (int i = 0; i < CHURN_COMMITS; i++) {
+		(void)snprintf(name, sizeof(name), "churn%d", i);
+		mkrec(&c, name);
+		ATF_REQUIRE_EQ(store_txn_begin(sh.st, 0, &t, why, sizeof(why)),
+		    0);
+		ATF_REQUIRE_EQ(store_put(t, &c.rec, 0), 0);
+		ATF_REQUIRE_EQ(store_txn_commit(t, why, sizeof(why)), 0);
+		c.rec.revoked = 1700000200;
+		ATF_REQUIRE_EQ(store_txn_begin(sh.st, 0, &t, why, sizeof(why)),
+		    0);
+		ATF_REQUIRE_EQ(store_put(t, &c.rec, STORE_REPLACE), 0);
+		if (i % 3 == 0)
+			ATF_REQUIRE_EQ(store_delete(t, c.rec.id), 0);
+		ATF_REQUIRE_EQ(store_txn_commit(t, why, sizeof(why)), 0);
+	}
+	threads_join(&sh, rd);
+	ATF_REQUIRE_EQ(store_txn_begin(sh.st, STORE_RDONLY, &t, NULL, 0), 0);
+	n = 0;
+	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
+	ATF_CHECK_EQ(n, STABLE + CHURN_COMMITS - (CHURN_COMMITS + 2) / 3);
+	store_txn_abort(t);
+	store_close(sh.st);
+}
+
+/*
+ * The same on a read-only store while a writer in another process grows
+ * the file: a remap waits for the one moment no other txn is open.
+ */
+ATF_TC_WITHOUT_HEAD(store_txn__threads_share_a_read_only_store);
+ATF_TC_BODY(store_txn__threads_share_a_read_only_store, tc)
+{
+	struct shared sh;
+	struct reader rd[THREADS];
+	pid_t pid;
+	int status;
+
+	threads_setup(&sh);
+	/* Forked before any thread or store of this process. */
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(writer());
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &sh.st, NULL, 0), 0);
+	threads_start(&sh, rd);
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	threads_join(&sh, rd);
+	ATF_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	store_close(sh.st);
 }
 
 /*
@@ -1345,7 +1687,7 @@ creator(int fd)
 	struct named n;
 	struct token tok;
 
-	if (store_open(DB, 0, &st) != 0)
+	if (store_open(DB, 0, &st, NULL, 0) != 0)
 		_exit(1);
 	for (unsigned long i = 0; ; i++) {
 		memset(text, 0, sizeof(text));
@@ -1360,8 +1702,9 @@ creator(int fd)
 		n.rec.user = user_robot;
 		n.rec.role = role_user;
 		if (store_token_verifier(st, &tok, n.rec.verifier) != 0 ||
-		    store_txn_begin(st, 0, &t) != 0 ||
-		    store_put(t, &n.rec, 0) != 0 || store_txn_commit(t) != 0)
+		    store_txn_begin(st, 0, &t, NULL, 0) != 0 ||
+		    store_put(t, &n.rec, 0) != 0 ||
+		    store_txn_commit(t, NULL, 0) != 0)
 			_exit(3);
 		/* One write of less than PIPE_BUF: whole or not at all. */
 		if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text))
@@ -1403,7 +1746,7 @@ ATF_TC_BODY(store_put__survives_sigkill, tc)
 		ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
 		ATF_CHECK(WIFSIGNALED(status));
 		/* Everything reported must verify in a fresh environment. */
-		ATF_REQUIRE_EQ(store_open(DB, 0, &st), 0);
+		ATF_REQUIRE_EQ(store_open(DB, 0, &st, NULL, 0), 0);
 		ATF_CHECK_MSG(verifies(st, first, "robot"),
 		    "round %d: the first reported token is gone", round);
 		reported++;
@@ -1439,9 +1782,9 @@ lmdb_order(const MDB_val *a, const MDB_val *b)
 #define ORDER_NAME_MAX	12
 
 /*
- * The store compares keys with its own key_cmp() (lib/store.c): the file
- * it writes must be in LMDB's default order, or a program opening it with
- * the default comparison (mdb_dump, an older build) would misread it.
+ * The store compares keys with its own key_cmp() (lib/store_records.c):
+ * the file it writes must be in LMDB's default order, or a program opening
+ * it with the default comparison (mdb_dump, an older build) would misread it.
  * Names are the keys that vary in length; drawn from three letters, many
  * are prefixes of others.
  */
@@ -1460,7 +1803,7 @@ ATF_TC_BODY(store_put__lmdb_default_order, tc)
 	uint32_t len, c;
 	int i, made = 0, seen = 0, rc;
 
-	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
 	for (i = 0; i < ORDER_NAMES; i++) {
 		ATF_REQUIRE_EQ(random_uniform(ORDER_NAME_MAX, &len), 0);
 		for (uint32_t j = 0; j <= len; j++) {
@@ -1474,7 +1817,7 @@ ATF_TC_BODY(store_put__lmdb_default_order, tc)
 		if (rc == 0)
 			made++;
 	}
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	store_close(st);
 
 	/* Plain LMDB, its default comparison: every key in order, found. */
@@ -1507,8 +1850,8 @@ ATF_TC_BODY(store_put__lmdb_default_order, tc)
 	mdb_env_close(env);
 
 	/* And the store finds every name in what it wrote. */
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(st, 1, &t), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	for (i = 0; i < made; i++) {
 		struct record got;
 
@@ -1528,11 +1871,12 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_init__refuses_symlink);
 	ATF_TP_ADD_TC(tp, store_open__missing_or_empty);
 	ATF_TP_ADD_TC(tp, store_txn__reader_follows_growth);
-	ATF_TP_ADD_TC(tp, store_txn__renewed_reader_follows_growth);
+	ATF_TP_ADD_TC(tp, store_txn__reader_after_a_txn_follows_growth);
 	ATF_TP_ADD_TC(tp, store_put__get_find_delete);
 	ATF_TP_ADD_TC(tp, store_put__duplicates);
 	ATF_TP_ADD_TC(tp, store_foreach__all_in_id_order);
 	ATF_TP_ADD_TC(tp, store_usage__touch);
+	ATF_TP_ADD_TC(tp, store_txn_begin__flags);
 	ATF_TP_ADD_TC(tp, store_lookup_digest__imported);
 	ATF_TP_ADD_TC(tp, store_get_near__hit_neighbour_empty);
 	ATF_TP_ADD_TC(tp, store_lookup_digest_near__hit_and_neighbour);
@@ -1548,9 +1892,12 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_check_path__wrong_owner);
 	ATF_TP_ADD_TC(tp, store_check_path__generation_link);
 	ATF_TP_ADD_TC(tp, store_gen__swap_and_stale_writer);
+	ATF_TP_ADD_TC(tp, store_current__after_swap);
 	ATF_TP_ADD_TC(tp, store_reset__new_prefix_and_key);
 	ATF_TP_ADD_TC(tp, store_txn__reader_sees_commits_only);
 	ATF_TP_ADD_TC(tp, store_txn__readers_during_writes);
+	ATF_TP_ADD_TC(tp, store_txn__threads_share_a_store);
+	ATF_TP_ADD_TC(tp, store_txn__threads_share_a_read_only_store);
 	ATF_TP_ADD_TC(tp, store_put__survives_sigkill);
 	return atf_no_error();
 }

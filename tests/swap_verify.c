@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "store.h"
 #include "token.h"
 #include "verify.h"
@@ -92,7 +93,7 @@ main(int argc, char **argv)
 		for (i = 0; i < argc - 3; i++) {
 			req.now = (int64_t)time(NULL);
 			n++;
-			if ((r = store_open_why(argv[1], STORE_RDONLY |
+			if ((r = store_open(argv[1], STORE_RDONLY |
 			    STORE_CHECK_SAFE, &st, why, sizeof(why))) != 0) {
 				warnx("open: %d: %s", r, why);
 				bad++;
@@ -103,7 +104,7 @@ main(int argc, char **argv)
 			    &req, &res);
 			if (r != 0) {
 				warnx("%s: verify error %d: %s", argv[i + 3],
-				    r, store_errstr(st));
+				    r, atk_strerror(r));
 				bad++;
 			} else if (strchr(probes[i].allowed,
 			    answer(res.reason)) == NULL) {

@@ -41,8 +41,8 @@ setup(struct fixture *f)
 	struct token tok;
 
 	memset(f, 0, sizeof(*f));
-	ATF_REQUIRE_EQ(store_init(DB, NULL), 0);
-	ATF_REQUIRE_EQ(store_open(DB, 0, &f->st), 0);
+	ATF_REQUIRE_EQ(store_init(DB, NULL, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &f->st, NULL, 0), 0);
 	ATF_REQUIRE_EQ(token_generate(store_prefix(f->st), &tok, f->text,
 	    sizeof(f->text)), 0);
 	memcpy(f->rec.id, tok.id, TOKEN_ID_BYTES);
@@ -54,9 +54,9 @@ setup(struct fixture *f)
 	f->rec.created = NOW - DAY;
 	ATF_REQUIRE_EQ(store_token_verifier(f->st, &tok, f->rec.verifier), 0);
 	token_clear(&tok);
-	ATF_REQUIRE_EQ(store_txn_begin(f->st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(f->st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_put(t, &f->rec, 0), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 }
 
 static void
@@ -64,9 +64,9 @@ update(struct fixture *f)
 {
 	struct store_txn *t;
 
-	ATF_REQUIRE_EQ(store_txn_begin(f->st, 0, &t), 0);
-	ATF_REQUIRE_EQ(store_put(t, &f->rec, 1), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(f->st, 0, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_put(t, &f->rec, STORE_REPLACE), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 }
 
 static void
@@ -132,7 +132,7 @@ ATF_TC_BODY(verify_token__right_token, tc)
 	ATF_CHECK_EQ(check(&f, f.text, &req), VERIFY_OK);
 	/* A store opened read-only, as the module does. */
 	store_close(f.st);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st, NULL, 0), 0);
 	for (int i = 0; i < 3; i++)
 		ATF_CHECK_EQ(check(&f, f.text, &req), VERIFY_OK);
 	store_close(f.st);
@@ -340,9 +340,9 @@ ATF_TC_BODY(verify_token__imported, tc)
 	ATF_REQUIRE_EQ(token_parse(keptn, strlen(keptn), &tok),
 	    TOKEN_IMPORTED);
 	ATF_REQUIRE_EQ(store_token_verifier(f.st, &tok, f.rec.verifier), 0);
-	ATF_REQUIRE_EQ(store_txn_begin(f.st, 0, &t), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(f.st, 0, &t, NULL, 0), 0);
 	ATF_REQUIRE_EQ(store_put(t, &f.rec, 0), 0);
-	ATF_REQUIRE_EQ(store_txn_commit(t), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
 	ATF_CHECK_EQ(check(&f, keptn, &req), VERIFY_OK);
 	ATF_CHECK_EQ(check(&f, "q1w2e3r4t5y6u7i8o9p0aB==", &req),
 	    VERIFY_UNKNOWN);
@@ -385,7 +385,7 @@ ATF_TC_BODY(verify_token__damaged_record_fails_closed, tc)
 	ATF_REQUIRE_EQ(fwrite(buf, 1, len, fp), len);
 	ATF_REQUIRE(fclose(fp) == 0);
 	free(buf);
-	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st, NULL, 0), 0);
 	request(&req);
 	ATF_CHECK_EQ(verify_token(f.st, f.text, strlen(f.text), &req, &res),
 	    ATK_ERR_CORRUPT);
@@ -396,12 +396,125 @@ ATF_TC_BODY(verify_token__damaged_record_fails_closed, tc)
 	store_close(f.st);
 }
 
+/* The reason verify_account() gives for f's token; fails on an error. */
+static enum verify_reason
+account(struct fixture *f, const char *idtext,
+    const struct verify_request *req)
+{
+	struct verify_result res;
+	enum verify_reason why;
+	int r;
+
+	r = verify_account(f->st, idtext, req, &res);
+	ATF_REQUIRE_EQ_MSG(r, 0, "verify_account: %s", atk_strerror(r));
+	why = res.reason;
+	if (res.known) {
+		ATF_CHECK_STREQ(res.id, idtext);
+		ATF_CHECK_STREQ(res.name, f->rec.name);
+		ATF_CHECK_STREQ(res.user, f->rec.user);
+		ATF_CHECK_STREQ(res.role, f->rec.role);
+	} else {
+		ATF_CHECK_STREQ(res.id, "unknown");
+		ATF_CHECK(res.name == NULL);
+	}
+	verify_result_free(&res);
+	return why;
+}
+
+ATF_TC_WITHOUT_HEAD(verify_account__rules);
+ATF_TC_BODY(verify_account__rules, tc)
+{
+	char idtext[TOKEN_ID_BUFSZ], other[TOKEN_ID_BUFSZ];
+	unsigned char id[TOKEN_ID_BYTES];
+	struct verify_request req;
+	struct fixture f;
+
+	setup(&f);
+	request(&req);
+	token_id_format(f.rec.id, idtext);
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_OK);
+	/* Only the account's rules: no role, policy or network asked. */
+	ATF_REQUIRE_EQ(cidr_parse("10.0.0.0/8", &f.from[0]), 0);
+	f.rec.from = f.from;
+	f.rec.nfrom = 1;
+	update(&f);
+	req.role = "Admin";
+	req.policy = "ftp";
+	ATF_CHECK_EQ(check(&f, f.text, &req), VERIFY_ROLE);
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_OK);
+	f.rec.nfrom = 0;
+	request(&req);
+	req.user = "alice";
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_WRONG_USER);
+	request(&req);
+	/* Expired at the second it expires, as verify_token() says. */
+	f.rec.expires = NOW;
+	update(&f);
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_EXPIRED);
+	req.now = NOW - 1;
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_OK);
+	ATF_CHECK_EQ(check(&f, f.text, &req), VERIFY_OK);
+	req.now = NOW;
+	ATF_CHECK_EQ(check(&f, f.text, &req), VERIFY_EXPIRED);
+	f.rec.revoked = NOW - 5;
+	update(&f);
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_REVOKED);
+	/* Another user's token is that, revoked or not. */
+	req.user = "alice";
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_WRONG_USER);
+	/* An id of no token, and one that is not an id. */
+	request(&req);
+	ATF_REQUIRE_EQ(random_buf(id, sizeof(id)), 0);
+	token_id_format(id, other);
+	ATF_CHECK_EQ(account(&f, other, &req), VERIFY_DELETED);
+	ATF_CHECK_EQ(account(&f, "not-an-id", &req), VERIFY_MALFORMED);
+	ATF_CHECK_EQ(account(&f, f.text, &req), VERIFY_MALFORMED);
+	/* A store opened read-only, as the account check does. */
+	store_close(f.st);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &f.st, NULL, 0), 0);
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_REVOKED);
+	store_close(f.st);
+}
+
+ATF_TC_WITHOUT_HEAD(verify_account__deleted_and_bad_calls);
+ATF_TC_BODY(verify_account__deleted_and_bad_calls, tc)
+{
+	char idtext[TOKEN_ID_BUFSZ];
+	struct verify_request req;
+	struct verify_result res;
+	struct store_txn *t;
+	struct fixture f;
+
+	setup(&f);
+	request(&req);
+	token_id_format(f.rec.id, idtext);
+	ATF_REQUIRE_EQ(store_txn_begin(f.st, 0, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_delete(t, f.rec.id), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_CHECK_EQ(account(&f, idtext, &req), VERIFY_DELETED);
+	/* Calls that cannot be decided never say VERIFY_OK. */
+	ATF_CHECK_EQ(verify_account(f.st, NULL, &req, &res), ATK_ERR_INVAL);
+	ATF_CHECK(res.reason != VERIFY_OK);
+	verify_result_free(&res);
+	ATF_CHECK_EQ(verify_account(NULL, idtext, &req, &res),
+	    ATK_ERR_INVAL);
+	ATF_CHECK(res.reason != VERIFY_OK);
+	verify_result_free(&res);
+	req.user = NULL;
+	ATF_CHECK_EQ(verify_account(f.st, idtext, &req, &res),
+	    ATK_ERR_INVAL);
+	ATF_CHECK(res.reason != VERIFY_OK);
+	verify_result_free(&res);
+	store_close(f.st);
+}
+
 ATF_TC_WITHOUT_HEAD(verify_reason_str__words);
 ATF_TC_BODY(verify_reason_str__words, tc)
 {
 	ATF_CHECK_STREQ(verify_reason_str(VERIFY_OK), "ok");
 	ATF_CHECK_STREQ(verify_reason_str(VERIFY_EXPIRED), "expired");
-	for (int i = VERIFY_OK; i <= VERIFY_NETWORK; i++)
+	ATF_CHECK_STREQ(verify_reason_str(VERIFY_DELETED), "token deleted");
+	for (int i = VERIFY_OK; i <= VERIFY_DELETED; i++)
 		ATF_CHECK(strcmp(verify_reason_str((enum verify_reason)i),
 		    "unknown reason") != 0);
 	ATF_CHECK_STREQ(verify_reason_str((enum verify_reason)99),
@@ -420,6 +533,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, verify_token__grace_period);
 	ATF_TP_ADD_TC(tp, verify_token__imported);
 	ATF_TP_ADD_TC(tp, verify_token__damaged_record_fails_closed);
+	ATF_TP_ADD_TC(tp, verify_account__rules);
+	ATF_TP_ADD_TC(tp, verify_account__deleted_and_bad_calls);
 	ATF_TP_ADD_TC(tp, verify_reason_str__words);
 	return atf_no_error();
 }

@@ -117,16 +117,15 @@ tool_strerror(int r)
 
 /*
  * One line about a store operation that failed: the file, what was being
- * done, and why (LMDB's own words for an LMDB failure).
+ * done, and why: the words of the call that take one (why, LMDB's own
+ * words for an LMDB failure), else those of the code.  why may be NULL.
  */
 void
-tool_store_warn(const struct ctx *ctx, const struct store *s,
-    const char *what, int r)
+tool_store_warn(const struct ctx *ctx, const char *what, int r,
+    const char *why)
 {
-	const char *lmdb = s != NULL ? store_errstr(s) : NULL;
-
-	if (r == ATK_ERR_STORE && lmdb != NULL && *lmdb != '\0')
-		warnx("%s: %s: %s", ctx->db, what, lmdb);
+	if (why != NULL && *why != '\0')
+		warnx("%s: %s: %s", ctx->db, what, why);
 	else
 		warnx("%s: %s: %s", ctx->db, what, tool_strerror(r));
 }
@@ -163,11 +162,11 @@ tool_open(const struct ctx *ctx, int flags, struct store **sp)
 
 	errno = 0;
 	why[0] = '\0';
-	if ((r = store_open_why(ctx->db, flags | STORE_CHECK_SAFE, sp, why,
+	if ((r = store_open(ctx->db, flags | STORE_CHECK_SAFE, sp, why,
 	    sizeof(why))) == 0)
 		return 0;
 	*sp = NULL;
-	if (r == ATK_ERR_NOTFOUND || (r == ATK_ERR_SYSTEM && errno == ENOENT))
+	if (r == ATK_ERR_NOTFOUND)
 		warnx("%s: no store here (apitoken init makes one)", ctx->db);
 	else if (r == ATK_ERR_UNSAFE)
 		warnx("%s: unsafe store, refused: %s", ctx->db,
@@ -207,7 +206,7 @@ tool_find(const struct ctx *ctx, struct store_txn *txn, const char *what,
 		else
 			warnx("no such token: not an id or a name");
 	} else
-		tool_store_warn(ctx, NULL, what, r);
+		tool_store_warn(ctx, what, r, NULL);
 	return -1;
 }
 

@@ -37,8 +37,7 @@ struct ctx {
 
 /* apitoken.c: messages and shared checks. */
 const char *tool_strerror(int);
-void	tool_store_warn(const struct ctx *, const struct store *,
-	    const char *, int);
+void	tool_store_warn(const struct ctx *, const char *, int, const char *);
 int	tool_open(const struct ctx *, int, struct store **);
 void	tool_why_warn(const struct ctx *, const char *, int);
 int	tool_find(const struct ctx *, struct store_txn *, const char *,

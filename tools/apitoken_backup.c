@@ -101,6 +101,7 @@ cmd_export(struct ctx *ctx, int argc, char **argv)
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	json_t *head = NULL;
+	char why[STORE_WHY_MAX];
 	int ch, rv = 1, r;
 
 	memset(&e, 0, sizeof(e));
@@ -119,7 +120,8 @@ cmd_export(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	errno = 0;
 	/* One read transaction: the export is one consistent snapshot. */
-	if ((r = store_txn_begin(s, STORE_RDONLY, &txn)) != 0) {
+	if ((r = store_txn_begin(s, STORE_RDONLY, &txn, why,
+	    sizeof(why))) != 0) {
 		txn = NULL;
 		goto fail;
 	}
@@ -146,7 +148,7 @@ wfail:
 	warn("export: standard output");
 	goto out;
 fail:
-	tool_store_warn(ctx, s, "export", r);
+	tool_store_warn(ctx, "export", r, why);
 out:
 	json_decref(head);
 	store_txn_abort(txn);
@@ -343,8 +345,7 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	} else if (stat(ctx->db, &st) == -1 && errno == ENOENT) {
 		errno = 0;
 		why[0] = '\0';
-		if ((r = store_init_why(ctx->db, prefix, why,
-		    sizeof(why))) != 0) {
+		if ((r = store_init(ctx->db, prefix, why, sizeof(why))) != 0) {
 			warnx("%s: %s", ctx->db,
 			    why[0] != '\0' ? why : tool_strerror(r));
 			goto out;
@@ -354,13 +355,13 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	if (!atomic && tool_open(ctx, 0, &s) != 0)
 		goto out;
 	errno = 0;
-	if ((r = store_txn_begin(s, 0, &txn)) != 0) {
+	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0) {
 		txn = NULL;
-		tool_store_warn(ctx, s, "write transaction", r);
+		tool_store_warn(ctx, "write transaction", r, why);
 		goto out;
 	}
 	if ((r = store_reset(txn, prefix, key)) != 0) {
-		tool_store_warn(ctx, s, "restore", r);
+		tool_store_warn(ctx, "restore", r, NULL);
 		goto out;
 	}
 	while (getline(&line, &linesz, stdin) != -1) {
@@ -381,10 +382,10 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 		    "export?", lineno - 1, (long long)count);
 		goto out;
 	}
-	r = store_txn_commit(txn);
+	r = store_txn_commit(txn, why, sizeof(why));
 	txn = NULL;
 	if (r != 0) {
-		tool_store_warn(ctx, s, "restore", r);
+		tool_store_warn(ctx, "restore", r, why);
 		goto out;
 	}
 	if (atomic) {

@@ -442,6 +442,7 @@ print_json(const struct item *it)
 static int
 open_read(const struct ctx *ctx, struct store **sp, struct store_txn **txnp)
 {
+	char why[STORE_WHY_MAX];
 	int r;
 
 	*sp = NULL;
@@ -449,9 +450,10 @@ open_read(const struct ctx *ctx, struct store **sp, struct store_txn **txnp)
 	if (tool_open(ctx, STORE_RDONLY, sp) != 0)
 		return -1;
 	errno = 0;
-	if ((r = store_txn_begin(*sp, STORE_RDONLY, txnp)) != 0) {
+	if ((r = store_txn_begin(*sp, STORE_RDONLY, txnp, why,
+	    sizeof(why))) != 0) {
 		*txnp = NULL;
-		tool_store_warn(ctx, *sp, "read transaction", r);
+		tool_store_warn(ctx, "read transaction", r, why);
 		return -1;
 	}
 	return 0;
@@ -524,7 +526,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	if (open_read(ctx, &s, &txn) != 0)
 		goto out;
 	if ((r = collect(txn, &c, 1)) != 0) {
-		tool_store_warn(ctx, s, "list", r);
+		tool_store_warn(ctx, "list", r, NULL);
 		goto out;
 	}
 	store_txn_abort(txn);
@@ -677,7 +679,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	errno = 0;
 	if ((r = store_usage(txn, it.rec.id, &it.used, &it.from)) != 0) {
-		tool_store_warn(ctx, s, it.rec.name, r);
+		tool_store_warn(ctx, it.rec.name, r, NULL);
 		goto out;
 	}
 	if (fmt == FMT_TABLE)
@@ -712,7 +714,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	const char *older = TOOL_PRUNE_DEFAULT;
-	char id[TOKEN_ID_BUFSZ];
+	char id[TOKEN_ID_BUFSZ], why[STORE_WHY_MAX];
 	size_t i;
 	int ch, rv = 1, r;
 
@@ -741,9 +743,9 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	if (tool_open(ctx, 0, &s) != 0)
 		goto out;
 	errno = 0;
-	if ((r = store_txn_begin(s, 0, &txn)) != 0) {
+	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0) {
 		txn = NULL;
-		tool_store_warn(ctx, s, "write transaction", r);
+		tool_store_warn(ctx, "write transaction", r, why);
 		goto out;
 	}
 	if ((r = collect(txn, &c, 0)) != 0)
@@ -751,7 +753,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	for (i = 0; i < c.n; i++)
 		if ((r = store_delete(txn, c.items[i].rec.id)) != 0)
 			goto fail;
-	r = store_txn_commit(txn);
+	r = store_txn_commit(txn, why, sizeof(why));
 	txn = NULL;
 	if (r != 0)
 		goto fail;
@@ -766,7 +768,8 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	rv = 0;
 	goto out;
 fail:
-	tool_store_warn(ctx, s, "prune", r);
+	/* Words only from the commit: the others leave why empty. */
+	tool_store_warn(ctx, "prune", r, why);
 out:
 	collect_free(&c);
 	store_txn_abort(txn);

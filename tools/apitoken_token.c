@@ -46,10 +46,6 @@ struct create_opts {
 /* What an option parser returns when the command goes on. */
 #define TOOL_CONTINUE	(-1)
 
-/* store_put(): add a new record, or replace the one of the same id. */
-#define PUT_INSERT	0
-#define PUT_REPLACE	1
-
 enum {
 	OPT_NAME = 256, OPT_USER, OPT_ROLE, OPT_POLICY, OPT_FROM, OPT_EXPIRES,
 	OPT_DESCRIPTION, OPT_PARENT, OPT_PREFIX, OPT_GRACE, OPT_REASON,
@@ -96,7 +92,7 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	}
 	errno = 0;
 	why[0] = '\0';
-	if ((r = store_init_why(ctx->db, prefix, why, sizeof(why))) != 0) {
+	if ((r = store_init(ctx->db, prefix, why, sizeof(why))) != 0) {
 		if (r == ATK_ERR_EXISTS)
 			warnx("%s: a store is already there", ctx->db);
 		else
@@ -534,6 +530,7 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	char text[TOKEN_NATIVE_BUFSZ], in[TOOL_TOKEN_BUFSZ];
+	char why[STORE_WHY_MAX];
 	size_t inlen = 0;
 	int rv, r;
 
@@ -550,8 +547,8 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 	if (tool_open(ctx, 0, &s) != 0)
 		goto out;
 	errno = 0;
-	if ((r = store_txn_begin(s, 0, &txn)) != 0) {
-		tool_store_warn(ctx, s, "write transaction", r);
+	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0) {
+		tool_store_warn(ctx, "write transaction", r, why);
 		goto out;
 	}
 	if (o.parent != NULL &&
@@ -574,17 +571,17 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 		goto out;
 	}
 	errno = 0;
-	if ((r = store_put(txn, &rec, PUT_INSERT)) != 0) {
+	if ((r = store_put(txn, &rec, 0)) != 0) {
 		if (r == ATK_ERR_EXISTS)
 			warnx("%s: a token of that name exists", rec.name);
 		else
-			tool_store_warn(ctx, s, rec.name, r);
+			tool_store_warn(ctx, rec.name, r, NULL);
 		goto out;
 	}
-	r = store_txn_commit(txn);
+	r = store_txn_commit(txn, why, sizeof(why));
 	txn = NULL;
 	if (r != 0) {
-		tool_store_warn(ctx, s, rec.name, r);
+		tool_store_warn(ctx, rec.name, r, why);
 		goto out;
 	}
 	if (announce(import ? "imported" : "created", &rec,
@@ -625,6 +622,7 @@ static int
 open_token(const struct ctx *ctx, const char *cmd, const char *what,
     struct store **sp, struct store_txn **txnp, struct record *rec)
 {
+	char why[STORE_WHY_MAX];
 	int r;
 
 	*sp = NULL;
@@ -632,9 +630,9 @@ open_token(const struct ctx *ctx, const char *cmd, const char *what,
 	if (tool_open(ctx, 0, sp) != 0)
 		return -1;
 	errno = 0;
-	if ((r = store_txn_begin(*sp, 0, txnp)) != 0) {
+	if ((r = store_txn_begin(*sp, 0, txnp, why, sizeof(why))) != 0) {
 		*txnp = NULL;
-		tool_store_warn(ctx, *sp, "write transaction", r);
+		tool_store_warn(ctx, "write transaction", r, why);
 		return -1;
 	}
 	return tool_find(ctx, *txnp, what, rec);
@@ -642,20 +640,21 @@ open_token(const struct ctx *ctx, const char *cmd, const char *what,
 
 /* Put the changed record back and commit; 0 or -1 after saying why. */
 static int
-save_token(const struct ctx *ctx, struct store *s, struct store_txn **txnp,
+save_token(const struct ctx *ctx, struct store_txn **txnp,
     const struct record *rec)
 {
+	char why[STORE_WHY_MAX];
 	int r;
 
 	errno = 0;
-	if ((r = store_put(*txnp, rec, PUT_REPLACE)) != 0) {
-		tool_store_warn(ctx, s, rec->name, r);
+	if ((r = store_put(*txnp, rec, STORE_REPLACE)) != 0) {
+		tool_store_warn(ctx, rec->name, r, NULL);
 		return -1;
 	}
-	r = store_txn_commit(*txnp);
+	r = store_txn_commit(*txnp, why, sizeof(why));
 	*txnp = NULL;
 	if (r != 0) {
-		tool_store_warn(ctx, s, rec->name, r);
+		tool_store_warn(ctx, rec->name, r, why);
 		return -1;
 	}
 	return 0;
@@ -731,7 +730,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		warnx("regenerate %s: %s", rec.name, tool_strerror(r));
 		goto out;
 	}
-	if (save_token(ctx, s, &txn, &rec) != 0)
+	if (save_token(ctx, &txn, &rec) != 0)
 		goto out;
 	if (!quiet && rec.old_until != 0 &&
 	    rfc3339_format(rec.old_until, when, sizeof(when)) == 0)
@@ -795,7 +794,7 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 		oom();
 		goto out;
 	}
-	if (save_token(ctx, s, &txn, &rec) != 0)
+	if (save_token(ctx, &txn, &rec) != 0)
 		goto out;
 	rv = 0;
 out:
@@ -815,6 +814,7 @@ cmd_delete(struct ctx *ctx, int argc, char **argv)
 	struct record rec;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
+	char why[STORE_WHY_MAX];
 	int ch, rv = 1, r;
 
 	memset(&rec, 0, sizeof(rec));
@@ -833,13 +833,13 @@ cmd_delete(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	errno = 0;
 	if ((r = store_delete(txn, rec.id)) != 0) {
-		tool_store_warn(ctx, s, rec.name, r);
+		tool_store_warn(ctx, rec.name, r, NULL);
 		goto out;
 	}
-	r = store_txn_commit(txn);
+	r = store_txn_commit(txn, why, sizeof(why));
 	txn = NULL;
 	if (r != 0) {
-		tool_store_warn(ctx, s, rec.name, r);
+		tool_store_warn(ctx, rec.name, r, why);
 		goto out;
 	}
 	rv = 0;
@@ -927,7 +927,7 @@ cmd_verify(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	errno = 0;
 	if ((r = verify_token(s, buf, len, &req, &res)) != 0) {
-		tool_store_warn(ctx, s, "verify", r);
+		tool_store_warn(ctx, "verify", r, NULL);
 		goto out;
 	}
 	if (res.reason != VERIFY_OK) {
