@@ -27,14 +27,11 @@ static const char *const atk_errors[] = {
 	"bad BEGIN/END armor",			/* ATK_ERR_ARMOR */
 	"bad text encoding",			/* ATK_ERR_ENCODING */
 	"value out of range",			/* ATK_ERR_RANGE */
-<<<<<<< HEAD
-=======
 	"the store is full",			/* ATK_ERR_FULL */
 	"too many readers of the store",	/* ATK_ERR_READERS */
 	"too many changes in one transaction",	/* ATK_ERR_TXNFULL */
 	"the store is in use by another transaction", /* ATK_ERR_BUSY */
 	"timed out",				/* ATK_ERR_TIMEOUT */
->>>>>>> storesplit
 };
 
 const char *
