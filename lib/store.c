@@ -296,6 +296,33 @@ get_meta(MDB_txn *txn, MDB_dbi meta, const char *name, MDB_val *v,
 }
 
 /*
+ * 1 if the key and prefix in the file are still the ones this store
+ * hashes with, 0 if a plain restore (store_reset()) put others there
+ * since: a store kept open, as apitokend keeps it, must then be opened
+ * again.  For a caller that has entered.
+ */
+int
+store_key_current(struct store *st, char *why, size_t whysz)
+{
+	const struct store_key *k = atomic_load(&st->key);
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	int r;
+
+	if ((r = store_rd_txn_begin(st, &txn, why, whysz)) != 0)
+		return r;
+	if ((r = get_meta(txn, st->meta, META_KEY, &v, why, whysz)) == 0)
+		r = v.mv_size == STORE_KEY_BYTES &&
+		    mac_equal(v.mv_data, k->key, STORE_KEY_BYTES);
+	if (r == 1 && (r = get_meta(txn, st->meta, META_PREFIX, &v, why,
+	    whysz)) == 0)
+		r = v.mv_size == strlen(k->prefix) &&
+		    memcmp(v.mv_data, k->prefix, v.mv_size) == 0;
+	mdb_txn_abort(txn);
+	return r;
+}
+
+/*
  * Read the meta database, make the key schedule and open the other
  * databases.  The schema is checked before anything else is read, so a
  * newer layout is never misread.

@@ -71,7 +71,9 @@ struct store_txn;
  * txn begun on a store that a restore has swapped since it was opened
  * opens the store again first, so no write goes into a dead generation.
  * store_current() tells a reader that holds a store open whether its path
- * still leads to the file it has open.
+ * still leads to the file it has open, with the key and prefix it has
+ * (a plain restore replaces those inside the same file): 0 means open it
+ * again.
  */
 struct store_gen;
 

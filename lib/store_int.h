@@ -136,6 +136,7 @@ int	store_check_resolved(const char *, const char *, uid_t,
 
 /* store_txn.c */
 int	store_rd_txn_begin(struct store *, MDB_txn **, char *, size_t);
+int	store_key_current(struct store *, char *, size_t);
 
 /* store_records.c */
 int	store_dbi_open(MDB_txn *, const char *, unsigned int, MDB_dbi *,

@@ -152,7 +152,8 @@ store_current(struct store *st, char *why, size_t whysz)
 
 	store_set_why(why, whysz, "%s", "");
 	enter(st);
-	r = current(st, why, whysz);
+	if ((r = current(st, why, whysz)) == 1)
+		r = store_key_current(st, why, whysz);
 	leave(st);
 	return r;
 }

@@ -1045,6 +1045,46 @@ ATF_TC_BODY(store_current__after_swap, tc)
 	store_close(st);
 }
 
+/*
+ * A plain restore (store_reset() in the same file) keeps the path and the
+ * file: a store kept open (apitokend's) must still learn it is stale, or
+ * it would go on hashing with the old key and refuse every new token.
+ */
+ATF_TC_WITHOUT_HEAD(store_current__after_plain_reset);
+ATF_TC_BODY(store_current__after_plain_reset, tc)
+{
+	unsigned char k2[STORE_KEY_BYTES];
+	struct store *st, *kept;
+	struct store_txn *t;
+
+	memset(k2, 0x5a, sizeof(k2));
+	st = fresh();
+	ATF_REQUIRE_EQ(store_open(DB, 0, &kept, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(kept, NULL, 0), 1);
+	/* The same key again: still current. */
+	ATF_REQUIRE_EQ(store_get_key(st, k2), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_reset(t, store_prefix(st), k2), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(kept, NULL, 0), 1);
+	/* Another key, the same prefix. */
+	k2[0] ^= 1;
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_reset(t, store_prefix(st), k2), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(kept, NULL, 0), 0);
+	store_close(kept);
+	ATF_REQUIRE_EQ(store_open(DB, 0, &kept, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(kept, NULL, 0), 1);
+	/* The same key, another prefix. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_reset(t, "other", k2), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_CHECK_EQ(store_current(kept, NULL, 0), 0);
+	store_close(kept);
+	store_close(st);
+}
+
 ATF_TC_WITHOUT_HEAD(store_gen__swap_and_stale_writer);
 ATF_TC_BODY(store_gen__swap_and_stale_writer, tc)
 {
@@ -1893,6 +1933,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_check_path__generation_link);
 	ATF_TP_ADD_TC(tp, store_gen__swap_and_stale_writer);
 	ATF_TP_ADD_TC(tp, store_current__after_swap);
+	ATF_TP_ADD_TC(tp, store_current__after_plain_reset);
 	ATF_TP_ADD_TC(tp, store_reset__new_prefix_and_key);
 	ATF_TP_ADD_TC(tp, store_txn__reader_sees_commits_only);
 	ATF_TP_ADD_TC(tp, store_txn__readers_during_writes);
