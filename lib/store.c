@@ -20,8 +20,8 @@
  *	imported digest		HMAC(key, 'D' || text)
  * An imported token's verifier is its digest: knowing the text is the only
  * way to find the record at all, and the index and the record then agree.
- * The key schedule is made once per store, on first use, and copied per
- * call (lib/mac.c, over libsodium: why not libcrypto is said there).
+ * The HMAC context is keyed once per store, on first use, and duplicated
+ * per call (lib/mac.c, over libcrypto's EVP_MAC).
  *
  * Generations (restore --atomic, store_gen_*): the store's name may be a
  * link to "<name>.g<N>" in the same directory, swapped by one rename.  The
@@ -224,22 +224,29 @@ str_val(const char *s)
 
 /* --- keyed one-way functions ---------------------------------------------- */
 
-static void
+static int
 mac_setup(struct store *st)
 {
-	mac_setkey(&st->mac, st->key, sizeof(st->key));
-	st->keyed = 1;
+	int r;
+
+	r = mac_setkey(&st->mac, st->key, sizeof(st->key), st->why,
+	    sizeof(st->why));
+	st->keyed = r == 0;
+	return r;
 }
 
 static int
 store_mac(struct store *st, unsigned char label, const void *a, size_t alen,
     const void *b, size_t blen, unsigned char *out)
 {
+	int r;
+
 	/* Keyed on first use: an open that never hashes (account) skips it. */
-	if (!st->keyed)
-		mac_setup(st);
-	mac_label(&st->mac, label, a, alen, b, blen, out);
-	return 0;
+	if (!st->keyed && (r = mac_setup(st)) != 0)
+		return r;
+	if ((r = mac_label(&st->mac, label, a, alen, b, blen, out)) != 0)
+		st->why[0] = '\0';
+	return r;
 }
 
 int
@@ -1462,7 +1469,7 @@ undo_reset(struct store_txn *t)
 		return;
 	memcpy(st->prefix, t->old_prefix, sizeof(st->prefix));
 	memcpy(st->key, t->old_key, sizeof(st->key));
-	mac_setup(st);
+	st->keyed = 0;		/* Keyed again on next use. */
 	t->reset = 0;
 }
 
@@ -2100,7 +2107,7 @@ store_reset(struct store_txn *t, const char *prefix, const unsigned char *key)
 	t->reset = 1;
 	memcpy(st->prefix, prefix, strlen(prefix) + 1);
 	memcpy(st->key, key, STORE_KEY_BYTES);
-	mac_setup(st);
+	st->keyed = 0;		/* Keyed again on next use. */
 	return 0;
 }
 
