@@ -116,19 +116,29 @@ tool_strerror(int r)
 }
 
 /*
+ * Words for r from an operation on s: LMDB's or libcrypto's own words for
+ * their failures, as the store kept them.
+ */
+const char *
+tool_store_strerror(const struct store *s, int r)
+{
+	const char *lib = s != NULL ? store_errstr(s) : NULL;
+
+	if ((r == ATK_ERR_STORE || r == ATK_ERR_CRYPTO) && lib != NULL &&
+	    *lib != '\0')
+		return lib;
+	return tool_strerror(r);
+}
+
+/*
  * One line about a store operation that failed: the file, what was being
- * done, and why (LMDB's own words for an LMDB failure).
+ * done, and why.
  */
 void
 tool_store_warn(const struct ctx *ctx, const struct store *s,
     const char *what, int r)
 {
-	const char *lmdb = s != NULL ? store_errstr(s) : NULL;
-
-	if (r == ATK_ERR_STORE && lmdb != NULL && *lmdb != '\0')
-		warnx("%s: %s: %s", ctx->db, what, lmdb);
-	else
-		warnx("%s: %s: %s", ctx->db, what, tool_strerror(r));
+	warnx("%s: %s: %s", ctx->db, what, tool_store_strerror(s, r));
 }
 
 /*

@@ -37,6 +37,7 @@ struct ctx {
 
 /* apitoken.c: messages and shared checks. */
 const char *tool_strerror(int);
+const char *tool_store_strerror(const struct store *, int);
 void	tool_store_warn(const struct ctx *, const struct store *,
 	    const char *, int);
 int	tool_open(const struct ctx *, int, struct store **);

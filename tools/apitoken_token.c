@@ -493,7 +493,7 @@ import_token(const char *cmd, struct store *s, struct store_txn *txn,
 	rec->imported = 1;
 	return 0;
 fail:
-	warnx("%s %s: %s", cmd, rec->name, tool_strerror(r));
+	warnx("%s %s: %s", cmd, rec->name, tool_store_strerror(s, r));
 	return -1;
 }
 
@@ -570,7 +570,7 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 	}
 	if ((r = set_verifier(s, &tok, &rec)) != 0 ||
 	    (r = default_user(&rec)) != 0) {
-		warnx("%s %s: %s", cmd, rec.name, tool_strerror(r));
+		warnx("%s %s: %s", cmd, rec.name, tool_store_strerror(s, r));
 		goto out;
 	}
 	errno = 0;
@@ -728,7 +728,8 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	}
 	if ((r = token_regenerate(store_prefix(s), rec.id, &tok, text,
 	    sizeof(text))) != 0 || (r = set_verifier(s, &tok, &rec)) != 0) {
-		warnx("regenerate %s: %s", rec.name, tool_strerror(r));
+		warnx("regenerate %s: %s", rec.name,
+		    tool_store_strerror(s, r));
 		goto out;
 	}
 	if (save_token(ctx, s, &txn, &rec) != 0)
