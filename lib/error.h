@@ -25,7 +25,7 @@
 #define ATK_ERR_SCHEMA		-14	/* Store written by a newer version. */
 #define ATK_ERR_CORRUPT		-15	/* Store record damaged. */
 #define ATK_ERR_UNSAFE		-16	/* Unsafe ownership or permissions. */
-#define ATK_ERR_CRYPTO		-17	/* A crypto library failed (none can now). */
+#define ATK_ERR_CRYPTO		-17	/* libcrypto failed (or allows no HMAC). */
 #define ATK_ERR_ARMOR		-18	/* Bad BEGIN/END armor. */
 #define ATK_ERR_ENCODING	-19	/* Bad text encoding (UTF-8/UTF-16). */
 #define ATK_ERR_RANGE		-20	/* A value outside the allowed range. */

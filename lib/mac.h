@@ -1,23 +1,29 @@
 /*
  * Keyed hashing (HMAC-SHA-256) and constant-time comparison for the store
- * and verify_token(), over libsodium.
+ * and verify_token(), over OpenSSL's libcrypto.
  */
 #ifndef APITOKEN_MAC_H
 #define APITOKEN_MAC_H
 
 #include <stddef.h>
 
-#include <sodium.h>
+#include <openssl/types.h>
 
-#define MAC_BYTES	crypto_auth_hmacsha256_BYTES
+/* The length of an HMAC-SHA-256, SHA-256's output. */
+#define MAC_BYTES	32
 
-/* A key schedule: the HMAC state after the key, copied for every use. */
+/*
+ * A key: an HMAC context keyed once, duplicated for every use, so that
+ * many threads may hash with one struct mac at once.  Zeroed (calloc,
+ * "= { 0 }" or mac_clear()) before its first mac_setkey().
+ */
 struct mac {
-	crypto_auth_hmacsha256_state	keyed;
+	EVP_MAC_CTX	*keyed;
 };
 
-void	mac_setkey(struct mac *, const unsigned char *, size_t);
-void	mac_label(const struct mac *, unsigned char, const void *, size_t,
+int	mac_setkey(struct mac *, const unsigned char *, size_t, char *,
+	    size_t);
+int	mac_label(const struct mac *, unsigned char, const void *, size_t,
 	    const void *, size_t, unsigned char *);
 int	mac_equal(const void *, const void *, size_t);
 void	mac_clear(struct mac *);

@@ -12,10 +12,10 @@
  *	imported digest		HMAC(key, 'D' || text)
  * An imported token's verifier is its digest: knowing the text is the only
  * way to find the record at all, and the index and the record then agree.
- * The key schedule is made once per key, when the store is opened (or its
- * key reset), and copied per call (lib/mac.c, over libsodium: why not
- * libcrypto is said there); a key is never changed in place, so threads
- * hash with it at once (store_key_add()).
+ * The HMAC context is keyed once per key, when the store is opened (or its
+ * key reset), and duplicated per call (lib/mac.c, over libcrypto's
+ * EVP_MAC); a key is never changed in place, so threads hash with it at
+ * once (store_key_add()).
  *
  * Generations (restore --atomic, store_gen_*): the store's name may be a
  * link to "<name>.g<N>" in the same directory, swapped by one rename.  The
@@ -145,6 +145,7 @@ store_key_make(const char *prefix, const unsigned char *key,
 {
 	struct store_key *k;
 	size_t n = strlen(prefix);
+	int r;
 
 	*kp = NULL;
 	if (n >= sizeof(k->prefix))
@@ -153,7 +154,12 @@ store_key_make(const char *prefix, const unsigned char *key,
 		return ATK_ERR_NOMEM;
 	memcpy(k->prefix, prefix, n + 1);
 	memcpy(k->key, key, sizeof(k->key));
-	mac_setkey(&k->mac, k->key, sizeof(k->key));
+	if ((r = mac_setkey(&k->mac, k->key, sizeof(k->key), why,
+	    whysz)) != 0) {
+		explicit_bzero(k, sizeof(*k));
+		free(k);
+		return r;
+	}
 	*kp = k;
 	return 0;
 }
@@ -191,8 +197,7 @@ store_mac(struct store *st, unsigned char label, const void *a, size_t alen,
 {
 	const struct store_key *k = atomic_load(&st->key);
 
-	mac_label(&k->mac, label, a, alen, b, blen, out);
-	return 0;
+	return mac_label(&k->mac, label, a, alen, b, blen, out);
 }
 
 int

@@ -727,7 +727,8 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	}
 	if ((r = token_regenerate(store_prefix(s), rec.id, &tok, text,
 	    sizeof(text))) != 0 || (r = set_verifier(s, &tok, &rec)) != 0) {
-		warnx("regenerate %s: %s", rec.name, tool_strerror(r));
+		warnx("regenerate %s: %s", rec.name,
+		    tool_strerror(r));
 		goto out;
 	}
 	if (save_token(ctx, &txn, &rec) != 0)
