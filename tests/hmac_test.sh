@@ -152,13 +152,32 @@ unmet_properties__fails_closed_body()
 	no_hmac "provider=nonexistent"
 	field deploy-ci 3 >deploy-ci.tok
 	atf_check -s exit:1 -o empty \
-	    -e match:"verify: EVP_MAC_fetch HMAC: error:[0-9A-F]+:" \
+	    -e match:"^apitoken: .*tokens.db: EVP_MAC_fetch HMAC: error:[0-9A-F]+:" \
 	    env OPENSSL_CONF="$PWD/openssl.cnf" "$APITOKEN" verify \
 	    --user deploy <deploy-ci.tok
 }
 
+atf_test_case daemon_no_hmac__refuses_to_start
+daemon_no_hmac__refuses_to_start_head()
+{
+	atf_set "descr" "apitokend under a configuration that allows no HMAC" \
+	    "does not start: it says OpenSSL's reason and makes no socket"
+}
+daemon_no_hmac__refuses_to_start_body()
+{
+	old_store
+	no_hmac "fips=yes"
+	atf_check -s exit:1 -o empty \
+	    -e match:"tokens.db: EVP_MAC_fetch HMAC: error:[0-9A-F]+:" \
+	    env OPENSSL_CONF="$PWD/openssl.cnf" \
+	    "$BUILDDIR/apitokend/apitokend" --db "$PWD/tokens.db" \
+	    --socket "$PWD/d.sock"
+	atf_check test ! -e d.sock
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case daemon_no_hmac__refuses_to_start
 	atf_add_test_case store_67ddc10__verifies
 	atf_add_test_case export_67ddc10__restores
 	atf_add_test_case no_hmac__fails_closed
