@@ -168,7 +168,7 @@ daemon_no_hmac__refuses_to_start_body()
 	old_store
 	no_hmac "fips=yes"
 	atf_check -s exit:1 -o empty \
-	    -e match:"tokens.db: EVP_MAC_fetch HMAC: error:[0-9A-F]+:" \
+	    -e match:"tokens.db: .*EVP_MAC_fetch HMAC: error:[0-9A-F]+:" \
 	    env OPENSSL_CONF="$PWD/openssl.cnf" \
 	    "$BUILDDIR/apitokend/apitokend" --db "$PWD/tokens.db" \
 	    --socket "$PWD/d.sock"
