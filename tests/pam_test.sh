@@ -283,29 +283,6 @@ auth__fail_closed_body() {
 	    ./drive "$SVC" alice auth < alice.tok
 }
 
-atf_test_case auth__no_hmac_fails_closed
-auth__no_hmac_fails_closed_head() {
-	atf_set descr "An OpenSSL configuration that allows no HMAC (FIPS asked" \
-	    "for, no FIPS provider) is PAM_SERVICE_ERR, never success"
-}
-auth__no_hmac_fails_closed_body() {
-	require_built
-	setup_store
-	default_service
-	cat > openssl.cnf <<EOF
-openssl_conf = openssl_init
-[openssl_init]
-alg_section = algorithm_sect
-[algorithm_sect]
-default_properties = fips=yes
-EOF
-	atf_check -s exit:1 -o inline:"auth PAM_SERVICE_ERR\n" -e ignore \
-	    env OPENSSL_CONF="$PWD/openssl.cnf" ./drive "$SVC" alice auth \
-	    < alice.tok
-	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
-}
-
 atf_test_case args__bad_options
 args__bad_options_head() {
 	atf_set descr "An unknown or malformed module argument is PAM_SERVICE_ERR"
@@ -449,7 +426,6 @@ atf_init_test_cases() {
 	atf_add_test_case auth__role_policy_network
 	atf_add_test_case auth__first_pass
 	atf_add_test_case auth__fail_closed
-	atf_add_test_case auth__no_hmac_fails_closed
 	atf_add_test_case args__bad_options
 	atf_add_test_case nouserok__next_module_asked
 	atf_add_test_case account__revoked_between_auth_and_account
