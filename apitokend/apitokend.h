@@ -2,8 +2,8 @@
  * apitokend: the token store's one owner (SPEC section 4a).
  *
  *	main.c		options, the socket, signals, start and stop
- *	server.c	the event loop: accepts, reads requests against a
- *			deadline, hands whole ones to a bounded worker pool
+ *	server.c	the serving threads: each accepts, reads requests
+ *			against a deadline and answers whole ones
  *	handle.c	one request: who may ask, rate limits, the decision
  *	shared.c	the store shared by the workers, reopened on a swap
  *	usage.c		last_used in batches: one write txn a second at most
@@ -79,10 +79,8 @@ void	limiter_free(struct limiter *);
 void	handle_request(struct daemon *, const struct ucred *,
 	    const unsigned char *, size_t, unsigned char *, size_t,
 	    size_t *);
-/* A reply of status alone (busy, malformed), for the event loop. */
-void	handle_status_reply(int, unsigned char *, size_t, size_t *);
 
-/* server.c: serve until SIGTERM or SIGINT arrives on sigfd. */
+/* server.c: serve until SIGTERM or SIGINT arrives on sigfd (blocking). */
 int	server_run(struct daemon *, int, int);
 
 /* main.c */

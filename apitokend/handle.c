@@ -216,17 +216,6 @@ encode_reply(const struct proto_msg *rep, unsigned char *out, size_t outsz,
 }
 
 void
-handle_status_reply(int status, unsigned char *out, size_t outsz,
-    size_t *outlen)
-{
-	struct proto_msg rep;
-
-	proto_init(&rep, PROTO_REPLY);
-	rep.status = status;
-	encode_reply(&rep, out, outsz, outlen);
-}
-
-void
 handle_request(struct daemon *d, const struct ucred *cred,
     const unsigned char *frame, size_t len, unsigned char *out,
     size_t outsz, size_t *outlen)

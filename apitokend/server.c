@@ -1,26 +1,31 @@
 /*
- * The event loop and the workers.
+ * The serving threads.
  *
- * One thread accepts and reads, never blocking: every connection has a
- * deadline (CLIENT_DEADLINE_MS from its accept) to send one whole request
- * frame, and a connection that misses it, or the oldest one when all
- * CONNS_MAX are taken, is closed.  A whole frame goes to a bounded queue
- * that WORKERS threads take from; a full queue answers "busy" at once.  A
- * worker decides (handle.c), sends the reply without waiting (it fits in
- * the socket's buffer; a client that cannot take it is dropped) and
- * closes.  So a client that says nothing, says it slowly, or is stopped
- * holds a slot and a descriptor for at most its deadline, and never a
- * thread, a lock or a transaction.
+ * WORKERS threads each run an event loop of their own over the one
+ * listening socket (EPOLLEXCLUSIVE: a new connection wakes one of them)
+ * and a table of their own connections.  A thread never waits on a
+ * client: every connection has a deadline (CLIENT_DEADLINE_MS from its
+ * accept) to send one whole request frame, and one that misses it, or the
+ * oldest one when the thread's table is full, is closed.  A whole frame is
+ * decided at once on the same thread (handle.c: a read txn, a hash, no
+ * wait on anything outside the process), the reply sent without waiting
+ * (it fits in the socket's buffer; a client that cannot take it loses it)
+ * and the connection closed.  So a client that says nothing, says it
+ * slowly, or is stopped holds a slot and a descriptor for at most its
+ * deadline, and never a thread, a lock or a transaction; and no request
+ * is handed from thread to thread on its way.
  */
 #include "config.h"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -32,13 +37,13 @@
 #include "proto.h"
 
 #define CLIENT_DEADLINE_MS	2000
-#define CONNS_MAX		1024
-#define QUEUE_MAX		256
+#define CONNS_MAX		1024	/* All threads together. */
+#define ACCEPT_BATCH		16	/* A thread's accepts a wake-up. */
 #define EVENTS_MAX		64
 #define FRAME_BUFSZ		(PROTO_HEADER_BYTES + PROTO_FRAME_MAX)
 #define DROP_LOG_MS		10000	/* At most one "dropped" line per. */
-#define TAG_LISTEN		(CONNS_MAX + 1)
-#define TAG_SIGNAL		(CONNS_MAX + 2)
+#define TAG_LISTEN		UINT64_MAX
+#define TAG_STOP		(UINT64_MAX - 1)
 
 struct conn {
 	int		 fd;		/* -1: a free slot. */
@@ -48,28 +53,24 @@ struct conn {
 	unsigned char	 buf[FRAME_BUFSZ];
 };
 
-struct job {
-	int		 fd;
-	struct ucred	 cred;
-	size_t		 len;
-	unsigned char	 frame[PROTO_FRAME_MAX];
+struct server;
+
+struct loop {
+	struct server	*s;
+	pthread_t	 thread;
+	int		 epfd;
+	struct conn	*conns;
+	size_t		 nconns, maxconns;
+	unsigned long	 dropped;
+	int64_t		 dropped_logged;
 };
 
 struct server {
 	struct daemon	*d;
-	int		 epfd;
-	struct conn	*conns;
-	size_t		 nconns;
-	/* The queue, a ring of jobs, and the workers. */
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 ready;
-	struct job	*queue[QUEUE_MAX];
-	size_t		 head, count;
-	int		 stop;
-	pthread_t	*threads;
-	int		 nthreads;
-	unsigned long	 dropped;
-	int64_t		 dropped_logged;
+	int		 lfd;
+	int		 stopfd;	/* An eventfd: readable once stopping. */
+	struct loop	*loops;
+	int		 nloops;
 };
 
 static int64_t
@@ -98,103 +99,45 @@ send_reply(int fd, const unsigned char *p, size_t n)
 	}
 }
 
-static void *
-worker(void *arg)
-{
-	struct server *s = arg;
-	unsigned char out[FRAME_BUFSZ];
-	struct job *j;
-	size_t len;
-
-	for (;;) {
-		pthread_mutex_lock(&s->lock);
-		while (s->count == 0 && !s->stop)
-			pthread_cond_wait(&s->ready, &s->lock);
-		if (s->count == 0) {
-			pthread_mutex_unlock(&s->lock);
-			return NULL;
-		}
-		j = s->queue[s->head];
-		s->head = (s->head + 1) % QUEUE_MAX;
-		s->count--;
-		pthread_mutex_unlock(&s->lock);
-
-		handle_request(s->d, &j->cred, j->frame, j->len, out,
-		    sizeof(out), &len);
-		send_reply(j->fd, out, len);
-		close(j->fd);
-		explicit_bzero(j, sizeof(*j));
-		free(j);
-	}
-}
-
 static void
-conn_close(struct server *s, struct conn *c)
+conn_close(struct loop *l, struct conn *c)
 {
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	/* What was read may hold a token. */
 	explicit_bzero(c->buf, c->have);
 	c->fd = -1;
 	c->have = 0;
-	s->nconns--;
+	l->nconns--;
 }
 
 static void
-note_dropped(struct server *s, int64_t now)
+note_dropped(struct loop *l, int64_t now)
 {
-	s->dropped++;
-	if (now - s->dropped_logged < DROP_LOG_MS)
+	l->dropped++;
+	if (now - l->dropped_logged < DROP_LOG_MS)
 		return;
 	logmsg(LOG_WARNING, "dropped %lu client(s) that sent no whole "
-	    "request in %d ms", s->dropped, CLIENT_DEADLINE_MS);
-	s->dropped = 0;
-	s->dropped_logged = now;
+	    "request in %d ms", l->dropped, CLIENT_DEADLINE_MS);
+	l->dropped = 0;
+	l->dropped_logged = now;
 }
 
-/* A whole frame: to the queue, or "busy" at once when it is full. */
+/* A whole frame: decide, answer, close. */
 static void
-dispatch(struct server *s, struct conn *c)
+answer(struct loop *l, struct conn *c)
 {
 	unsigned char out[FRAME_BUFSZ];
-	struct job *j = NULL;
 	size_t len;
-	int queued = 0;
 
-	if ((j = malloc(sizeof(*j))) != NULL) {
-		j->fd = c->fd;
-		j->cred = c->cred;
-		j->len = c->have - PROTO_HEADER_BYTES;
-		memcpy(j->frame, c->buf + PROTO_HEADER_BYTES, j->len);
-		pthread_mutex_lock(&s->lock);
-		if (s->count < QUEUE_MAX) {
-			s->queue[(s->head + s->count) % QUEUE_MAX] = j;
-			s->count++;
-			queued = 1;
-			pthread_cond_signal(&s->ready);
-		}
-		pthread_mutex_unlock(&s->lock);
-	}
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	if (!queued) {
-		if (j != NULL) {
-			explicit_bzero(j, sizeof(*j));
-			free(j);
-		}
-		logmsg(LOG_WARNING, "busy: %d requests waiting; answered "
-		    "uid %u pid %d \"busy\"", QUEUE_MAX,
-		    (unsigned)c->cred.uid, (int)c->cred.pid);
-		handle_status_reply(PROTO_ST_BUSY, out, sizeof(out), &len);
-		send_reply(c->fd, out, len);
-		close(c->fd);
-	}
-	explicit_bzero(c->buf, c->have);
-	c->fd = -1;
-	c->have = 0;
-	s->nconns--;
+	handle_request(l->s->d, &c->cred, c->buf + PROTO_HEADER_BYTES,
+	    c->have - PROTO_HEADER_BYTES, out, sizeof(out), &len);
+	send_reply(c->fd, out, len);
+	conn_close(l, c);
 }
 
 static void
-conn_read(struct server *s, struct conn *c)
+conn_read(struct loop *l, struct conn *c)
 {
 	size_t len;
 	ssize_t n;
@@ -206,21 +149,21 @@ conn_read(struct server *s, struct conn *c)
 		if (n == -1 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			conn_close(s, c);	/* Gone before a whole frame. */
+			conn_close(l, c);	/* Gone before a whole frame. */
 			return;
 		}
 		c->have += (size_t)n;
 		if (c->have < c->want)
 			continue;
 		if (c->want > PROTO_HEADER_BYTES) {
-			dispatch(s, c);
+			answer(l, c);
 			return;
 		}
 		if (proto_frame_len(c->buf, &len) != 0) {
 			logmsg(LOG_WARNING, "malformed request from uid %u "
 			    "pid %d: bad length: closed",
 			    (unsigned)c->cred.uid, (int)c->cred.pid);
-			conn_close(s, c);
+			conn_close(l, c);
 			return;
 		}
 		c->want = PROTO_HEADER_BYTES + len;
@@ -229,34 +172,35 @@ conn_read(struct server *s, struct conn *c)
 
 /* The slot for a new connection; the oldest one's when all are taken. */
 static struct conn *
-free_slot(struct server *s, int64_t now)
+free_slot(struct loop *l, int64_t now)
 {
 	struct conn *oldest = NULL;
 	size_t i;
 
-	for (i = 0; i < CONNS_MAX; i++) {
-		if (s->conns[i].fd == -1)
-			return &s->conns[i];
+	for (i = 0; i < l->maxconns; i++) {
+		if (l->conns[i].fd == -1)
+			return &l->conns[i];
 		if (oldest == NULL ||
-		    s->conns[i].deadline < oldest->deadline)
-			oldest = &s->conns[i];
+		    l->conns[i].deadline < oldest->deadline)
+			oldest = &l->conns[i];
 	}
-	note_dropped(s, now);
-	conn_close(s, oldest);
+	note_dropped(l, now);
+	conn_close(l, oldest);
 	return oldest;
 }
 
 static void
-accept_all(struct server *s, int lfd)
+accept_some(struct loop *l)
 {
 	struct epoll_event ev;
 	struct conn *c;
 	socklen_t len;
 	int64_t now;
-	int fd;
+	int fd, i;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		fd = accept4(l->s->lfd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -266,154 +210,170 @@ accept_all(struct server *s, int lfd)
 			return;
 		}
 		now = now_ms();
-		c = free_slot(s, now);
-		c->fd = fd;
+		c = free_slot(l, now);
 		len = sizeof(c->cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred,
 		    &len) == -1 || len != sizeof(c->cred)) {
 			logmsg(LOG_ERR, "SO_PEERCRED: %s", strerror(errno));
 			close(fd);
-			c->fd = -1;
 			continue;
 		}
+		c->fd = fd;
 		c->deadline = now + CLIENT_DEADLINE_MS;
 		c->have = 0;
 		c->want = PROTO_HEADER_BYTES;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN;
-		ev.data.u64 = (uint64_t)(c - s->conns);
-		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		ev.data.u64 = (uint64_t)(c - l->conns);
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 			logmsg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
 			close(fd);
 			c->fd = -1;
 			continue;
 		}
-		s->nconns++;
+		l->nconns++;
+		/* Most clients have sent their request by now. */
+		conn_read(l, c);
 	}
 }
 
 /* Close the connections past their deadline; the time to the next one. */
 static int
-expire(struct server *s)
+expire(struct loop *l)
 {
 	int64_t now = now_ms(), next = -1;
 	size_t i;
 
-	for (i = 0; i < CONNS_MAX; i++) {
-		if (s->conns[i].fd == -1)
+	if (l->nconns == 0)
+		return -1;
+	for (i = 0; i < l->maxconns; i++) {
+		if (l->conns[i].fd == -1)
 			continue;
-		if (s->conns[i].deadline <= now) {
-			note_dropped(s, now);
-			conn_close(s, &s->conns[i]);
-		} else if (next == -1 || s->conns[i].deadline < next)
-			next = s->conns[i].deadline;
+		if (l->conns[i].deadline <= now) {
+			note_dropped(l, now);
+			conn_close(l, &l->conns[i]);
+		} else if (next == -1 || l->conns[i].deadline < next)
+			next = l->conns[i].deadline;
 	}
 	return next == -1 ? -1 : (int)(next - now);
 }
 
-static int
-start_workers(struct server *s)
+static void *
+serve(void *arg)
 {
-	int i;
+	struct loop *l = arg;
+	struct epoll_event events[EVENTS_MAX];
+	uint64_t tag;
+	int n, k;
 
-	if ((s->threads = calloc((size_t)s->d->conf->workers,
-	    sizeof(*s->threads))) == NULL)
-		return ATK_ERR_NOMEM;
-	for (i = 0; i < s->d->conf->workers; i++) {
-		if (pthread_create(&s->threads[i], NULL, worker, s) != 0)
-			return ATK_ERR_SYSTEM;
-		s->nthreads++;
+	for (;;) {
+		n = epoll_wait(l->epfd, events, EVENTS_MAX, expire(l));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			logmsg(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (k = 0; k < n; k++) {
+			tag = events[k].data.u64;
+			if (tag == TAG_STOP)
+				return NULL;
+			if (tag == TAG_LISTEN)
+				accept_some(l);
+			else if (l->conns[tag].fd != -1)
+				conn_read(l, &l->conns[tag]);
+		}
 	}
+	return NULL;
+}
+
+static int
+loop_init(struct server *s, struct loop *l, size_t maxconns)
+{
+	struct epoll_event ev;
+	size_t i;
+
+	l->s = s;
+	l->maxconns = maxconns;
+	if ((l->conns = calloc(maxconns, sizeof(*l->conns))) == NULL)
+		return ATK_ERR_NOMEM;
+	for (i = 0; i < maxconns; i++)
+		l->conns[i].fd = -1;
+	if ((l->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return ATK_ERR_SYSTEM;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.u64 = TAG_LISTEN;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, s->lfd, &ev) == -1)
+		return ATK_ERR_SYSTEM;
+	ev.events = EPOLLIN;
+	ev.data.u64 = TAG_STOP;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, s->stopfd, &ev) == -1)
+		return ATK_ERR_SYSTEM;
 	return 0;
 }
 
-/* Let the workers answer what is queued, then join them. */
 static void
-stop_workers(struct server *s)
+loop_free(struct loop *l)
 {
-	int i;
+	size_t i;
 
-	pthread_mutex_lock(&s->lock);
-	s->stop = 1;
-	pthread_cond_broadcast(&s->ready);
-	pthread_mutex_unlock(&s->lock);
-	for (i = 0; i < s->nthreads; i++)
-		pthread_join(s->threads[i], NULL);
-	free(s->threads);
+	if (l->conns != NULL)
+		for (i = 0; i < l->maxconns; i++)
+			if (l->conns[i].fd != -1)
+				conn_close(l, &l->conns[i]);
+	free(l->conns);
+	if (l->epfd != -1)
+		close(l->epfd);
 }
 
 int
 server_run(struct daemon *d, int lfd, int sigfd)
 {
-	struct epoll_event ev, events[EVENTS_MAX];
 	struct signalfd_siginfo si;
 	struct server s;
-	size_t i;
-	int n, k, timeout, r = 0, done = 0;
+	uint64_t one = 1;
+	ssize_t n;
+	int i, started = 0, r = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.d = d;
-	s.epfd = -1;
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.ready, NULL);
-	if ((s.conns = calloc(CONNS_MAX, sizeof(*s.conns))) == NULL) {
+	s.lfd = lfd;
+	s.nloops = d->conf->workers;
+	if ((s.stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+		return ATK_ERR_SYSTEM;
+	if ((s.loops = calloc((size_t)s.nloops, sizeof(*s.loops))) == NULL) {
 		r = ATK_ERR_NOMEM;
 		goto out;
 	}
-	for (i = 0; i < CONNS_MAX; i++)
-		s.conns[i].fd = -1;
-	if ((s.epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		r = ATK_ERR_SYSTEM;
-		goto out;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.u64 = TAG_LISTEN;
-	if (epoll_ctl(s.epfd, EPOLL_CTL_ADD, lfd, &ev) == -1) {
-		r = ATK_ERR_SYSTEM;
-		goto out;
-	}
-	ev.data.u64 = TAG_SIGNAL;
-	if (epoll_ctl(s.epfd, EPOLL_CTL_ADD, sigfd, &ev) == -1 ||
-	    (r = start_workers(&s)) != 0) {
-		r = r != 0 ? r : ATK_ERR_SYSTEM;
-		goto out;
-	}
-	while (!done) {
-		timeout = expire(&s);
-		n = epoll_wait(s.epfd, events, EVENTS_MAX, timeout);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			logmsg(LOG_ERR, "epoll_wait: %s", strerror(errno));
+	for (i = 0; i < s.nloops; i++)
+		s.loops[i].epfd = -1;
+	for (i = 0; i < s.nloops; i++)
+		if ((r = loop_init(&s, &s.loops[i],
+		    CONNS_MAX / (size_t)s.nloops)) != 0)
+			goto out;
+	for (; started < s.nloops; started++)
+		if (pthread_create(&s.loops[started].thread, NULL, serve,
+		    &s.loops[started]) != 0) {
 			r = ATK_ERR_SYSTEM;
-			break;
+			goto out;
 		}
-		for (k = 0; k < n; k++) {
-			if (events[k].data.u64 == TAG_LISTEN)
-				accept_all(&s, lfd);
-			else if (events[k].data.u64 == TAG_SIGNAL) {
-				if (read(sigfd, &si, sizeof(si)) ==
-				    (ssize_t)sizeof(si)) {
-					logmsg(LOG_NOTICE, "signal %u: "
-					    "stopping", si.ssi_signo);
-					done = 1;
-				}
-			} else if (s.conns[events[k].data.u64].fd != -1)
-				conn_read(&s, &s.conns[events[k].data.u64]);
+	/* This thread waits for SIGTERM or SIGINT. */
+	while ((n = read(sigfd, &si, sizeof(si))) != (ssize_t)sizeof(si))
+		if (n != -1 || errno != EINTR) {
+			r = ATK_ERR_SYSTEM;
+			goto out;
 		}
-	}
+	logmsg(LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
  out:
-	if (s.threads != NULL)
-		stop_workers(&s);
-	if (s.conns != NULL)
-		for (i = 0; i < CONNS_MAX; i++)
-			if (s.conns[i].fd != -1)
-				conn_close(&s, &s.conns[i]);
-	free(s.conns);
-	if (s.epfd != -1)
-		close(s.epfd);
-	pthread_cond_destroy(&s.ready);
-	pthread_mutex_destroy(&s.lock);
+	if (write(s.stopfd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		logmsg(LOG_ERR, "eventfd: %s", strerror(errno));
+	for (i = 0; i < started; i++)
+		pthread_join(s.loops[i].thread, NULL);
+	if (s.loops != NULL)
+		for (i = 0; i < s.nloops; i++)
+			loop_free(&s.loops[i]);
+	free(s.loops);
+	close(s.stopfd);
 	return r;
 }

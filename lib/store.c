@@ -310,12 +310,19 @@ int
 store_key_current(struct store *st, char *why, size_t whysz)
 {
 	const struct store_key *k = atomic_load(&st->key);
+	MDB_envinfo info;
 	MDB_txn *txn = NULL;
 	MDB_val v;
+	size_t seen;
 	int r;
 
+	/* Nothing committed since the last look: nothing to read. */
+	if (mdb_env_info(st->env, &info) == 0 &&
+	    info.me_last_txnid == atomic_load(&st->key_txnid))
+		return 1;
 	if ((r = store_rd_txn_begin(st, &txn, why, whysz)) != 0)
 		return r;
+	seen = mdb_txn_id(txn);
 	if ((r = get_meta(txn, st->meta, META_KEY, &v, why, whysz)) == 0)
 		r = v.mv_size == STORE_KEY_BYTES &&
 		    mac_equal(v.mv_data, k->key, STORE_KEY_BYTES);
@@ -324,6 +331,8 @@ store_key_current(struct store *st, char *why, size_t whysz)
 		r = v.mv_size == strlen(k->prefix) &&
 		    memcmp(v.mv_data, k->prefix, v.mv_size) == 0;
 	mdb_txn_abort(txn);
+	if (r == 1)
+		atomic_store(&st->key_txnid, seen);
 	return r;
 }
 
@@ -501,6 +510,7 @@ open_resolved(const char *path, const char *real, const struct stat *known,
 	}
 	st->flags = flags;
 	atomic_init(&st->key, NULL);
+	atomic_init(&st->key_txnid, 0);
 	/* This open is the one use of the store until it is handed out. */
 	atomic_init(&st->use, 1);
 	if ((st->path = strdup(path)) == NULL) {

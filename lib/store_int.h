@@ -99,6 +99,8 @@ struct store {
 	_Atomic(struct store_key *) key;	/* The current one. */
 	/* Txns begun and not ended, and STORE_USE_EXCL. */
 	atomic_uint	 use;
+	/* The last txn id at which the file's key was seen to be ours. */
+	atomic_size_t	 key_txnid;
 };
 
 struct store_txn {
