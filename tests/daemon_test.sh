@@ -1,0 +1,341 @@
+# apitokend against the attacks that the module's own store access could
+# not survive: a stopped su in the middle of an LMDB open froze every
+# login; logins parked at the prompt filled LMDB's reader table; a token
+# revoked while its prompt was open was still accepted; two threads logging
+# in at once crashed the program.  Each case runs a private daemon
+# (tests/daemon.subr) and logs in through the real libpam with pam_wrapper
+# and tests/pam_drive, as tests/pam_test does; tests/daemon_client plays
+# the clients a login program is not (silent, malformed, stopped, many),
+# tests/pam_threads the threaded and forking ones.
+#
+# pam_wrapper's preload does not mix with ASan (APITOKEN_SANITIZED=1): the
+# cases that log in skip there, those with daemon_client alone still run.
+# Under TSan (APITOKEN_SANITIZED=thread, scripts/dev tsan) everything runs;
+# pam_wrapper then loads libpam without RTLD_DEEPBIND, which the sanitizer
+# runtime refuses.
+
+. "$SRCDIR/tests/daemon.subr"
+
+MODULE="$BUILDDIR/pam_apitoken/.libs/pam_apitoken.so"
+APITOKEN="$BUILDDIR/tools/apitoken"
+DRIVE="$BUILDDIR/tests/pam_drive"
+CLIENT="$BUILDDIR/tests/daemon_client"
+SVC=atktest
+# A login that the daemon answers takes milliseconds; this is the bound.
+ANSWER_MS=3000
+
+# A store in ./db with alice's token (./alice.tok) and bob's (./bob.tok);
+# ./admin is apitoken on it.
+setup_store() {
+	umask 077
+	mkdir -m 0700 db
+	DB="$PWD/db/tokens.db"
+	printf '#!/bin/sh\nexec "%s" --db "%s" "$@"\n' "$APITOKEN" "$DB" > admin
+	chmod 0755 admin
+	atf_check -s exit:0 -o ignore -e ignore ./admin init
+	new_token alice-ci alice alice.tok
+	new_token bob-ci bob bob.tok
+}
+
+# new_token NAME USER FILE: one more token, its text in FILE.
+new_token() {
+	atf_check -s exit:0 -o save:"$3" -e ignore ./admin create --name "$1" \
+	    --user "$2" -q
+}
+
+# service LINES...: the private PAM service, in ./svc.
+service() {
+	service_in svc "$@"
+}
+
+# service_in DIR LINES...: the PAM service in DIR, readable by all.
+service_in() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	printf '%s\n' "$@" > "$dir/$SVC"
+	chmod 0644 "$dir/$SVC"
+}
+
+# The module for auth and account, on the daemon's socket, with ARGS.
+default_service() {
+	service "auth required $MODULE socket=$SOCK $*" \
+	    "account required $MODULE socket=$SOCK $*"
+}
+
+# The cases that log in: ./pamwrap COMMAND runs COMMAND under pam_wrapper
+# with the service in ./svc, ./drive runs pam_drive so.
+require_pam() {
+	[ "${APITOKEN_SANITIZED:-}" != 1 ] ||
+	    atf_skip "pam_wrapper's LD_PRELOAD does not mix with ASan"
+	[ -f "$MODULE" ] || atf_fail "module not built: $MODULE"
+	[ -x "$DRIVE" ] || atf_fail "pam_drive not built: $DRIVE"
+	# For the cleanup: what pam_wrapper leaves after this is ours.
+	touch pam.start
+	make_drive "$PWD"
+}
+
+# make_drive DIR: DIR/pamwrap and DIR/drive, for the service in DIR/svc.
+make_drive() {
+	local deepbind=
+	[ "${APITOKEN_SANITIZED:-}" != thread ] ||
+	    deepbind="UID_WRAPPER_DISABLE_DEEPBIND=1"
+	printf '#!/bin/sh\nexec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 %s\\\n    PAM_WRAPPER_SERVICE_DIR="%s" "$@"\n' \
+	    "$deepbind" "$1/svc" > "$1/pamwrap"
+	printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$1/pamwrap" "$DRIVE" \
+	    > "$1/drive"
+	chmod 0755 "$1/pamwrap" "$1/drive"
+}
+
+# good_login [USER TOKENFILE]: the token is accepted, through the module
+# when the PAM cases can run, else through daemon_client.
+good_login() {
+	if [ "${APITOKEN_SANITIZED:-}" = 1 ]; then
+		atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask "$SOCK" \
+		    "${1:-alice}" "${2:-alice.tok}"
+	else
+		atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+		    ./drive "$SVC" "${1:-alice}" auth < "${2:-alice.tok}"
+	fi
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, or fail.
+wait_for() {
+	local i=0 n=$(($1 * 20))
+	shift
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -lt $n ] || atf_fail "waited in vain for: $*"
+		sleep 0.05
+	done
+}
+
+# A process we started, for the cleanup.
+started() {
+	echo "$1" >> pids
+}
+
+dead() {
+	! alive "$1"
+}
+
+# Stop the daemon with SIGTERM: it must exit 0, having said no sanitizer
+# report, and take its socket with it.
+finish_daemon() {
+	local pid rc
+	pid=$(cat daemon.pid)
+	kill -TERM "$pid"
+	wait_for "$DAEMON_WAIT" dead "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	rm -f daemon.pid
+	if [ $rc -ne 0 ] || grep -q 'Sanitizer' daemon.log; then
+		tail -n 40 daemon.log >&2
+		atf_fail "apitokend exited $rc"
+	fi
+	[ ! -e "$SOCK" ] || atf_fail "apitokend left its socket behind"
+}
+
+# The cleanup of every case: the daemon, then whatever else the case
+# started and is still running here (a pid since reused by another
+# program has another working directory), then what pam_wrapper left in
+# /tmp.  pam_wrapper makes a directory /tmp/pam.X (X: one of 62) in each
+# PAM program and removes it when the program exits, not when a signal
+# kills it: so the PAM programs are let go (SIGCONT; with the daemon gone
+# they end at once) and killed only if they do not end; the directories
+# of those killed are removed: those that name one of our pids, and those
+# made during the case that were left empty or without a pid.
+cleanup_all() {
+	local pid d i here
+	stop_daemon KILL
+	[ -f pids ] || return 0
+	here=$(pwd -P)
+	for pid in $(cat pids); do
+		[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$here" ] ||
+		    continue
+		case $(cat "/proc/$pid/comm" 2>/dev/null) in
+		pam_drive|pam_threads)
+			kill -CONT "$pid" 2>/dev/null ;;
+		*)
+			kill -KILL "$pid" 2>/dev/null ;;
+		esac
+	done
+	for pid in $(cat pids); do
+		i=0
+		while alive "$pid" && [ $i -lt 200 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+		[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" != "$here" ] ||
+		    kill -KILL "$pid" 2>/dev/null
+	done
+	sleep 1
+	for d in /tmp/pam.?; do
+		[ -d "$d" ] || continue
+		pid=$(cat "$d/pid" 2>/dev/null) || pid=
+		if [ -n "$pid" ]; then
+			grep -qx "$pid" pids && dead "$pid" && rm -rf "$d"
+		elif [ -f pam.start ] && [ "$d" -nt pam.start ] &&
+		    [ -n "$(find "$d" -maxdepth 0 ! -newermt '-1 second')" ]; then
+			rm -rf "$d"
+		fi
+	done
+	return 0
+}
+
+# prompted NAME PID: the login PID (output in NAME.out, NAME.err) waits at
+# its prompt; one that ended before fails the case.
+prompted() {
+	grep -q '^prompt: ' $1.err && return 0
+	alive "$2" || atf_fail "login $2 ended before its prompt: $(cat $1.out)"
+	return 1
+}
+
+atf_test_case stall__silent_and_stopped_clients cleanup
+stall__silent_and_stopped_clients_head() {
+	atf_set descr "600 silent connections and 40 logins stopped at" \
+	    "random moments: 10 good logins are each answered within 3 s"
+	atf_set timeout 180
+}
+stall__silent_and_stopped_clients_body() {
+	local i t pid
+	require_pam
+	setup_store
+	service "auth required $MODULE socket=$SOCK"
+	start_daemon "$DB"
+
+	"$CLIENT" flood "$SOCK" 600 10 > flood.out 2> flood.err &
+	flood=$!
+	started $flood
+	wait_for 10 grep -q '^connected 600$' flood.out
+	# Each stopped 0 to 8 ms after its start: before it connects, after
+	# it sent its request, or anywhere between.
+	atf_check -s exit:0 -o save:stopped -e empty "$CLIENT" stop 40 8 \
+	    alice.tok stopped ./drive "$SVC" alice auth
+	cut -d' ' -f1 stopped >> pids
+	echo "stopped logins: $(cut -d' ' -f2 stopped | sort | uniq -c |
+	    tr -s ' \n' ' ')"
+
+	i=1
+	while [ $i -le 10 ]; do
+		t=$(now_ms)
+		atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+		    ./drive "$SVC" alice auth < alice.tok
+		t=$(($(now_ms) - t))
+		echo "good login $i: $t ms"
+		[ $t -lt $ANSWER_MS ] ||
+		    atf_fail "good login $i took $t ms (silent and stopped clients stall the daemon)"
+		alive $flood || atf_fail "the flood ended early: $(cat flood.err)"
+		sleep 0.4
+		i=$((i + 1))
+	done
+	# The silent ones were dropped at their deadline, and came back.
+	wait $flood || atf_fail "the flood failed: $(cat flood.err)"
+	cat flood.out
+	atf_check -o match:'^[1-9][0-9]* dropped by the daemon' sed -n 2p flood.out
+	atf_check -o match:'dropped [0-9]+ client' cat daemon.log
+
+	# The stopped logins, let go, end (whatever they were told), and the
+	# daemon still serves.
+	for pid in $(cut -d' ' -f1 stopped); do
+		kill -CONT "$pid" 2>/dev/null || true
+	done
+	for pid in $(cut -d' ' -f1 stopped); do
+		wait_for 20 dead "$pid"
+	done
+	good_login
+	finish_daemon
+}
+stall__silent_and_stopped_clients_cleanup() {
+	cleanup_all
+}
+
+atf_test_case prompt__parked_prompts_hold_no_reader cleanup
+prompt__parked_prompts_hold_no_reader_head() {
+	atf_set descr "30 logins parked at the prompt (nouserok) hold neither" \
+	    "the store nor a reader slot; logins and admin writes go on"
+	atf_set require.progs mdb_stat
+	atf_set timeout 120
+}
+prompt__parked_prompts_hold_no_reader_body() {
+	local i pid fd t
+	require_pam
+	setup_store
+	service "auth required $MODULE socket=$SOCK nouserok"
+	start_daemon "$DB"
+
+	# Nobody answers the prompt until the end: "hold" has a writer that
+	# never writes (so opening it does not block) until it is killed.
+	mkfifo hold
+	sleep 600 3<> hold &
+	holder=$!
+	started $holder
+	i=1
+	while [ $i -le 30 ]; do
+		./drive "$SVC" alice auth < hold > parked.$i.out 2> parked.$i.err &
+		started $!
+		echo $! >> parked
+		i=$((i + 1))
+	done
+	i=1
+	for pid in $(cat parked); do
+		wait_for 30 prompted parked.$i "$pid"
+		i=$((i + 1))
+	done
+
+	# Not one of them has the store or its lock file open.
+	for pid in $(cat parked); do
+		alive "$pid" || atf_fail "parked login $pid has gone"
+		for fd in /proc/$pid/fd/*; do
+			case $(readlink "$fd") in
+			*tokens.db*)
+				atf_fail "parked login $pid has $(readlink "$fd") open" ;;
+			esac
+		done
+	done
+	# And no reader slot is taken, but (perhaps) the daemon's: a reader is
+	# a line "PID THREAD TXNID".  (mdb_stat -r exits 1 even when all is
+	# well: it returns what its print function returned.)
+	atf_check -s ignore -o save:readers -e empty mdb_stat -n -r -r "$DB"
+	cat readers
+	atf_check -o match:'stale readers cleared' cat readers
+	awk 'NF == 3 && $1 ~ /^[0-9]+$/ { print $1 }' readers | sort -u > holders
+	for pid in $(cat holders); do
+		[ "$pid" = "$(cat daemon.pid)" ] ||
+		    atf_fail "pid $pid holds a reader slot"
+	done
+
+	# A login and an admin's write go on as if nobody waited.
+	t=$(now_ms)
+	good_login
+	t=$(($(now_ms) - t))
+	[ $t -lt $ANSWER_MS ] || atf_fail "a login took $t ms"
+	t=$(now_ms)
+	atf_check -s exit:0 -o ignore -e ignore timeout 10 ./admin revoke bob-ci
+	t=$(($(now_ms) - t))
+	[ $t -lt $ANSWER_MS ] || atf_fail "revoke took $t ms"
+
+	# Let go: the prompt gets end of file, each login fails and ends.
+	kill $holder
+	for pid in $(cat parked); do
+		wait_for 20 dead "$pid"
+	done
+	i=1
+	while [ $i -le 30 ]; do
+		atf_check -o inline:"auth PAM_CONV_ERR\n" cat parked.$i.out
+		i=$((i + 1))
+	done
+	finish_daemon
+}
+prompt__parked_prompts_hold_no_reader_cleanup() {
+	cleanup_all
+}
+
+atf_init_test_cases() {
+	atf_add_test_case stall__silent_and_stopped_clients
+	atf_add_test_case prompt__parked_prompts_hold_no_reader
+}
