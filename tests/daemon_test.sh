@@ -335,7 +335,71 @@ prompt__parked_prompts_hold_no_reader_cleanup() {
 	cleanup_all
 }
 
+# across_prompt NAME TOKENFILE COMMAND...: a login for alice waits at its
+# prompt while COMMAND runs; then TOKENFILE is typed.  The result in
+# NAME.out.
+across_prompt() {
+	local name=$1 tok=$2 pid
+	shift 2
+	mkfifo $name.in
+	./drive "$SVC" alice auth < $name.in > $name.out 2> $name.err &
+	pid=$!
+	started $pid
+	exec 3> $name.in
+	wait_for 20 prompted $name $pid
+	"$@"
+	cat "$tok" >&3
+	exec 3>&-
+	wait $pid || true
+}
+
+atf_test_case prompt__revoke_delete_restore_during_prompt cleanup
+prompt__revoke_delete_restore_during_prompt_head() {
+	atf_set descr "A token revoked, deleted or restored away while its" \
+	    "prompt is open is refused when typed"
+	atf_set timeout 120
+}
+prompt__revoke_delete_restore_during_prompt_body() {
+	require_pam
+	setup_store
+	new_token revoke-me alice revoke.tok
+	new_token delete-me alice delete.tok
+	# An export from before the next token was made.
+	atf_check -s exit:0 -o save:before.json -e ignore ./admin export
+	new_token restored-away alice restore.tok
+	service "auth required $MODULE socket=$SOCK"
+	start_daemon "$DB"
+
+	# Nothing changes while the prompt is open: accepted.
+	across_prompt control alice.tok true
+	atf_check -o inline:"auth PAM_SUCCESS\n" cat control.out
+
+	across_prompt revoked revoke.tok \
+	    atf_check -s exit:0 -o ignore -e ignore ./admin revoke revoke-me
+	atf_check -o inline:"auth PAM_AUTH_ERR\n" cat revoked.out
+	atf_check -o match:'refused: revoked' cat daemon.log
+
+	across_prompt deleted delete.tok \
+	    atf_check -s exit:0 -o ignore -e ignore ./admin delete delete-me
+	atf_check -o inline:"auth PAM_AUTH_ERR\n" cat deleted.out
+	atf_check -o match:'refused: (unknown token|token deleted)' cat daemon.log
+
+	# The whole store swapped for one without the token.
+	across_prompt restored restore.tok \
+	    atf_check -s exit:0 -o ignore -e ignore ./admin restore --atomic \
+	    < before.json
+	atf_check -o inline:"auth PAM_AUTH_ERR\n" cat restored.out
+	atf_check -o match:'opened again' cat daemon.log
+	# The swapped-in store serves the tokens it has.
+	good_login
+	finish_daemon
+}
+prompt__revoke_delete_restore_during_prompt_cleanup() {
+	cleanup_all
+}
+
 atf_init_test_cases() {
 	atf_add_test_case stall__silent_and_stopped_clients
 	atf_add_test_case prompt__parked_prompts_hold_no_reader
+	atf_add_test_case prompt__revoke_delete_restore_during_prompt
 }
