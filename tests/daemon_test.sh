@@ -19,6 +19,7 @@
 MODULE="$BUILDDIR/pam_apitoken/.libs/pam_apitoken.so"
 APITOKEN="$BUILDDIR/tools/apitoken"
 DRIVE="$BUILDDIR/tests/pam_drive"
+THREADS="$BUILDDIR/tests/pam_threads"
 CLIENT="$BUILDDIR/tests/daemon_client"
 SVC=atktest
 # A login that the daemon answers takes milliseconds; this is the bound.
@@ -398,8 +399,73 @@ prompt__revoke_delete_restore_during_prompt_cleanup() {
 	cleanup_all
 }
 
+atf_test_case threads__eight_threads_one_process cleanup
+threads__eight_threads_one_process_head() {
+	atf_set descr "8 threads of one process log in at once (last_used) while" \
+	    "an admin creates and revokes tokens: no crash, no false answer;" \
+	    "logins before and after fork() succeed"
+	atf_set timeout 180
+}
+threads__eight_threads_one_process_body() {
+	local specs i t admin_pid
+	require_pam
+	[ -x "$THREADS" ] || atf_fail "pam_threads not built: $THREADS"
+	setup_store
+	new_token carol-ci carol carol.tok
+	new_token alice-2 alice alice2.tok
+	new_token dave-ci dave dave.tok
+	for i in 1 2 3; do
+		new_token gone-$i erin gone$i.tok
+		atf_check -s exit:0 -o ignore -e ignore ./admin revoke gone-$i
+	done
+	specs="alice:alice.tok:ok bob:bob.tok:ok carol:carol.tok:ok"
+	specs="$specs alice:alice2.tok:ok dave:dave.tok:ok"
+	specs="$specs erin:gone1.tok:refused erin:gone2.tok:refused"
+	specs="$specs erin:gone3.tok:refused"
+	default_service last_used
+	start_daemon "$DB"
+
+	# The admin: other tokens made and revoked, all the while.
+	(
+		n=0
+		while [ ! -f admin.stop ]; do
+			./admin create --name tmp-$n --user frank -q \
+			    > /dev/null &&
+			    ./admin revoke tmp-$n > /dev/null ||
+			    exit 1
+			n=$((n + 1))
+		done
+		echo $n > admin.count
+	) 2> admin.err &
+	admin_pid=$!
+	started $admin_pid
+
+	atf_check -s exit:0 -o save:threads.out -e ignore \
+	    ./pamwrap "$THREADS" threads "$SVC" 5 2000 $specs
+	cat threads.out
+	touch admin.stop
+	wait $admin_pid || atf_fail "the admin failed: $(cat admin.err)"
+	echo "admin: $(cat admin.count) tokens made and revoked meanwhile"
+	[ "$(cat admin.count)" -gt 0 ] || atf_fail "the admin did nothing"
+	atf_check -o match:' 0 wrong answers$' tail -n 1 threads.out
+
+	# Across fork(): the module keeps no state a child could trip on.
+	atf_check -s exit:0 -e ignore -o inline:"parent auth PAM_SUCCESS\nchild acct PAM_SUCCESS\nchild auth PAM_SUCCESS\nchild acct PAM_SUCCESS\nparent acct PAM_SUCCESS\nparent auth PAM_SUCCESS\nparent acct PAM_SUCCESS\n" \
+	    ./pamwrap "$THREADS" fork "$SVC" alice alice.tok
+	finish_daemon
+	# Every good token's use was written (the last batch on the stop).
+	atf_check -s exit:0 -o save:list -e ignore ./admin list -o json
+	for t in alice-ci bob-ci carol-ci alice-2 dave-ci; do
+		atf_check -o match:"\"name\":\"$t\".*\"last_used\":\"2" cat list
+	done
+}
+threads__eight_threads_one_process_cleanup() {
+	cleanup_all
+}
+
 atf_init_test_cases() {
 	atf_add_test_case stall__silent_and_stopped_clients
 	atf_add_test_case prompt__parked_prompts_hold_no_reader
 	atf_add_test_case prompt__revoke_delete_restore_during_prompt
+	atf_add_test_case threads__eight_threads_one_process
 }
