@@ -463,9 +463,139 @@ threads__eight_threads_one_process_cleanup() {
 	cleanup_all
 }
 
+atf_test_case daemon__killed_gives_authinfo_unavail cleanup
+daemon__killed_gives_authinfo_unavail_head() {
+	atf_set descr "A killed daemon is PAM_AUTHINFO_UNAVAIL at once, a" \
+	    "stopped one after timeout="
+	atf_set timeout 120
+}
+daemon__killed_gives_authinfo_unavail_body() {
+	local pid t
+	require_pam
+	setup_store
+	service "auth required $MODULE socket=$SOCK"
+	start_daemon "$DB"
+	good_login
+
+	pid=$(cat daemon.pid)
+	kill -KILL "$pid"
+	wait_for "$DAEMON_WAIT" dead "$pid"
+	rm -f daemon.pid
+	t=$(now_ms)
+	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
+	    ./drive "$SVC" alice auth < alice.tok
+	t=$(($(now_ms) - t))
+	echo "killed daemon: answered in $t ms"
+	[ $t -lt 1000 ] || atf_fail "a killed daemon cost a login $t ms"
+
+	# Stopped: the connection is taken (the listen queue) but never
+	# answered; timeout=1 bounds the wait.
+	rm -f "$SOCK"
+	start_daemon "$DB"
+	service "auth required $MODULE socket=$SOCK timeout=1"
+	good_login
+	pid=$(cat daemon.pid)
+	kill -STOP "$pid"
+	t=$(now_ms)
+	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
+	    ./drive "$SVC" alice auth < alice.tok
+	t=$(($(now_ms) - t))
+	echo "stopped daemon: answered in $t ms"
+	[ $t -ge 900 ] || atf_fail "answered in $t ms: before the timeout?"
+	[ $t -lt $ANSWER_MS ] || atf_fail "a stopped daemon cost a login $t ms"
+	kill -CONT "$pid"
+	good_login
+	finish_daemon
+}
+daemon__killed_gives_authinfo_unavail_cleanup() {
+	cleanup_all
+}
+
+# serving PID: the daemon PID said it serves; one that ended fails.
+serving() {
+	grep -q "^apitokend\[$1\]: serving" daemon.log && return 0
+	alive "$1" || atf_fail "apitokend $1 ended: $(tail -n 5 daemon.log)"
+	return 1
+}
+
+atf_test_case daemon__restart_over_stale_socket cleanup
+daemon__restart_over_stale_socket_head() {
+	atf_set descr "A daemon replaces the socket a killed one left; a" \
+	    "second daemon refuses while the first is alive"
+	atf_set timeout 120
+}
+daemon__restart_over_stale_socket_body() {
+	local old new
+	require_pam
+	setup_store
+	service "auth required $MODULE socket=$SOCK"
+	start_daemon "$DB"
+	good_login
+	old=$(cat daemon.pid)
+	kill -KILL "$old"
+	wait_for "$DAEMON_WAIT" dead "$old"
+	[ -S "$SOCK" ] || atf_fail "no stale socket left to replace"
+
+	# start_daemon returns at once (the old socket is there): wait for
+	# the new daemon's own word.
+	start_daemon "$DB"
+	new=$(cat daemon.pid)
+	wait_for "$DAEMON_WAIT" serving "$new"
+	atf_check -o match:"^apitokend\[$new\]: $SOCK: replaced a stale socket" \
+	    cat daemon.log
+	good_login
+
+	# A second daemon on the same path while the first answers: refused.
+	atf_check -s exit:1 -o empty \
+	    -e match:"$SOCK: another apitokend answers there" \
+	    "$APITOKEND" --db "$DB" --socket "$SOCK"
+	alive "$new" || atf_fail "the first daemon has gone"
+	[ -S "$SOCK" ] || atf_fail "the socket has gone"
+	good_login
+	finish_daemon
+}
+daemon__restart_over_stale_socket_cleanup() {
+	cleanup_all
+}
+
+# good_login_from RHOST: alice logs in from RHOST.
+good_login_from() {
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive -r "$1" "$SVC" alice auth < alice.tok
+}
+
+atf_test_case daemon__sigterm_flushes_last_used cleanup
+daemon__sigterm_flushes_last_used_head() {
+	atf_set descr "SIGTERM right after a login writes its last_used, removes" \
+	    "the socket, exits 0"
+	atf_set timeout 120
+}
+daemon__sigterm_flushes_last_used_body() {
+	require_pam
+	setup_store
+	service "auth required $MODULE socket=$SOCK last_used"
+	start_daemon "$DB"
+	atf_check -s exit:0 -o match:'"name":"alice-ci".*"last_used":null' \
+	    -e ignore ./admin list -o json
+	# The first use is written at once; the second waits for the next
+	# batch (a second later), unless the stop writes it.
+	good_login_from 192.0.2.8
+	good_login_from 192.0.2.9
+	finish_daemon
+	atf_check -s exit:0 -e ignore \
+	    -o match:'"name":"alice-ci".*"last_used":"2[^"]*","last_from":"192.0.2.9"' \
+	    ./admin list -o json
+}
+daemon__sigterm_flushes_last_used_cleanup() {
+	cleanup_all
+}
+
 atf_init_test_cases() {
 	atf_add_test_case stall__silent_and_stopped_clients
 	atf_add_test_case prompt__parked_prompts_hold_no_reader
 	atf_add_test_case prompt__revoke_delete_restore_during_prompt
 	atf_add_test_case threads__eight_threads_one_process
+	atf_add_test_case daemon__killed_gives_authinfo_unavail
+	atf_add_test_case daemon__restart_over_stale_socket
+	atf_add_test_case daemon__sigterm_flushes_last_used
 }
