@@ -590,6 +590,81 @@ daemon__sigterm_flushes_last_used_cleanup() {
 	cleanup_all
 }
 
+atf_test_case peer__non_root_asks_about_other_user cleanup
+peer__non_root_asks_about_other_user_head() {
+	atf_set descr "A non-root peer may ask about itself only, unless its" \
+	    "group is allowed"
+	atf_set require.progs setpriv
+	atf_set timeout 120
+}
+peer__non_root_asks_about_other_user_body() {
+	local work share
+	[ "$(id -u)" = 0 ] || atf_skip "needs root to log in as nobody"
+	require_pam
+	setup_store
+	work=$PWD
+	# What nobody must reach (the socket, the PAM service, the driver) in
+	# a directory it can enter; the store stays in the work directory.
+	share=$(mktemp -d /tmp/atkpeer.XXXXXX)
+	echo "$share" > peerdir
+	chmod 0755 "$share"
+	mkdir -m 0755 "$share/svc"
+	make_drive "$share"
+	asnobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	$asnobody test -x "$DRIVE" -a -r "$MODULE" ||
+	    atf_skip "nobody cannot reach the build tree"
+
+	# The daemon's files (socket, log, pid) in the shared directory.
+	cd "$share"
+	start_daemon "$DB"
+	cd "$work"
+	service_in "$share/svc" "auth required $MODULE socket=$SOCK"
+
+	# nobody asks about alice: denied, with alice's right token.
+	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
+	    $asnobody "$share/drive" "$SVC" alice auth < alice.tok
+	atf_check -o match:"user=alice: uid $(id -u nobody) .*: denied" \
+	    cat "$share/daemon.log"
+	# Root may.
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    "$share/drive" "$SVC" alice auth < alice.tok
+
+	# nobody asks about itself: the plain answer (no token: ignored).
+	service_in "$share/svc" \
+	    "auth [success=done ignore=ignore default=die] $MODULE socket=$SOCK nouserok" \
+	    "auth required pam_permit.so"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" \
+	    -e not-match:'prompt' \
+	    $asnobody "$share/drive" "$SVC" nobody auth < /dev/null
+	atf_check -s exit:1 -o ignore grep 'user=nobody.*denied' \
+	    "$share/daemon.log"
+
+	# With --allow-group nogroup, nobody may ask about alice.
+	cd "$share"
+	finish_daemon
+	start_daemon "$DB" --allow-group nogroup
+	cd "$work"
+	service_in "$share/svc" "auth required $MODULE socket=$SOCK"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    $asnobody "$share/drive" "$SVC" alice auth < alice.tok
+	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
+	    $asnobody "$share/drive" "$SVC" alice auth < bob.tok
+	cd "$share"
+	finish_daemon
+}
+peer__non_root_asks_about_other_user_cleanup() {
+	local share
+	cleanup_all
+	[ -f peerdir ] || return 0
+	share=$(cat peerdir)
+	case $share in
+	/tmp/atkpeer.*) ;;
+	*) return 0 ;;
+	esac
+	(cd "$share" && stop_daemon KILL)
+	rm -rf "$share"
+}
+
 atf_init_test_cases() {
 	atf_add_test_case stall__silent_and_stopped_clients
 	atf_add_test_case prompt__parked_prompts_hold_no_reader
@@ -598,4 +673,5 @@ atf_init_test_cases() {
 	atf_add_test_case daemon__killed_gives_authinfo_unavail
 	atf_add_test_case daemon__restart_over_stale_socket
 	atf_add_test_case daemon__sigterm_flushes_last_used
+	atf_add_test_case peer__non_root_asks_about_other_user
 }
