@@ -22,6 +22,8 @@ DRIVE="$BUILDDIR/tests/pam_drive"
 THREADS="$BUILDDIR/tests/pam_threads"
 CLIENT="$BUILDDIR/tests/daemon_client"
 SVC=atktest
+# Reply status numbers (lib/proto.h).
+ST_MALFORMED=6
 # A login that the daemon answers takes milliseconds; this is the bound.
 ANSWER_MS=3000
 
@@ -665,6 +667,75 @@ peer__non_root_asks_about_other_user_cleanup() {
 	rm -rf "$share"
 }
 
+# log_count REGEX: lines of daemon.log that match.
+log_count() {
+	grep -Ec "$1" daemon.log || true
+}
+
+# frame NAME BYTES: a file of raw bytes (printf escapes).
+frame() {
+	printf "$2" > "$1.bin"
+}
+# malformed NAME EXPECTED REGEX: send NAME.bin, expect EXPECTED (a status
+# number or "closed") and one more log line matching REGEX, then log in.
+malformed() {
+	local before
+	before=$(log_count "$3")
+	atf_check -s exit:0 -o inline:"$2\n" -e empty "$CLIENT" raw \
+	    "$SOCK" "$1.bin"
+	[ "$(log_count "$3")" -gt "$before" ] ||
+	    atf_fail "$1: no log line matching $3"
+	good_login
+}
+atf_test_case proto__malformed_requests_keep_serving cleanup
+proto__malformed_requests_keep_serving_head() {
+	atf_set descr "Malformed requests are answered \"malformed\" or closed," \
+	    "logged, and the daemon goes on serving"
+	atf_set timeout 120
+}
+proto__malformed_requests_keep_serving_body() {
+	local bad='malformed request from uid [0-9]+ pid [0-9]+'
+	[ "${APITOKEN_SANITIZED:-}" = 1 ] || require_pam
+	setup_store
+	service "auth required $MODULE socket=$SOCK"
+	start_daemon "$DB"
+	good_login
+
+	# HAS_TOKEN for alice, but version 2.
+	frame version '\0\0\0\012\2\1\1\0\005alice'
+	malformed version $ST_MALFORMED "$bad: refused"
+	# A length past the limit, and a length of 0: closed unread.
+	frame huge '\377\377\377\377'
+	malformed huge closed "$bad: bad length: closed"
+	frame empty '\0\0\0\0'
+	malformed empty closed "$bad: bad length: closed"
+	# Bytes that are no frame at all.
+	frame garbage '\0\0\0\020GET / HTTP/1.0\r\n'
+	malformed garbage $ST_MALFORMED "$bad: refused"
+	# VERIFY without its token.
+	frame notoken '\0\0\0\012\1\2\1\0\005alice'
+	malformed notoken $ST_MALFORMED "$bad: refused"
+	# A user with a NUL inside, a field twice.
+	frame nul '\0\0\0\012\1\1\1\0\005al\0ce'
+	malformed nul $ST_MALFORMED "$bad: refused"
+	frame twice '\0\0\0\020\1\1\1\0\005alice\1\0\003bob'
+	malformed twice $ST_MALFORMED "$bad: refused"
+	# A reply sent as a request.
+	frame reply '\0\0\0\006\1\200\012\0\001\0'
+	malformed reply $ST_MALFORMED "$bad: refused"
+	# Half a frame, then silence: dropped at the deadline.
+	frame half '\0\0\0\012\1\1\1\0'
+	malformed half closed "dropped [0-9]+ client"
+	# Half a frame, then the end: nothing to answer, nothing to log.
+	atf_check -s exit:0 -o inline:"closed\n" -e empty "$CLIENT" raw -s \
+	    "$SOCK" half.bin
+	good_login
+	finish_daemon
+}
+proto__malformed_requests_keep_serving_cleanup() {
+	cleanup_all
+}
+
 atf_init_test_cases() {
 	atf_add_test_case stall__silent_and_stopped_clients
 	atf_add_test_case prompt__parked_prompts_hold_no_reader
@@ -674,4 +745,5 @@ atf_init_test_cases() {
 	atf_add_test_case daemon__restart_over_stale_socket
 	atf_add_test_case daemon__sigterm_flushes_last_used
 	atf_add_test_case peer__non_root_asks_about_other_user
+	atf_add_test_case proto__malformed_requests_keep_serving
 }
