@@ -736,6 +736,41 @@ proto__malformed_requests_keep_serving_cleanup() {
 	cleanup_all
 }
 
+atf_test_case ratelimit__failures_per_user cleanup
+ratelimit__failures_per_user_head() {
+	atf_set descr "--max-failures 3: a fourth try for the user is refused" \
+	    "unchecked, another user is not; so is the remote host"
+	atf_set timeout 120
+}
+ratelimit__failures_per_user_body() {
+	require_pam
+	setup_store
+	service "auth required $MODULE socket=$SOCK"
+	start_daemon "$DB" --max-failures 3
+	# bob's token, typed for alice: a failure.
+	for i in 1 2 3; do
+		atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
+		    ./drive -r 192.0.2.1 "$SVC" alice auth < bob.tok
+	done
+	# alice's right token, from elsewhere: refused, the user is limited.
+	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
+	    ./drive -r 192.0.2.2 "$SVC" alice auth < alice.tok
+	atf_check -o match:'user=alice rhost=192.0.2.2: refused unchecked: too many failures' \
+	    cat daemon.log
+	# bob is another user.
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive -r 192.0.2.3 "$SVC" bob auth < bob.tok
+	# But not from the host that failed: the peer is limited too.
+	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
+	    ./drive -r 192.0.2.1 "$SVC" bob auth < bob.tok
+	atf_check -o match:'user=bob rhost=192.0.2.1: refused unchecked: too many failures' \
+	    cat daemon.log
+	finish_daemon
+}
+ratelimit__failures_per_user_cleanup() {
+	cleanup_all
+}
+
 atf_init_test_cases() {
 	atf_add_test_case stall__silent_and_stopped_clients
 	atf_add_test_case prompt__parked_prompts_hold_no_reader
@@ -746,4 +781,5 @@ atf_init_test_cases() {
 	atf_add_test_case daemon__sigterm_flushes_last_used
 	atf_add_test_case peer__non_root_asks_about_other_user
 	atf_add_test_case proto__malformed_requests_keep_serving
+	atf_add_test_case ratelimit__failures_per_user
 }
