@@ -771,6 +771,48 @@ ratelimit__failures_per_user_cleanup() {
 	cleanup_all
 }
 
+atf_test_case daemon__concurrent_load_and_admin cleanup
+daemon__concurrent_load_and_admin_head() {
+	atf_set descr "8 clients send well-formed requests at once while an" \
+	    "admin creates and revokes: every answer right (and, in a TSan" \
+	    "build, no race in the workers or the last_used writer)"
+	atf_set timeout 180
+}
+daemon__concurrent_load_and_admin_body() {
+	local admin_pid
+	setup_store
+	new_token carol-ci carol carol.tok
+	new_token gone erin gone.tok
+	atf_check -s exit:0 -o ignore -e ignore ./admin revoke gone
+	start_daemon "$DB"
+	(
+		n=0
+		while [ ! -f admin.stop ]; do
+			./admin create --name tmp-$n --user frank -q \
+			    > /dev/null &&
+			    ./admin revoke tmp-$n > /dev/null ||
+			    exit 1
+			n=$((n + 1))
+		done
+		echo $n > admin.count
+	) 2> admin.err &
+	admin_pid=$!
+	started $admin_pid
+	atf_check -s exit:0 -o save:load.out -e empty "$CLIENT" load "$SOCK" \
+	    8 4 alice:alice.tok:ok bob:bob.tok:ok carol:carol.tok:ok \
+	    erin:gone.tok:refused
+	cat load.out
+	touch admin.stop
+	wait $admin_pid || atf_fail "the admin failed: $(cat admin.err)"
+	echo "admin: $(cat admin.count) tokens made and revoked meanwhile"
+	atf_check -s exit:0 -o match:'"name":"alice-ci".*"last_used":"2' \
+	    -e ignore ./admin list -o json
+	finish_daemon
+}
+daemon__concurrent_load_and_admin_cleanup() {
+	cleanup_all
+}
+
 atf_init_test_cases() {
 	atf_add_test_case stall__silent_and_stopped_clients
 	atf_add_test_case prompt__parked_prompts_hold_no_reader
@@ -782,4 +824,5 @@ atf_init_test_cases() {
 	atf_add_test_case peer__non_root_asks_about_other_user
 	atf_add_test_case proto__malformed_requests_keep_serving
 	atf_add_test_case ratelimit__failures_per_user
+	atf_add_test_case daemon__concurrent_load_and_admin
 }
