@@ -160,6 +160,8 @@ dispatch(struct server *s, struct conn *c)
 	size_t len;
 	int queued = 0;
 
+	/* Out of the loop's set first: once queued, the fd is the worker's. */
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if ((j = malloc(sizeof(*j))) != NULL) {
 		j->fd = c->fd;
 		j->cred = c->cred;
@@ -174,7 +176,6 @@ dispatch(struct server *s, struct conn *c)
 		}
 		pthread_mutex_unlock(&s->lock);
 	}
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (!queued) {
 		if (j != NULL) {
 			explicit_bzero(j, sizeof(*j));
