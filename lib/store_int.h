@@ -51,6 +51,7 @@
 #define STORE_LINK_SUFFIX	"-link"
 /* Opens and writes retried when a restore swapped the store meanwhile. */
 #define STORE_SWAP_TRIES	8
+#define STORE_RESIZE_TRIES	8	/* Remaps while a writer grows the file. */
 
 #define DB_META			"meta"
 #define DB_TOKENS		"tokens"

@@ -72,15 +72,16 @@ unexclusive(struct store *st)
 /*
  * A read txn, for a caller that has entered.  A map smaller than what a
  * writer has committed since the open (MDB_MAP_RESIZED) is remapped to the
- * file's size and the begin tried once more, but only while no other txn
- * is open: remapping moves what its pointers point into.
+ * file's size and the begin tried again (a few times: the writer may grow
+ * it again meanwhile), but only while no other txn is open: remapping
+ * moves what its pointers point into.
  */
 int
 store_rd_txn_begin(struct store *st, MDB_txn **txn, char *why, size_t whysz)
 {
 	struct stat sb;
 	mdb_filehandle_t fd;
-	int rc;
+	int rc, tries;
 
 	*txn = NULL;
 	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn)) !=
@@ -97,15 +98,21 @@ store_rd_txn_begin(struct store *st, MDB_txn **txn, char *why, size_t whysz)
 	}
 	if ((rc = mdb_env_get_fd(st->env, &fd)) != 0)
 		goto out;
-	if (fstat(fd, &sb) != 0) {
-		rc = errno;
-		goto out;
+	/* A writer that keeps growing the file may outrun one remap. */
+	for (tries = 0; tries < STORE_RESIZE_TRIES; tries++) {
+		if (fstat(fd, &sb) != 0) {
+			rc = errno;
+			goto out;
+		}
+		/* LMDB raises it to the size in use if the file says less. */
+		if ((rc = mdb_env_set_mapsize(st->env, sb.st_size > 0 ?
+		    (size_t)sb.st_size : 0)) != 0)
+			goto out;
+		if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY,
+		    txn)) != MDB_MAP_RESIZED)
+			break;
 	}
-	/* LMDB raises it to the size in use if the file says less. */
-	if ((rc = mdb_env_set_mapsize(st->env, sb.st_size > 0 ?
-	    (size_t)sb.st_size : 0)) != 0)
-		goto out;
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn)) != 0)
+	if (rc != 0)
 		*txn = NULL;
  out:
 	unexclusive(st);
