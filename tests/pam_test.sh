@@ -282,10 +282,12 @@ auth__fail_closed_body() {
 	atf_check -s exit:0 test -S "$SOCK"
 	unavailable "apitokend \\(.*d\\.sock\\) unavailable"
 
-	# A missing store: apitokend starts and answers "error" (the module:
-	# PAM_AUTHINFO_UNAVAIL) until "apitoken init" makes it.
+	# A missing store: apitokend starts (replacing the socket the killed
+	# one left) and answers "error" (the module: PAM_AUTHINFO_UNAVAIL)
+	# until "apitoken init" makes it.
 	mkdir -m 0700 later
 	start_daemon "$PWD/later/tokens.db"
+	atf_check -o match:"replaced a stale socket" cat daemon.log
 	atf_check -o match:"waiting for it to be made" cat daemon.log
 	unavailable "apitokend \\(.*d\\.sock\\) could not answer"
 	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" \
