@@ -214,13 +214,17 @@ files__nofollow_cloexec_body() {
 	atf_check -o inline:"auth PAM_SUCCESS\n" cat login.out
 	pid=$(cat daemon.pid)
 	stop_daemon
-	# strace writes the daemon's exit last.
+	# strace writes the daemon's end last.
 	i=0
-	until grep -q "^$pid +++ exited with 0 +++" t0 2>/dev/null; do
+	until grep -Eq "^$pid +\+\+\+ (exited|killed)" t0 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -lt 100 ] || atf_fail "no end of apitokend $pid in its trace"
+		if [ $i -ge 100 ]; then
+			tail -n 20 t0 daemon.log
+			atf_fail "no end of apitokend $pid in its trace"
+		fi
 		sleep 0.1
 	done
+	atf_check -o match:"^$pid +\+\+\+ exited with 0 \+\+\+" grep -E "^$pid +\+\+\+" t0
 	# The module asked the daemon: not a file of the store opened in the
 	# login program.
 	atf_check -s exit:1 -o empty grep -E 'open(at)?\(.*tokens\.db' t1
