@@ -1,23 +1,28 @@
 # Whole PAM logins through pam_wrapper (issue 4, "Speed"): pam_permit.so
 # (the floor), pam_userdb.so crypt=none and pam_apitoken.so, in one
 # long-lived process and one login per fresh process.  See bench/README.md.
+# pam_apitoken.so asks apitokend: one daemon per store, started here on a
+# socket in the work directory and stopped (by its pid) at the end.
 #
-#	bash bench/pam.sh PAM_BENCH PAM_FILL LMDB_FLOOR MODULE DIR
+#	bash bench/pam.sh PAM_BENCH PAM_FILL LMDB_FLOOR MODULE APITOKEND DIR
 #
 # PAM_BENCH, PAM_FILL and LMDB_FLOOR are the built bench/pam_bench,
 # bench/pam_fill and bench/lmdb_floor, MODULE the built pam_apitoken.so,
-# DIR where the temporary work directory goes.
+# APITOKEND the built apitokend, DIR where the temporary work directory
+# goes.
 set -euo pipefail
 
-if [ $# -ne 5 ]; then
-	echo "usage: pam.sh pam_bench pam_fill lmdb_floor pam_apitoken.so dir" >&2
+if [ $# -ne 6 ]; then
+	echo "usage: pam.sh pam_bench pam_fill lmdb_floor pam_apitoken.so" \
+	    "apitokend dir" >&2
 	exit 2
 fi
 drv=$1
 fill=$2
 floor=$3
 module=$4
-parent=$5
+apitokend=$5
+parent=$6
 
 sizes=${BENCH_PAM_SIZES:-1,10000,1000000}
 cycles=${BENCH_PAM_CYCLES:-2000}
@@ -42,6 +47,7 @@ die() { say "pam.sh: $*"; exit 1; }
 [ -x "$fill" ] || die "$fill: not built"
 [ -x "$floor" ] || die "$floor: not built"
 [ -f "$module" ] || die "$module: not built"
+[ -x "$apitokend" ] || die "$apitokend: not built"
 ldconfig -p 2>/dev/null | grep 'libpam_wrapper\.so' >/dev/null ||
     die "libpam_wrapper.so not found (Debian package libpam-wrapper)"
 moddir=${PAM_MODDIR:-}
@@ -70,7 +76,19 @@ fi
 
 umask 077
 w=$(mktemp -d "$parent/pam.XXXXXX")
+daemons=()	# the pids of the apitokend processes started below
+stop_daemons() {
+	local pid
+	for pid in "${daemons[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${daemons[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	daemons=()
+}
 cleanup() {
+	stop_daemons
 	if [ -n "$keep" ]; then
 		say "pam.sh: work directory kept: $w"
 	else
@@ -78,6 +96,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
 mkdir "$w/svc"
 
 # --- stores, Berkeley DBs and service files ----------------------------------
@@ -127,11 +146,22 @@ for n in "${nlist[@]}"; do
 	fi
 done
 for n in "${nlist[@]}"; do
-	say "pam.sh: store of $n tokens for pam_apitoken"
+	say "pam.sh: store of $n tokens for pam_apitoken, and its apitokend"
 	s=apitoken-$n
 	fill_s[$s]=$("$fill" -n "$n" -u "$user" "$w/tokens-$n.db" \
 	    "$w/tokens-$n.secret")
-	stack "$s" "$module db=$w/tokens-$n.db"
+	sock=$w/apitokend-$n.sock
+	"$apitokend" --db "$w/tokens-$n.db" --socket "$sock" \
+	    2>"$w/apitokend-$n.err" &
+	daemons+=($!)
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$sock" ] && break
+		kill -0 "$!" 2>/dev/null ||
+		    die "apitokend on $n tokens: $(cat "$w/apitokend-$n.err")"
+		sleep 0.1
+	done
+	[ -S "$sock" ] || die "apitokend on $n tokens: no socket after 10 s"
+	stack "$s" "$module socket=$sock"
 	rows+=("$s")
 	secret[$s]=$w/tokens-$n.secret
 	modpath[$s]=$module
@@ -186,6 +216,7 @@ say "pam.sh: the same with libcrypto set up first, as in sshd"
 "$drv" spawn -s -r "$procs" -d "$w" "$user" "${spawn_rows[@]}"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 unset LD_PRELOAD PAM_WRAPPER PAM_WRAPPER_SERVICE_DIR
+stop_daemons
 
 # --- the table -----------------------------------------------------------------
 
@@ -289,12 +320,13 @@ for s in "${rows[@]}"; do
 	    "$g3" "$g4"
 done
 echo
-echo "What the module's rule costs by itself (STYLE.md: open the LMDB"
-echo "environment in each call, close it before returning): floor, the"
-echo "median of bench/lmdb_floor's per-round medians, one bare open, read"
-echo "txn, lookup and close; a login makes two calls, so the least a login"
-echo "can take under the rule is twice that plus our own pam_start and"
-echo "pam_end above; /permit: that least over pam_permit's login"
+echo "What the module's former rule cost by itself (before apitokend, the"
+echo "module opened the LMDB environment in each call and closed it before"
+echo "returning; the daemon keeps one open): floor, the median of"
+echo "bench/lmdb_floor's per-round medians, one bare open, read txn, lookup"
+echo "and close; a login made two calls, so the least a login could take"
+echo "under that rule is twice that plus our own pam_start and pam_end"
+echo "above; /permit: that least over pam_permit's login"
 printf '%-22s %8s %8s %10s %8s\n' stack floor "2 floor" "+start,end" /permit
 for n in "${nlist[@]}"; do
 	s=apitoken-$n

@@ -6,13 +6,17 @@
 #	store	the store fixture under ./s (store_* below; "none": no store)
 #	input	what goes to standard input (in_* below)
 #	cmd	what runs (run_cmd below): V apitoken verify, I import,
-#		C create, R regenerate, P the module through libpam (auth),
+#		C create, R regenerate, P the module through libpam (auth)
+#		asking an apitokend started on the store, PD apitokend on
+#		the store, which must refuse to start, and then the module
+#		(with no daemon to ask: PAM_AUTHINFO_UNAVAIL),
 #		D apitoken-decode, DO apitoken-decode to an output file,
 #		G0/GN/GC/GF apitoken-gen with a bad -n/-n/-c/--format
-#	exit	the exit status
+#	exit	the exit status (PD: apitokend's and the driver's)
 #	expect	an extended regular expression that standard error must
 #		match, or "-" for an empty standard error; for P the PAM
-#		result printed by tests/pam_drive
+#		result printed by tests/pam_drive; for PD what apitokend
+#		says when it refuses to start
 #
 # After every failed run the store file is byte-identical to before (cmp);
 # apitoken writes nothing to standard output when it fails; a decode to a
@@ -74,11 +78,11 @@ pam__truncated_by_one		good	trunc1		P	1	PAM_AUTH_ERR
 pam__wrong_checksum		good	bad_sum		P	1	PAM_AUTH_ERR
 pam__other_prefix		good	other_prefix	P	1	PAM_AUTH_ERR
 pam__escape_sequence		good	escape		P	1	PAM_AUTH_ERR
-pam__random_bytes_store		random	right		P	1	PAM_AUTHINFO_UNAVAIL
-pam__truncated_store		truncated	right	P	1	PAM_AUTHINFO_UNAVAIL
-pam__newer_schema_store		schema	right		P	1	PAM_AUTHINFO_UNAVAIL
+pam__random_bytes_store		random	right		PD	1	MDB_INVALID: File is not an LMDB file
+pam__truncated_store		truncated	right	PD	1	store file is truncated
+pam__empty_file_store		emptyfile	right	PD	1	empty file
+pam__newer_schema_store		schema	right		PD	1	store schema 2, this program knows 1
 pam__newer_record_store		record	right		P	1	PAM_AUTHINFO_UNAVAIL
-pam__read_only_store		readonly	right	P	0	PAM_SUCCESS
 decode__nul_inside		none	dec_nul		D	1	invalid base64 at byte 3
 decode__invalid_utf8		none	bad_utf8	D	1	bad text encoding at byte 2
 decode__1mib_binary		none	mib_binary	D	1	invalid base64 at byte 0
@@ -97,6 +101,8 @@ DECODE="$BUILDDIR/tools/apitoken-decode"
 GEN="$BUILDDIR/tools/apitoken-gen"
 DRIVE="$BUILDDIR/tests/pam_drive"
 SVC=atkbad
+
+. "$SRCDIR/tests/daemon.subr"
 MIB=1048576
 TMPFS_SIZE=256k
 
@@ -278,15 +284,23 @@ run_row() {
 	expect="$*"
 	# pam_wrapper's RTLD_DEEPBIND does not mix with ASan (scripts/dev
 	# sanitize); the plain run covers the module's rows.
-	[ "$cmd" != P ] || [ -z "${APITOKEN_SANITIZED:-}" ] ||
+	[ "${cmd#P}" = "$cmd" ] || [ -z "${APITOKEN_SANITIZED:-}" ] ||
 	    atf_skip "pam_wrapper does not mix with ASan"
 	umask 077
 	chmod 0755 .
 	"store_$store"
 	"in_$input"
 	mkdir -m 0700 svc
-	echo "auth required $MODULE db=$PWD/$DB" > "svc/$SVC"
+	echo "auth required $MODULE socket=$SOCK" > "svc/$SVC"
 	[ -f "$DB" ] && cp "$DB" before.db
+	case "$cmd" in
+	P)
+		start_daemon "$PWD/$DB" ;;
+	PD)
+		[ "$code" = 1 ] || atf_fail "a PD row exits 1"
+		daemon_refuses "$PWD/$DB" "$expect"
+		cmd=P expect=PAM_AUTHINFO_UNAVAIL ;;
+	esac
 	rc=0
 	run_cmd "$cmd" < in > out 2> err || rc=$?
 	echo "exit $rc; stdout:"; head -c 2000 out; echo "stderr:"
@@ -329,7 +343,9 @@ run_row() {
 	fi
 }
 
+# The daemon first: it holds the store on the tmpfs open.
 cleanup_row() {
+	stop_daemon
 	umount s 2>/dev/null || true
 }
 

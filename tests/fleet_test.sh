@@ -1,9 +1,13 @@
 # restore --atomic (issue 6 item 4): the whole store swapped in one rename
 # of a link to a new generation file, so that a login during the swap sees
-# the old store or the new one, never a mix, never an error.
+# the old store or the new one, never a mix, never an error.  Logins go
+# through the module to an apitokend on the store (tests/daemon.subr),
+# which opens the store again when a swap replaced it.
 
 APITOKEN="$BUILDDIR/tools/apitoken"
 VERIFIERS=4
+# Tenths of a second to wait for apitokend's batched last_used write.
+USE_WAIT=50
 SWAPS=50
 KILLS=20
 
@@ -42,20 +46,35 @@ content()
 }
 
 # ./drive SERVICE USER STEPS...: pam_apitoken.so through the real libpam
-# (pam_wrapper and tests/pam_drive, as tests/pam_test does), the module
-# recording last_used in ./tokens.db.
+# (pam_wrapper and tests/pam_drive, as tests/pam_test does), asking an
+# apitokend on ./tokens.db (started here), last_used recorded.
 make_drive()
 {
 	module="$BUILDDIR/pam_apitoken/.libs/pam_apitoken.so"
+	. "$SRCDIR/tests/daemon.subr"
+	start_daemon "$PWD/tokens.db"
 	mkdir svc
-	printf '%s\n' "auth required $module db=$PWD/tokens.db last_used" \
-	    "account required $module db=$PWD/tokens.db" >svc/atktest
+	printf '%s\n' "auth required $module socket=$SOCK last_used" \
+	    "account required $module socket=$SOCK" >svc/atktest
 	printf '#!/bin/sh\nexec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="%s" "%s" "$@"\n' \
 	    "$PWD/svc" "$BUILDDIR/tests/pam_drive" >drive
 	chmod +x drive
 }
 
-atf_test_case swap_during_verify
+# c1's last use in the store: "null" until one is written.
+c1_used()
+{
+	"$APITOKEN" list -o json | jq -r 'select(.name == "c1") | .last_used'
+}
+
+# The cleanup of the cases that log in: their daemon, by its pid.
+daemon_cleanup()
+{
+	. "$SRCDIR/tests/daemon.subr"
+	stop_daemon
+}
+
+atf_test_case swap_during_verify cleanup
 swap_during_verify_head()
 {
 	atf_set "descr" "4 verifiers and logins through the module (writing last_used) loop while restore --atomic swaps A and B 50 times: every answer is A's or B's, zero errors"
@@ -68,6 +87,8 @@ swap_during_verify_body()
 	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
 	# Logins through the module, each a verify and a last_used write,
 	# unless ASan is in (pam_wrapper's preload does not mix with it).
+	# The jobs to wait for, by pid: apitokend is a job of this shell too.
+	pids=
 	if [ -z "${APITOKEN_SANITIZED:-}" ]; then
 		make_drive
 		(
@@ -82,6 +103,7 @@ swap_during_verify_body()
 			done
 			echo $n $bad >logins.count
 		) 2>logins.err &
+		pids=$!
 	fi
 	# The restorer: A and B in turn; done tells the verifiers to stop.
 	(
@@ -100,10 +122,12 @@ swap_during_verify_body()
 		"$BUILDDIR/tests/swap_verify" "$PWD/tokens.db" done c1.tok:a \
 		    c2.tok:a a1.tok:au b1.tok:au r1.tok:ar >verifier$i.count \
 		    2>verifier$i.err &
+		pids="$pids $!"
 		i=$((i + 1))
 	done
 	wait $restorer || atf_fail "the restorer failed: $(cat restorer.err)"
-	wait
+	# shellcheck disable=SC2086
+	wait $pids
 	atf_check -o empty cat restorer.err
 	total=0
 	i=1
@@ -120,7 +144,9 @@ swap_during_verify_body()
 		read n bad <logins.count
 		[ "$bad" = 0 ] || atf_fail "$bad of $n logins failed: $(head -5 logins.err)"
 		echo "$n logins through the module during the swaps, 0 errors"
-		# The last login was recorded, before the last swap or after.
+		# The last login was recorded, before the last swap or after:
+		# apitokend writes what is pending when it stops.
+		stop_daemon
 		atf_check -s exit:0 -o not-inline:"null\n" -x \
 		    "\"$APITOKEN\" list -o json | jq -r 'select(.name == \"c1\") | .last_used'"
 	fi
@@ -132,6 +158,11 @@ swap_during_verify_body()
 	atf_check -o empty diff want.json now.json
 	atf_check -o inline:"2\n" -x 'ls | grep -c "^tokens\.db\.g[0-9]*$"'
 	atf_check -o inline:"2\n" -x 'ls | grep -c "^tokens\.db\.g[0-9]*-lock$"'
+}
+
+swap_during_verify_cleanup()
+{
+	daemon_cleanup
 }
 
 atf_test_case missing_and_plain
@@ -298,7 +329,7 @@ killed_body()
 	atf_check -o inline:"0\n" -x 'ls | grep -c -- "-link$" || true'
 }
 
-atf_test_case module_login
+atf_test_case module_login cleanup
 module_login_head()
 {
 	atf_set "descr" "pam_apitoken.so logs in against a generation store and records last_used in it"
@@ -317,15 +348,24 @@ module_login_body()
 	    -e ignore ./drive atktest ci auth acct <c1.tok
 	atf_check -s not-exit:0 -o match:"auth PAM_AUTH_ERR" -e ignore \
 	    ./drive atktest ci auth <a1.tok
-	# The use went into the current generation, and a swap keeps it.
-	"$APITOKEN" list -o json |
-	    jq -r 'select(.name == "c1") | .last_used' >used
-	atf_check -s exit:1 grep -qx null used
+	# The use went into the current generation (apitokend writes it
+	# within a second), and a swap keeps it.
+	i=0
+	until c1_used >used && ! grep -qx null used; do
+		i=$((i + 1))
+		[ $i -lt $USE_WAIT ] || atf_fail "c1's use not in the store after 5 s"
+		sleep 0.1
+	done
 	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
 	atf_check -s exit:0 -o file:used -x \
 	    "\"$APITOKEN\" list -o json | jq -r 'select(.name == \"c1\") | .last_used'"
+	# The daemon logs in against the store swapped in.
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive atktest ci auth <a1.tok
+}
+module_login_cleanup()
+{
+	daemon_cleanup
 }
 
 atf_init_test_cases()

@@ -1,6 +1,9 @@
 # pam_apitoken.so through the real libpam, with pam_wrapper: a private PAM
 # service directory, no root needed.  tests/pam_drive plays the login
 # program: it answers the prompt from stdin and prints each step's result.
+# The module asks apitokend: every case that logs in starts its own on the
+# case's store (tests/daemon.subr, socket ./d.sock) and stops it in its
+# cleanup.
 
 # scripts/dev valgrind sets APITOKEN_VALGRIND to a valgrind command line
 # that the driver then runs under.
@@ -11,8 +14,10 @@ APITOKEN="$BUILDDIR/tools/apitoken"
 DRIVE="$BUILDDIR/tests/pam_drive"
 SVC=atktest
 
+. "$SRCDIR/tests/daemon.subr"
+
 # A store in the work directory with one token for alice; its text in
-# ./alice.tok.
+# ./alice.tok.  setup_daemon: the same, and an apitokend on it.
 setup_store() {
 	umask 077
 	mkdir -m 0700 db
@@ -20,6 +25,10 @@ setup_store() {
 	atf_check -s exit:0 -o save:alice.tok -e ignore "$APITOKEN" \
 	    --db "$PWD/db/tokens.db" create --name alice-ci --user alice \
 	    --role Administrator --policy "$SVC" -q
+}
+setup_daemon() {
+	setup_store
+	start_daemon "$PWD/db/tokens.db"
 }
 
 # service LINES...: write the private PAM service file.
@@ -30,8 +39,8 @@ service() {
 
 # The default stack: our module for auth and account.
 default_service() {
-	service "auth required $MODULE db=$PWD/db/tokens.db $*" \
-	    "account required $MODULE db=$PWD/db/tokens.db $*"
+	service "auth required $MODULE socket=$SOCK $*" \
+	    "account required $MODULE socket=$SOCK $*"
 }
 
 # ./drive [pam_drive args]: run the private PAM service under pam_wrapper,
@@ -43,6 +52,7 @@ require_built() {
 	    atf_skip "pam_wrapper's LD_PRELOAD does not mix with ASan"
 	[ -f "$MODULE" ] || atf_fail "module not built: $MODULE"
 	[ -x "$APITOKEN" ] || atf_fail "apitoken not built: $APITOKEN"
+	[ -x "$APITOKEND" ] || atf_fail "apitokend not built: $APITOKEND"
 	cat > drive <<EOF
 #!/bin/sh
 exec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \\
@@ -51,13 +61,13 @@ EOF
 	chmod +x drive
 }
 
-atf_test_case auth__right_token
+atf_test_case auth__right_token cleanup
 auth__right_token_head() {
 	atf_set descr "A valid token authenticates, passes account, sets the PAM environment"
 }
 auth__right_token_body() {
 	require_built
-	setup_store
+	setup_daemon
 	default_service
 	id=$("$APITOKEN" --db "$PWD/db/tokens.db" show alice-ci -o json |
 	    sed -n 's/.*"id": *"\([0-9A-Za-z]*\)".*/\1/p')
@@ -70,23 +80,29 @@ auth__right_token_body() {
 	atf_check -o inline:"env APITOKEN_NAME=alice-ci\n" grep '^env APITOKEN_NAME=' out
 	atf_check -o inline:"env APITOKEN_ROLE=Administrator\n" grep '^env APITOKEN_ROLE=' out
 }
+auth__right_token_cleanup() {
+	stop_daemon
+}
 
-atf_test_case auth__custom_prompt
+atf_test_case auth__custom_prompt cleanup
 auth__custom_prompt_body() {
 	require_built
-	setup_store
-	service "auth required $MODULE db=$PWD/db/tokens.db [prompt=CI token: ]"
+	setup_daemon
+	service "auth required $MODULE socket=$SOCK [prompt=CI token: ]"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" \
 	    -e match:"prompt: CI token: " ./drive "$SVC" alice auth < alice.tok
 }
+auth__custom_prompt_cleanup() {
+	stop_daemon
+}
 
-atf_test_case auth__wrong_tokens
+atf_test_case auth__wrong_tokens cleanup
 auth__wrong_tokens_head() {
 	atf_set descr "Wrong secret, unknown id, typo, garbage, empty, other user: PAM_AUTH_ERR"
 }
 auth__wrong_tokens_body() {
 	require_built
-	setup_store
+	setup_daemon
 	default_service
 	db="$PWD/db/tokens.db"
 	# The old secret after a regenerate: right id, wrong secret.
@@ -119,11 +135,14 @@ auth__wrong_tokens_body() {
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
 }
+auth__wrong_tokens_cleanup() {
+	stop_daemon
+}
 
-atf_test_case auth__revoked_and_expired
+atf_test_case auth__revoked_and_expired cleanup
 auth__revoked_and_expired_body() {
 	require_built
-	setup_store
+	setup_daemon
 	default_service
 	db="$PWD/db/tokens.db"
 	atf_check -s exit:0 -o save:short.tok -e ignore "$APITOKEN" --db "$db" \
@@ -136,35 +155,38 @@ auth__revoked_and_expired_body() {
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
 	    ./drive "$SVC" alice auth < short.tok
 }
+auth__revoked_and_expired_cleanup() {
+	stop_daemon
+}
 
-atf_test_case auth__role_policy_network
+atf_test_case auth__role_policy_network cleanup
 auth__role_policy_network_head() {
 	atf_set descr "role=, policy=, policy=service and --from rules"
 }
 auth__role_policy_network_body() {
 	require_built
-	setup_store
+	setup_daemon
 	db="$PWD/db/tokens.db"
 	atf_check -s exit:0 -o save:user.tok -e ignore "$APITOKEN" --db "$db" \
 	    create --name plain --user alice --from 10.0.0.0/8 -q
 
-	service "auth required $MODULE db=$db role=Administrator"
+	service "auth required $MODULE socket=$SOCK role=Administrator"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
 	    ./drive -r 10.1.2.3 "$SVC" alice auth < user.tok
 
-	service "auth required $MODULE db=$db policy=service"
+	service "auth required $MODULE socket=$SOCK policy=service"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
 	    ./drive -r 10.1.2.3 "$SVC" alice auth < user.tok
 
-	service "auth required $MODULE db=$db policy=deploy"
+	service "auth required $MODULE socket=$SOCK policy=deploy"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
 
-	service "auth required $MODULE db=$db"
+	service "auth required $MODULE socket=$SOCK"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive -r 10.1.2.3 "$SVC" alice auth < user.tok
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
@@ -174,27 +196,29 @@ auth__role_policy_network_body() {
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e ignore \
 	    ./drive "$SVC" alice auth < user.tok
 }
+auth__role_policy_network_cleanup() {
+	stop_daemon
+}
 
-atf_test_case auth__first_pass
+atf_test_case auth__first_pass cleanup
 auth__first_pass_head() {
 	atf_set descr "use_first_pass and try_first_pass take PAM_AUTHTOK"
 }
 auth__first_pass_body() {
 	require_built
-	setup_store
-	db="$PWD/db/tokens.db"
+	setup_daemon
 	setitems=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so
 	[ -f "$setitems" ] || atf_fail "pam_wrapper's pam_set_items.so is missing"
 
 	# use_first_pass with no earlier module: fails without a prompt.
-	service "auth required $MODULE db=$db use_first_pass"
+	service "auth required $MODULE socket=$SOCK use_first_pass"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e not-match:prompt \
 	    ./drive "$SVC" alice auth < alice.tok
 
 	# An earlier instance prompts (and fails on role=), the next one takes
 	# the answer from PAM_AUTHTOK without prompting again.
-	service "auth optional $MODULE db=$db role=Nobody" \
-	    "auth required $MODULE db=$db use_first_pass"
+	service "auth optional $MODULE socket=$SOCK role=Nobody" \
+	    "auth required $MODULE socket=$SOCK use_first_pass"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e save:err \
 	    ./drive "$SVC" alice auth < alice.tok
 	atf_check -o inline:"1\n" grep -c prompt err
@@ -202,12 +226,12 @@ auth__first_pass_body() {
 	# pam_wrapper's pam_set_items.so sets PAM_AUTHTOK from the environment.
 	tok=$(cat alice.tok)
 	service "auth required $setitems" \
-	    "auth required $MODULE db=$db use_first_pass"
+	    "auth required $MODULE socket=$SOCK use_first_pass"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e not-match:prompt \
 	    env PAM_AUTHTOK="$tok" ./drive "$SVC" alice auth < /dev/null
 
 	service "auth required $setitems" \
-	    "auth required $MODULE db=$db try_first_pass"
+	    "auth required $MODULE socket=$SOCK try_first_pass"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e not-match:prompt \
 	    env PAM_AUTHTOK="$tok" ./drive "$SVC" alice auth < /dev/null
 	# A wrong PAM_AUTHTOK is not retried with a prompt.
@@ -215,14 +239,33 @@ auth__first_pass_body() {
 	    env PAM_AUTHTOK=wrong-token-wrong-token ./drive "$SVC" alice auth \
 	    < alice.tok
 	# try_first_pass with nothing before it prompts.
-	service "auth required $MODULE db=$db try_first_pass"
+	service "auth required $MODULE socket=$SOCK try_first_pass"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e match:prompt \
 	    ./drive "$SVC" alice auth < alice.tok
 }
+auth__first_pass_cleanup() {
+	stop_daemon
+}
 
-atf_test_case auth__fail_closed
+# unavailable [STDERR-REGEX]: the default service's auth gives
+# PAM_AUTHINFO_UNAVAIL for alice's right token.
+unavailable() {
+	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" \
+	    -e match:"${1:-apitokend}" ./drive "$SVC" alice auth < alice.tok
+}
+
+# refused_start DB REGEX: apitokend will not start on DB (REGEX: its
+# reason), and the module, its daemon not running, fails closed.
+refused_start() {
+	daemon_refuses "$1" "$2"
+	unavailable "apitokend \\(.*d\\.sock\\) unavailable"
+}
+
+atf_test_case auth__fail_closed cleanup
 auth__fail_closed_head() {
-	atf_set descr "A missing, unsafe or corrupt store is PAM_AUTHINFO_UNAVAIL, never success"
+	atf_set descr "No daemon, a daemon killed, a daemon whose store is" \
+	    "missing or went bad: PAM_AUTHINFO_UNAVAIL; apitokend refuses to" \
+	    "start on an unsafe or corrupt store, so that is too; never success"
 }
 auth__fail_closed_body() {
 	require_built
@@ -230,88 +273,171 @@ auth__fail_closed_body() {
 	db="$PWD/db/tokens.db"
 	default_service
 
-	# Missing.
-	service "auth required $MODULE db=$PWD/nowhere/tokens.db"
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
-
-	# Writable by group or others.
-	default_service
-	chmod 0660 "$db"
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
-	chmod 0606 "$db"
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
-	chmod 0600 "$db"
+	# No daemon at all; a socket a killed daemon left behind.
+	unavailable "apitokend \\(.*d\\.sock\\) unavailable"
+	start_daemon "$db"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
+	stop_daemon KILL
+	atf_check -s exit:0 test -S "$SOCK"
+	unavailable "apitokend \\(.*d\\.sock\\) unavailable"
+
+	# A missing store: apitokend starts (replacing the socket the killed
+	# one left) and answers "error" (the module: PAM_AUTHINFO_UNAVAIL)
+	# until "apitoken init" makes it.
+	mkdir -m 0700 later
+	start_daemon "$PWD/later/tokens.db"
+	atf_check -o match:"replaced a stale socket" cat daemon.log
+	atf_check -o match:"waiting for it to be made" cat daemon.log
+	unavailable "apitokend \\(.*d\\.sock\\) could not answer"
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" \
+	    --db "$PWD/later/tokens.db" init
+	atf_check -s exit:0 -o save:later.tok -e ignore "$APITOKEN" \
+	    --db "$PWD/later/tokens.db" create --name later --user alice -q
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive "$SVC" alice auth < later.tok
+	stop_daemon
+
+	# The store taken away, then replaced by random bytes, under a
+	# running daemon; put back, it is served again.
+	start_daemon "$db"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive "$SVC" alice auth < alice.tok
+	mv "$db" db/saved.db
+	unavailable "apitokend \\(.*d\\.sock\\) could not answer"
+	head -c 65536 /dev/urandom > db/junk.db
+	mv db/junk.db "$db"
+	unavailable "apitokend \\(.*d\\.sock\\) could not answer"
+	mv db/saved.db "$db"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive "$SVC" alice auth < alice.tok
+	stop_daemon
+
+	# Writable by group or others: apitokend refuses to start.
+	chmod 0660 "$db"
+	refused_start "$db" "unsafe ownership or permissions: .*tokens\\.db: writable by group or others"
+	chmod 0606 "$db"
+	refused_start "$db" "unsafe ownership or permissions: .*tokens\\.db: writable by group or others"
+	chmod 0600 "$db"
+	start_daemon "$db"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive "$SVC" alice auth < alice.tok
+	stop_daemon
 
 	# A parent directory writable by others.
 	chmod 0777 db
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
+	refused_start "$db" "unsafe ownership or permissions: .*/db: writable by group or others"
 	chmod 0700 db
 
 	# A symlink instead of the store.
 	ln -s "$db" link.db
-	service "auth required $MODULE db=$PWD/link.db"
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
+	refused_start "$PWD/link.db" "unsafe ownership or permissions: .*link\\.db: is a symbolic link"
 
 	# A directory instead of the store.
 	mkdir -p dir.db
-	service "auth required $MODULE db=$PWD/dir.db"
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
+	refused_start "$PWD/dir.db" "unsafe ownership or permissions: .*dir\\.db: not a regular file"
 
-	# Random bytes, and a truncated store.
+	# Random bytes, a truncated store, an empty file.
 	mkdir -m 0700 junk
 	head -c 65536 /dev/urandom > junk/tokens.db
 	chmod 0600 junk/tokens.db
-	service "auth required $MODULE db=$PWD/junk/tokens.db"
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
+	refused_start "$PWD/junk/tokens.db" "MDB_INVALID: File is not an LMDB file"
 	mkdir -m 0700 short
 	head -c 4096 "$db" > short/tokens.db
 	chmod 0600 short/tokens.db
-	service "auth required $MODULE db=$PWD/short/tokens.db"
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
+	refused_start "$PWD/short/tokens.db" "MDB_INVALID|truncated"
 	: > short/tokens.db
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
-	    ./drive "$SVC" alice auth < alice.tok
+	refused_start "$PWD/short/tokens.db" "empty file"
+}
+auth__fail_closed_cleanup() {
+	stop_daemon
 }
 
-atf_test_case args__bad_options
+atf_test_case auth__timeout cleanup
+auth__timeout_head() {
+	atf_set descr "A daemon that does not answer (stopped) costs a login" \
+	    "timeout= seconds and gives PAM_AUTHINFO_UNAVAIL"
+}
+auth__timeout_body() {
+	require_built
+	setup_daemon
+	service "auth required $MODULE socket=$SOCK timeout=1"
+	kill -STOP "$(cat daemon.pid)"
+	t0=$(date +%s%N)
+	unavailable "apitokend \\(.*d\\.sock\\) unavailable"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "refused after $ms ms"
+	[ "$ms" -ge 1000 ] || atf_fail "gave up after $ms ms, before timeout=1"
+	[ "$ms" -lt 4000 ] || atf_fail "gave up after $ms ms, timeout=1"
+	kill -CONT "$(cat daemon.pid)"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive "$SVC" alice auth < alice.tok
+}
+auth__timeout_cleanup() {
+	stop_daemon
+}
+
+atf_test_case args__bad_options cleanup
 args__bad_options_head() {
 	atf_set descr "An unknown or malformed module argument is PAM_SERVICE_ERR"
 }
 args__bad_options_body() {
 	require_built
-	setup_store
-	db="$PWD/db/tokens.db"
+	setup_daemon
 	for opt in rol=Administrator nouserOK db=relative/path db= prompt= \
-	    role= policy= "use_first_pass try_first_pass" debug=1; do
-		service "auth required $MODULE db=$db $opt"
+	    role= policy= "use_first_pass try_first_pass" debug=1 \
+	    socket=relative/d.sock socket= timeout=0 timeout=601 timeout=1s \
+	    timeout=; do
+		service "auth required $MODULE socket=$SOCK $opt"
 		atf_check -s exit:1 -o inline:"auth PAM_SERVICE_ERR\n" -e ignore \
 		    ./drive "$SVC" alice auth < alice.tok
 	done
-	service "account required $MODULE db=$db bogus"
+	service "account required $MODULE socket=$SOCK bogus"
 	atf_check -s exit:1 -o inline:"acct PAM_SERVICE_ERR\n" -e ignore \
 	    ./drive "$SVC" alice acct < /dev/null
 	# Every documented option is accepted.
-	service "auth required $MODULE db=$db debug try_first_pass prompt=T: role=Administrator policy=service nouserok last_used"
+	service "auth required $MODULE socket=$SOCK timeout=5 debug try_first_pass prompt=T: role=Administrator policy=service nouserok last_used"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
 }
+args__bad_options_cleanup() {
+	stop_daemon
+}
 
-atf_test_case nouserok__next_module_asked
+atf_test_case args__db_refused cleanup
+args__db_refused_head() {
+	atf_set descr "db= is gone (apitokend opens the store): auth and" \
+	    "account give PAM_SERVICE_ERR without a prompt, and the log line" \
+	    "names socket="
+}
+args__db_refused_body() {
+	require_built
+	setup_daemon
+	for args in "db=/x" "socket=$SOCK db=$PWD/db/tokens.db" \
+	    "db=$PWD/db/tokens.db socket=$SOCK"; do
+		service "auth required $MODULE $args" \
+		    "account required $MODULE $args"
+		atf_check -s exit:1 -o inline:"auth PAM_SERVICE_ERR\n" \
+		    -e save:err ./drive "$SVC" alice auth < alice.tok
+		atf_check -o match:'bad module argument "db=[^"]*": .*socket= names its socket' \
+		    cat err
+		atf_check -s exit:1 grep prompt err
+		atf_check -s exit:1 -o inline:"acct PAM_SERVICE_ERR\n" \
+		    -e match:'bad module argument "db=[^"]*": .*socket=' \
+		    ./drive "$SVC" alice acct < /dev/null
+	done
+	# Refused before the daemon was asked anything.
+	atf_check -s exit:1 grep 'user=alice' daemon.log
+}
+args__db_refused_cleanup() {
+	stop_daemon
+}
+
+atf_test_case nouserok__next_module_asked cleanup
 nouserok__next_module_asked_body() {
 	require_built
-	setup_store
-	db="$PWD/db/tokens.db"
-	service "auth [success=done ignore=ignore default=die] $MODULE db=$db nouserok" \
+	setup_daemon
+	service "auth [success=done ignore=ignore default=die] $MODULE socket=$SOCK nouserok" \
 	    "auth required pam_permit.so"
 	# A user without any token: ignored, pam_permit decides, no prompt.
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e not-match:prompt \
@@ -321,16 +447,19 @@ nouserok__next_module_asked_body() {
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e match:prompt \
 	    ./drive "$SVC" alice auth < bad.tok
 	# Without nouserok a user without tokens is refused.
-	service "auth [success=done ignore=ignore default=die] $MODULE db=$db" \
+	service "auth [success=done ignore=ignore default=die] $MODULE socket=$SOCK" \
 	    "auth required pam_permit.so"
 	atf_check -s exit:1 -o inline:"auth PAM_AUTH_ERR\n" -e match:prompt \
 	    ./drive "$SVC" carol auth < bad.tok
 }
+nouserok__next_module_asked_cleanup() {
+	stop_daemon
+}
 
-atf_test_case account__revoked_between_auth_and_account
+atf_test_case account__revoked_between_auth_and_account cleanup
 account__revoked_between_auth_and_account_body() {
 	require_built
-	setup_store
+	setup_daemon
 	default_service
 	mkfifo in
 	./drive "$SVC" alice auth wait acct < in > out 2> err &
@@ -350,27 +479,60 @@ account__revoked_between_auth_and_account_body() {
 	wait $pid || true
 	atf_check -o inline:"auth PAM_SUCCESS\nacct PAM_PERM_DENIED\n" cat out
 }
+account__revoked_between_auth_and_account_cleanup() {
+	stop_daemon
+}
 
 atf_test_case account__ignores_other_sessions
+account__ignores_other_sessions_head() {
+	atf_set descr "The account group ignores a session the module did not" \
+	    "authenticate, without asking apitokend (none runs here)"
+}
 account__ignores_other_sessions_body() {
 	require_built
-	setup_store
 	service "auth required pam_permit.so" \
-	    "account [ignore=ignore default=die] $MODULE db=$PWD/db/tokens.db" \
+	    "account [ignore=ignore default=die] $MODULE socket=$SOCK" \
 	    "account required pam_permit.so"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\nacct PAM_SUCCESS\n" \
 	    -e ignore ./drive "$SVC" alice auth acct < /dev/null
 }
 
-atf_test_case last_used__recorded
+# last_from FROM: wait (5 s at most) until alice-ci's last use is from
+# FROM in the store: apitokend writes last_used in batches.
+last_from() {
+	local i=0
+	until "$APITOKEN" --db "$PWD/db/tokens.db" list -o json |
+	    grep '"name": *"alice-ci"' | grep -q "\"last_from\": *\"$1\""; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || atf_fail "last use from $1 not in the store after 5 s"
+		sleep 0.1
+	done
+}
+
+atf_test_case last_used__recorded cleanup
+last_used__recorded_head() {
+	atf_set descr "last_used: the time and remote host of a login reach" \
+	    "the store within a second, and at once when apitokend stops"
+}
 last_used__recorded_body() {
 	require_built
-	setup_store
-	service "auth required $MODULE db=$PWD/db/tokens.db last_used"
+	setup_daemon
+	service "auth required $MODULE socket=$SOCK last_used"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive -r 192.0.2.7 "$SVC" alice auth < alice.tok
+	last_from 192.0.2.7
 	atf_check -s exit:0 -o match:"192.0.2.7" -e ignore "$APITOKEN" \
 	    --db "$PWD/db/tokens.db" show alice-ci
+	# A login and at once SIGTERM: the pending use is written on the way
+	# out.
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive -r 192.0.2.8 "$SVC" alice auth < alice.tok
+	stop_daemon
+	atf_check -s exit:0 -o match:"192.0.2.8" -e ignore "$APITOKEN" \
+	    --db "$PWD/db/tokens.db" show alice-ci
+}
+last_used__recorded_cleanup() {
+	stop_daemon
 }
 
 atf_test_case module__exports_only_pam_sm
@@ -389,33 +551,44 @@ module__exports_only_pam_sm_body() {
 
 atf_test_case module__loads_little
 module__loads_little_head() {
-	atf_set descr "The module loads no libsodium (gone from the build)," \
-	    "no libssl and no libbsd"
+	atf_set descr "The module links libpam and libc only (STYLE.md): no" \
+	    "libcrypto, libsodium, LMDB or libbsd in the program that loads it"
 }
 module__loads_little_body() {
 	require_built
+	atf_check -s exit:0 -o save:dyn -e empty readelf -d "$MODULE"
+	sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' dyn | sort > needed
+	atf_check -o inline:"libc.so.6\nlibpam.so.0\n" cat needed
+	# Nor through libpam.
 	atf_check -s exit:0 -o save:libs -e empty ldd "$MODULE"
-	atf_check -s exit:0 -o ignore grep -E 'liblmdb' libs
-	atf_check -s exit:1 grep -E 'libsodium|libssl|libbsd|libmd' libs
+	atf_check -s exit:1 grep -E 'libcrypto|libssl|libsodium|liblmdb|libbsd|libmd' libs
 }
 
-atf_test_case log__names_token_not_secret
+atf_test_case log__names_token_not_secret cleanup
 log__names_token_not_secret_head() {
-	atf_set descr "The decision is logged with the token id, never the token"
+	atf_set descr "The decision is logged with the token id, never the" \
+	    "token, by the module and by apitokend"
 }
 log__names_token_not_secret_body() {
 	require_built
-	setup_store
+	setup_daemon
 	default_service
 	atf_check -s exit:0 -o ignore -e save:err \
 	    env PAM_WRAPPER_DEBUGLEVEL=2 LD_PRELOAD=libpam_wrapper.so \
 	    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PWD/svc" \
 	    $APITOKEN_VALGRIND "$DRIVE" \
 	    "$SVC" alice auth < alice.tok
+	stop_daemon
 	id=$(cut -d_ -f2 alice.tok)
 	atf_check -o ignore grep "token=$id.*accepted" err
+	atf_check -o ignore grep "service=$SVC user=alice .*token=$id.*accepted" \
+	    daemon.log
 	secret=$(cut -d_ -f3 alice.tok)
 	atf_check -s exit:1 grep -F "$secret" err
+	atf_check -s exit:1 grep -F "$secret" daemon.log
+}
+log__names_token_not_secret_cleanup() {
+	stop_daemon
 }
 
 atf_init_test_cases() {
@@ -426,7 +599,9 @@ atf_init_test_cases() {
 	atf_add_test_case auth__role_policy_network
 	atf_add_test_case auth__first_pass
 	atf_add_test_case auth__fail_closed
+	atf_add_test_case auth__timeout
 	atf_add_test_case args__bad_options
+	atf_add_test_case args__db_refused
 	atf_add_test_case nouserok__next_module_asked
 	atf_add_test_case account__revoked_between_auth_and_account
 	atf_add_test_case account__ignores_other_sessions

@@ -18,7 +18,8 @@
 # postinst (--package), then the admin's --enable, --disable, and the
 # prerm's --remove.  profile__token_or_password then runs the generated
 # common-auth through libpam (pam_wrapper), with pam_userdb in the place of
-# pam_unix, which needs the machine's users.
+# pam_unix, which needs the machine's users, and our module asking an
+# apitokend of the case's own (tests/daemon.subr), stopped in its cleanup.
 
 PROFILE="$SRCDIR/pam_apitoken/pam-configs/apitoken"
 PAM_AUTH_UPDATE=/usr/sbin/pam-auth-update
@@ -222,11 +223,12 @@ profile__remove_body()
 	check_etc_untouched
 }
 
-atf_test_case profile__token_or_password
+atf_test_case profile__token_or_password cleanup
 profile__token_or_password_head()
 {
 	atf_set descr "The enabled common-auth, run through libpam with" \
-	    "pam_userdb for pam_unix: one prompt, a token or the password"
+	    "pam_userdb for pam_unix: one prompt, a token or the password;" \
+	    "with apitokend down, the password alone"
 	atf_set require.progs "pamtester db_load"
 }
 profile__token_or_password_body()
@@ -248,6 +250,8 @@ profile__token_or_password_body()
 	atf_check -o ignore -e ignore "$apitoken" --db "$W/db/tokens.db" init
 	atf_check -o save:token -e ignore "$apitoken" --db "$W/db/tokens.db" \
 	    create --name alice-ci --user alice -q
+	. "$SRCDIR/tests/daemon.subr"
+	start_daemon "$W/db/tokens.db"
 	printf 'alice\nalice-pw\nbob\nbob-pw\n' >users.txt
 	atf_check db_load -T -t hash -f users.txt users.db
 	# The generated stack as it is, but for two modules: ours from the
@@ -255,7 +259,7 @@ profile__token_or_password_body()
 	# try_first_pass as pam_unix does) for pam_unix with the machine's
 	# users.
 	mkdir svc
-	sed -e "s|pam_apitoken.so|$module db=$W/db/tokens.db|" \
+	sed -e "s|pam_apitoken.so|$module socket=$SOCK|" \
 	    -e "s|pam_unix.so nullok|pam_userdb.so crypt=none db=$W/users|" \
 	    "$R/etc/pam.d/common-auth" >svc/login
 	echo "auth required pam_deny.so" >svc/other
@@ -272,7 +276,20 @@ profile__token_or_password_body()
 	echo bob-pw >answer
 	atf_check -o ignore -e not-match:'API token' -x "./pt bob <answer"
 	atf_check -s not-exit:0 -o ignore -e ignore -x "./pt bob <token"
+	# apitokend down: the module is skipped (PAM_AUTHINFO_UNAVAIL, which
+	# the profile ignores) and the password alone decides, for alice too.
+	stop_daemon
+	echo alice-pw >answer
+	atf_check -o ignore -e not-match:'API token' -x "./pt alice <answer"
+	atf_check -s not-exit:0 -o ignore -e ignore -x "./pt alice <token"
+	echo bob-pw >answer
+	atf_check -o ignore -e not-match:'API token' -x "./pt bob <answer"
 	check_etc_untouched
+}
+profile__token_or_password_cleanup()
+{
+	. "$SRCDIR/tests/daemon.subr"
+	stop_daemon
 }
 
 atf_init_test_cases()

@@ -1,12 +1,16 @@
-# Store and file safety (issue 5 item 6, SPEC section 4): the module and
-# every apitoken command refuse a store that someone other than root or its
-# owner could swap or rewrite, or a symbolic link where the store should
-# be; files are opened O_NOFOLLOW|O_CLOEXEC; the tools run without core
-# dumps; no secret is ever taken from argv.
+# Store and file safety (issue 5 item 6, SPEC section 4): apitokend (which
+# the module asks) and every apitoken command refuse a store that someone
+# other than root or its owner could swap or rewrite, or a symbolic link
+# where the store should be; files are opened O_NOFOLLOW|O_CLOEXEC; the
+# tools run without core dumps; no secret is ever taken from argv.
 #
 # The module runs through the real libpam with pam_wrapper and
-# tests/pam_drive (see tests/pam_test.sh).  Rows that need another owner
-# (chown) run only as root, as CI does; strace(1) is in scripts/dev.
+# tests/pam_drive (see tests/pam_test.sh), asking an apitokend the case
+# starts (tests/daemon.subr) and stops in its cleanup.  Since the module no
+# longer opens the store, "the module refuses an unsafe store" means:
+# apitokend refuses to start on it, and the module, with no daemon to ask,
+# fails closed.  Rows that need another owner (chown) run only as root, as
+# CI does; strace(1) is in scripts/dev.
 
 MODULE="$BUILDDIR/pam_apitoken/.libs/pam_apitoken.so"
 APITOKEN="$BUILDDIR/tools/apitoken"
@@ -14,6 +18,8 @@ DRIVE="$BUILDDIR/tests/pam_drive"
 SVC=atksafe
 # Someone else: the owner of the rows that need one.
 OTHER=nobody
+
+. "$SRCDIR/tests/daemon.subr"
 
 # A store at d/tokens.db with the token alice-ci in ./alice.tok, a
 # ./drive script running the PAM service under pam_wrapper.
@@ -29,6 +35,7 @@ setup() {
 	no_sanitizer
 	[ -f "$MODULE" ] || atf_fail "module not built: $MODULE"
 	[ -x "$APITOKEN" ] || atf_fail "apitoken not built: $APITOKEN"
+	[ -x "$APITOKEND" ] || atf_fail "apitokend not built: $APITOKEND"
 	umask 077
 	chmod 0755 .
 	mkdir -m 0700 d
@@ -45,13 +52,15 @@ EOF
 	chmod +x drive
 }
 
-# refused DB: the module and every command that opens DB refuse it, and
-# DB is byte-identical afterwards.
+# refused DB: apitokend will not start on DB, so the module fails closed;
+# every command that opens DB refuses it; DB is byte-identical afterwards.
 refused() {
 	local db="$1" cmd
 	cp "$db" before.db || atf_fail "cannot copy $db"
-	echo "auth required $MODULE db=$db" > "svc/$SVC"
-	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" -e ignore \
+	daemon_refuses "$db" "unsafe ownership or permissions"
+	echo "auth required $MODULE socket=$SOCK" > "svc/$SVC"
+	atf_check -s exit:1 -o inline:"auth PAM_AUTHINFO_UNAVAIL\n" \
+	    -e match:"apitokend \\(.*\\) unavailable" \
 	    ./drive "$SVC" alice auth < alice.tok
 	atf_check -s exit:1 -o empty -e match:"unsafe store" \
 	    "$APITOKEN" --db "$db" verify --user alice < alice.tok
@@ -68,20 +77,22 @@ refused() {
 	atf_check -s exit:0 cmp before.db "$db"
 }
 
-# accepted DB: the module and the tools take DB.
+# accepted DB: apitokend serves DB to the module, and the tools take it.
 accepted() {
 	local db="$1"
-	echo "auth required $MODULE db=$db" > "svc/$SVC"
+	start_daemon "$db"
+	echo "auth required $MODULE socket=$SOCK" > "svc/$SVC"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
+	stop_daemon
 	atf_check -s exit:0 -o match:"accepted" -e empty \
 	    "$APITOKEN" --db "$db" verify --user alice < alice.tok
 	atf_check -s exit:0 -o match:alice-ci -e empty "$APITOKEN" --db "$db" list
 }
 
-atf_test_case store__unsafe_modes
+atf_test_case store__unsafe_modes cleanup
 store__unsafe_modes_head() {
-	atf_set descr "A store, lock or directory writable by group or others is refused by the module and the tools"
+	atf_set descr "A store, lock or directory writable by group or others is refused by apitokend (so the module fails closed) and the tools"
 }
 store__unsafe_modes_body() {
 	setup
@@ -106,8 +117,11 @@ chmod 0775 .;			chmod 0755 .
 EOF
 	accepted "$db"
 }
+store__unsafe_modes_cleanup() {
+	stop_daemon
+}
 
-atf_test_case store__other_owner
+atf_test_case store__other_owner cleanup
 store__other_owner_head() {
 	atf_set descr "A store or directory owned by another user is refused"
 	atf_set require.user root
@@ -133,8 +147,11 @@ store__other_owner_body() {
 	chown "$OTHER" sticky
 	refused "$PWD/sticky/d/tokens.db"
 }
+store__other_owner_cleanup() {
+	stop_daemon
+}
 
-atf_test_case store__symlinks
+atf_test_case store__symlinks cleanup
 store__symlinks_head() {
 	atf_set descr "A symbolic link as the store or its lock is refused; a linked directory on a safe path is not"
 }
@@ -164,6 +181,9 @@ store__symlinks_body() {
 	    "$APITOKEN" --db "$PWD/new.db" init
 	atf_check -s exit:1 test -e elsewhere.db
 }
+store__symlinks_cleanup() {
+	stop_daemon
+}
 
 # opens TRACE PATTERN: the open calls on paths matching PATTERN in TRACE,
 # one per line, as "flags" (pid, errors and mode dropped).
@@ -172,18 +192,42 @@ opens() {
 	    sed -E 's/^[0-9]+ +//; s/^openat\(AT_FDCWD, //; s/^open\(//'
 }
 
-atf_test_case files__nofollow_cloexec
+atf_test_case files__nofollow_cloexec cleanup
 files__nofollow_cloexec_head() {
-	atf_set descr "Every file the tools and the module open is opened O_CLOEXEC, and with O_NOFOLLOW where our code opens it"
+	atf_set descr "Every file the tools and apitokend open is opened" \
+	    "O_CLOEXEC, and with O_NOFOLLOW where our code opens it; the" \
+	    "module opens no store file at all"
 	atf_set require.progs strace
 }
 files__nofollow_cloexec_body() {
 	setup
 	db="$PWD/d/tokens.db"
-	echo "auth required $MODULE db=$db last_used" > "svc/$SVC"
-	: > trace
+	# The daemon under strace from its start (-D: strace is not its
+	# parent, so daemon.pid is the daemon's own pid), through a login
+	# with last_used and its stop, which writes that last use.
+	DAEMON_WRAPPER="strace -D -f -o t0 -e trace=open,openat,fcntl"
+	start_daemon "$db"
+	DAEMON_WRAPPER=
+	echo "auth required $MODULE socket=$SOCK last_used" > "svc/$SVC"
 	strace -f -o t1 -e trace=open,openat,fcntl ./drive "$SVC" alice \
-	    auth < alice.tok > /dev/null 2>&1
+	    auth < alice.tok > login.out 2> login.err
+	atf_check -o inline:"auth PAM_SUCCESS\n" cat login.out
+	pid=$(cat daemon.pid)
+	stop_daemon
+	# strace writes the daemon's end last.
+	i=0
+	until grep -Eq "^$pid +\+\+\+ (exited|killed)" t0 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -ge 100 ]; then
+			tail -n 20 t0 daemon.log
+			atf_fail "no end of apitokend $pid in its trace"
+		fi
+		sleep 0.1
+	done
+	atf_check -o match:"^$pid +\+\+\+ exited with 0 \+\+\+" grep -E "^$pid +\+\+\+" t0
+	# The module asked the daemon: not a file of the store opened in the
+	# login program.
+	atf_check -s exit:1 -o empty grep -E 'open(at)?\(.*tokens\.db' t1
 	strace -f -o t2 -e trace=open,openat,fcntl "$APITOKEN" --db "$db" \
 	    verify --user alice < alice.tok > /dev/null 2>&1
 	echo imported-token-of-some-length > imp.tok
@@ -193,7 +237,9 @@ files__nofollow_cloexec_body() {
 	    create -q --name c --user alice > /dev/null 2>&1
 	strace -f -o t5 -e trace=open,openat,fcntl "$APITOKEN" --db "$PWD/n.db" \
 	    init > /dev/null 2>&1
-	cat t1 t2 t3 t4 t5 > trace
+	cat t0 t2 t3 t4 t5 > trace
+	opens t0 'tokens\.db(-lock)?' > daemon.opens
+	[ -s daemon.opens ] || atf_fail "no open of the store by apitokend traced"
 	opens trace 'tokens\.db(-lock)?|n\.db(-lock)?' > store.opens
 	[ -s store.opens ] || atf_fail "no open of the store traced"
 	cat store.opens
@@ -208,7 +254,7 @@ files__nofollow_cloexec_body() {
 	# file must not leak into a program the caller executes: O_CLOEXEC,
 	# or FD_CLOEXEC set on it right after.
 	: > leaky
-	for t in t1 t2 t3 t4 t5; do
+	for t in t0 t2 t3 t4 t5; do
 		grep -E 'open(at)?\(.*(tokens|n)\.db(-lock)?"' $t |
 		    grep -v 'O_CLOEXEC' | grep -v ENOENT |
 		    sed -E 's/^([0-9]+) .*= ([0-9]+)$/\1 \2/' |
@@ -222,6 +268,9 @@ files__nofollow_cloexec_body() {
 		cat leaky
 		atf_fail "store files opened without close-on-exec"
 	fi
+}
+files__nofollow_cloexec_cleanup() {
+	stop_daemon
 }
 
 # blocked PID: wait until PID runs apitoken and sleeps (in its read of

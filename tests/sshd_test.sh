@@ -45,6 +45,10 @@
 # The pam_matrix cases prove the harness itself (both methods, a right and
 # a wrong password, the module log reaching sshd.log) so that a broken
 # harness cannot make the pam_apitoken cases pass.
+#
+# pam_apitoken asks apitokend: the pam_apitoken cases start one on the
+# case's store (tests/daemon.subr: socket <work>/d.sock, its log in
+# daemon.log) before sshd, and harness_cleanup stops it by its pid.
 
 SSHD=/usr/sbin/sshd
 SSH=/usr/bin/ssh
@@ -73,6 +77,8 @@ SSHD_WAIT_TENTHS=100
 SSHD_STOP_TENTHS=50
 LOG_WAIT_TENTHS=50
 CASE_TIMEOUT=60
+
+. "$SRCDIR/tests/daemon.subr"
 
 # --- helpers ------------------------------------------------------------------
 
@@ -319,6 +325,7 @@ harness_cleanup()
 {
 	W=$(pwd)
 	stop_sshd
+	stop_daemon
 	remove_pwrap_dirs
 	if [ -f "$W/user.created" ]; then
 		userdel "$TEST_USER" && rm -f "$W/user.created"
@@ -347,6 +354,9 @@ no_secret_in_log()
 {
 	if grep -qF -- "$1" "$W/sshd.log"; then
 		atf_fail "a secret is in sshd's log"
+	fi
+	if [ -f "$W/daemon.log" ] && grep -qF -- "$1" "$W/daemon.log"; then
+		atf_fail "a secret is in apitokend's log"
 	fi
 }
 
@@ -497,14 +507,15 @@ apitoken_start()
 	[ -f "$MODULE" ] || atf_fail "pam_apitoken.so not built: $MODULE"
 	[ -x "$APITOKEN" ] || atf_fail "apitoken not built: $APITOKEN"
 	harness_prepare
+	atf_check -s exit:0 -o ignore -e ignore \
+	    "$APITOKEN" --db "$W/tokens.db" init
+	start_daemon "$W/tokens.db"
 	cat >"$W/pam.d/sshd" <<EOF
-auth		required	$MODULE db=$W/tokens.db
-account		required	$MODULE db=$W/tokens.db
+auth		required	$MODULE socket=$SOCK
+account		required	$MODULE socket=$SOCK
 password	required	pam_deny.so
 session		required	pam_permit.so
 EOF
-	atf_check -s exit:0 -o ignore -e ignore \
-	    "$APITOKEN" --db "$W/tokens.db" init
 	start_sshd
 }
 
@@ -533,6 +544,27 @@ refused_line()
 	echo "SYSLOG\([0-9]+\): .*service=sshd .*user=$TEST_USER .*rhost=127\.0\.0\.1 .*token=$1[^A-Za-z0-9].*refused"
 }
 REFUSED_UNKNOWN=$(refused_line unknown)
+# apitokend's line for a token ID and its decision (accepted, refused).
+daemon_line()
+{
+	echo "apitokend\[[0-9]+\]: service=sshd user=$TEST_USER rhost=127\.0\.0\.1 token=$1[^A-Za-z0-9].*$2"
+}
+
+# wait_daemon_log REGEX [COUNT]: as wait_log, in apitokend's log.
+wait_daemon_log()
+{
+	local i want
+
+	want=${2:-1}
+	i=0
+	while [ $i -lt $LOG_WAIT_TENTHS ]; do
+		[ "$(grep -cE -- "$1" "$W/daemon.log")" -ge "$want" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat "$W/daemon.log" >&2
+	atf_fail "not $want line(s) matching '$1' in apitokend's log (on stderr)"
+}
 
 # The token logs in with METHOD, and the session sees the PAM environment.
 token_login_ok()
@@ -555,6 +587,7 @@ apitoken_kbdint__valid_token_body()
 	token_login_ok keyboard-interactive "$TOKEN_ID"
 	wait_log "Accepted keyboard-interactive/pam for $TEST_USER"
 	wait_log "$(accepted_line "$TOKEN_ID")"
+	wait_daemon_log "$(daemon_line "$TOKEN_ID" accepted)"
 	no_secret_in_log "$TOKEN"
 }
 apitoken_kbdint__valid_token_cleanup()
@@ -576,6 +609,7 @@ apitoken_password__valid_token_body()
 	token_login_ok password "$TOKEN_ID"
 	wait_log "Accepted password for $TEST_USER"
 	wait_log "$(accepted_line "$TOKEN_ID")"
+	wait_daemon_log "$(daemon_line "$TOKEN_ID" accepted)"
 	no_secret_in_log "$TOKEN"
 }
 apitoken_password__valid_token_cleanup()
@@ -605,9 +639,11 @@ apitoken__wrong_token_body()
 	wait_log "$REFUSED_UNKNOWN" 1
 	login_refused password
 	wait_log "$REFUSED_UNKNOWN" 2
+	wait_daemon_log "$(daemon_line unknown refused)" 2
 	set_secret not-a-token
 	login_refused keyboard-interactive
 	login_refused password
+	wait_daemon_log "$(daemon_line unknown refused)" 4
 	no_secret_in_log "$other"
 	no_secret_in_log "$TOKEN"
 }
@@ -634,6 +670,7 @@ apitoken__revoked_token_body()
 	wait_log "$(refused_line "$TOKEN_ID")" 1
 	login_refused password
 	wait_log "$(refused_line "$TOKEN_ID")" 2
+	wait_daemon_log "$(daemon_line "$TOKEN_ID" refused)" 2
 	no_secret_in_log "$TOKEN"
 }
 apitoken__revoked_token_cleanup()
@@ -657,6 +694,7 @@ apitoken__expired_token_body()
 	wait_log "$(refused_line "$TOKEN_ID")" 1
 	login_refused password
 	wait_log "$(refused_line "$TOKEN_ID")" 2
+	wait_daemon_log "$(daemon_line "$TOKEN_ID" refused)" 2
 	no_secret_in_log "$TOKEN"
 }
 apitoken__expired_token_cleanup()
