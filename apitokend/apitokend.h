@@ -60,6 +60,8 @@ int	shared_open(const char *, struct shared **, char *, size_t);
  */
 int	shared_acquire(struct shared *, struct store **, char *, size_t);
 void	shared_release(struct shared *);
+/* 1 when the store could be opened for reading only: no last_used. */
+int	shared_rdonly(struct shared *);
 void	shared_close(struct shared *);
 
 /* usage.c */

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,45 @@ struct shared {
 	pthread_rwlock_t	 lock;
 	char			*path;
 	struct store		*st;	/* NULL after a failed reopen. */
+	atomic_int		 rdonly;	/* st could only be read. */
 };
+
+/*
+ * Read-write, for last_used.  A store the daemon cannot write (on a file
+ * system mounted read-only, say) but can read, after the same checks, is
+ * served all the same, without last_used; a missing, unsafe or damaged
+ * one is not opened either way.
+ */
+static int
+open_store(struct shared *sh, struct store **stp, char *why, size_t whysz)
+{
+	char rwwhy[WHY_MAX] = "";
+	int r;
+
+	*stp = NULL;
+	if ((r = store_open(sh->path, STORE_CHECK_SAFE, stp, rwwhy,
+	    sizeof(rwwhy))) == 0) {
+		atomic_store(&sh->rdonly, 0);
+		return 0;
+	}
+	if ((r == ATK_ERR_SYSTEM || r == ATK_ERR_STORE) &&
+	    store_open(sh->path, STORE_CHECK_SAFE | STORE_RDONLY, stp, NULL,
+	    0) == 0) {
+		if (!atomic_exchange(&sh->rdonly, 1))
+			logmsg(LOG_WARNING, "store %s opened read-only (%s): "
+			    "last use is not recorded", sh->path, rwwhy);
+		return 0;
+	}
+	if (why != NULL && whysz > 0)
+		snprintf(why, whysz, "%s", rwwhy);
+	return r;
+}
+
+int
+shared_rdonly(struct shared *sh)
+{
+	return atomic_load(&sh->rdonly);
+}
 
 /* With the write lock held. */
 static int
@@ -41,8 +80,7 @@ reopen(struct shared *sh, char *why, size_t whysz)
 		return 0;		/* Another thread did it. */
 	store_close(sh->st);
 	sh->st = NULL;
-	if ((r = store_open(sh->path, STORE_CHECK_SAFE, &st, why,
-	    whysz)) != 0)
+	if ((r = open_store(sh, &st, why, whysz)) != 0)
 		return r;
 	sh->st = st;
 	logmsg(LOG_NOTICE, "store %s opened again (replaced since the last "
@@ -69,7 +107,7 @@ shared_open(const char *path, struct shared **shp, char *why, size_t whysz)
 	 * "error", which the module turns into PAM_AUTHINFO_UNAVAIL.  An
 	 * unsafe or damaged one is.
 	 */
-	r = store_open(path, STORE_CHECK_SAFE, &sh->st, why, whysz);
+	r = open_store(sh, &sh->st, why, whysz);
 	if (r == ATK_ERR_NOTFOUND)
 		logmsg(LOG_WARNING, "store %s: %s: waiting for it to be made "
 		    "(apitoken init)", path, why[0] != '\0' ? why :

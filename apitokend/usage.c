@@ -157,7 +157,7 @@ usage_note(struct usage *us, const char *idtext, int64_t when,
 	char *copy;
 	size_t i;
 
-	if (token_id_parse(idtext, id) != 0)
+	if (shared_rdonly(us->shared) || token_id_parse(idtext, id) != 0)
 		return;
 	if (from == NULL || *from == '\0')
 		from = "-";

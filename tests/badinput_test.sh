@@ -83,6 +83,7 @@ pam__truncated_store		truncated	right	PD	1	store file is truncated
 pam__empty_file_store		emptyfile	right	PD	1	empty file
 pam__newer_schema_store		schema	right		PD	1	store schema 2, this program knows 1
 pam__newer_record_store		record	right		P	1	PAM_AUTHINFO_UNAVAIL
+pam__read_only_store		readonly	right	P	0	PAM_SUCCESS
 decode__nul_inside		none	dec_nul		D	1	invalid base64 at byte 3
 decode__invalid_utf8		none	bad_utf8	D	1	bad text encoding at byte 2
 decode__1mib_binary		none	mib_binary	D	1	invalid base64 at byte 0
