@@ -140,6 +140,9 @@ int	store_check_resolved(const char *, const char *, uid_t,
 /* store_txn.c */
 int	store_rd_txn_begin(struct store *, MDB_txn **, char *, size_t);
 int	store_key_current(struct store *, char *, size_t);
+/* The file rules of store_check_path() on what stat() said of path. */
+int	store_file_ok(const char *, const struct stat *, uid_t, char *,
+	    size_t);
 
 /* store_records.c */
 int	store_dbi_open(MDB_txn *, const char *, unsigned int, MDB_dbi *,

@@ -117,8 +117,8 @@ walk_dirs(const char *dir, uid_t uid, int *canonical, char *why,
 }
 
 /* A regular file, not a link, ours or root's, writable by nobody else. */
-static int
-file_ok(const char *path, const struct stat *sb, uid_t uid, char *why,
+int
+store_file_ok(const char *path, const struct stat *sb, uid_t uid, char *why,
     size_t whysz)
 {
 	if (S_ISLNK(sb->st_mode)) {
@@ -143,8 +143,8 @@ file_ok(const char *path, const struct stat *sb, uid_t uid, char *why,
 }
 
 /*
- * file_ok() on what lstat() says of path, kept in *sb.  When missing_ok,
- * a missing file is fine and leaves st_mode 0 in *sb.
+ * store_file_ok() on what lstat() says of path, kept in *sb.  When
+ * missing_ok, a missing file is fine and leaves st_mode 0 in *sb.
  */
 static int
 check_file(const char *path, uid_t uid, int missing_ok, struct stat *sb,
@@ -158,7 +158,7 @@ check_file(const char *path, uid_t uid, int missing_ok, struct stat *sb,
 		store_set_why(why, whysz, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? ATK_ERR_NOTFOUND : ATK_ERR_SYSTEM;
 	}
-	return file_ok(path, sb, uid, why, whysz);
+	return store_file_ok(path, sb, uid, why, whysz);
 }
 
 int
@@ -321,7 +321,7 @@ store_check_resolved(const char *path, const char *real, uid_t uid,
 	if (known != NULL && !S_ISLNK(known->st_mode) &&
 	    strcmp(path, real) == 0) {
 		*filesb = *known;
-		r = file_ok(file, filesb, uid, why, whysz);
+		r = store_file_ok(file, filesb, uid, why, whysz);
 	} else
 		r = check_file(file, uid, 0, filesb, why, whysz);
 	if (r != 0)

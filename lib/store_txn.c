@@ -137,6 +137,10 @@ current(struct store *st, char *why, size_t whysz)
 		store_set_why(why, whysz, "fstat: %s", strerror(errno));
 		return ATK_ERR_SYSTEM;
 	}
+	/* Made unsafe since it was opened (chmod, chown): refused now. */
+	if ((st->flags & STORE_CHECK_SAFE) &&
+	    (rc = store_file_ok(st->path, &sb, geteuid(), why, whysz)) != 0)
+		return rc;
 	/*
 	 * Where the path leads now, through restore --atomic's link: one
 	 * stat(), since apitokend asks before every request.  Whether what

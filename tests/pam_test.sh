@@ -311,6 +311,14 @@ auth__fail_closed_body() {
 	mv db/saved.db "$db"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
+	# Made unsafe under the running daemon (others may write it):
+	# refused at the next request, served again once mended.
+	chmod 0606 "$db"
+	unavailable "apitokend \\(.*d\\.sock\\) could not answer"
+	atf_check -o match:"writable by group or others" cat daemon.log
+	chmod 0600 "$db"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive "$SVC" alice auth < alice.tok
 	stop_daemon
 
 	# Writable by group or others: apitokend refuses to start.
