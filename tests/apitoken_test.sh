@@ -564,7 +564,7 @@ verify_unsafe_body()
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" init
 	mk u --user ci
 	chmod 0777 open
-	fails "open/tokens.db: unsafe store, pam_apitoken would refuse it" \
+	fails "open/tokens.db: unsafe store, apitokend would refuse it" \
 	    "$APITOKEN" verify --user ci <u.tok
 	fails "open/tokens.db: unsafe store, refused: .*open" \
 	    "$APITOKEN" create -q --name v --user ci

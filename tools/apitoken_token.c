@@ -918,7 +918,7 @@ cmd_verify(struct ctx *ctx, int argc, char **argv)
 	why[0] = '\0';
 	if ((r = store_check_path(ctx->db, geteuid(), why, sizeof(why))) ==
 	    ATK_ERR_UNSAFE) {
-		warnx("%s: unsafe store, pam_apitoken would refuse it: %s",
+		warnx("%s: unsafe store, apitokend would refuse it: %s",
 		    ctx->db, why);
 		return 1;
 	}
