@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,6 +27,7 @@
 #include "apitokend.h"
 #include "error.h"
 #include "number.h"
+#include "nocore.h"
 #include "opterr.h"
 #include "store.h"
 
@@ -72,18 +72,6 @@ usage(FILE *f)
 	    "[--allow-group GROUP]...\n"
 	    "                 [--workers N] [--max-failures N] "
 	    "[--stderr]\n", PROG);
-}
-
-/* Tokens pass through memory: no core file, no ptrace by others. */
-static void
-no_core_dumps(void)
-{
-	struct rlimit rl = { 0, 0 };
-
-	if (setrlimit(RLIMIT_CORE, &rl) == -1)
-		err(1, "setrlimit");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		err(1, "prctl");
 }
 
 /* Room for the connections: the soft descriptor limit up to the hard. */

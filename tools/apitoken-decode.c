@@ -4,8 +4,6 @@
  */
 #include "config.h"
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <dlfcn.h>
 #include <err.h>
@@ -26,6 +24,7 @@
 #include "base64.h"
 #include "error.h"
 #include "number.h"
+#include "nocore.h"
 #include "opterr.h"
 #include "outfile.h"
 #include "utf16.h"
@@ -690,18 +689,6 @@ looks_like_secret(const char *name)
 		lower |= name[i] >= 'a' && name[i] <= 'z';
 	}
 	return upper && lower;
-}
-
-/* Secrets pass through memory: no core file, no ptrace by other users. */
-static void
-no_core_dumps(void)
-{
-	struct rlimit rl = { 0, 0 };
-
-	if (setrlimit(RLIMIT_CORE, &rl) == -1)
-		err(1, "setrlimit");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		err(1, "prctl");
 }
 
 int

@@ -8,8 +8,6 @@
  */
 #include "config.h"
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <err.h>
 #include <errno.h>
@@ -27,6 +25,7 @@
 #include "error.h"
 #include "hex.h"
 #include "number.h"
+#include "nocore.h"
 #include "opterr.h"
 #include "password.h"
 #include "random.h"
@@ -461,18 +460,6 @@ parse_options(int argc, char **argv, struct options *opt)
 	    opt->bytes > GEN_MAX_BASE62_BYTES)
 		usage_error("-n: base62 is limited to %d bytes per token",
 		    GEN_MAX_BASE62_BYTES);
-}
-
-/* Secrets pass through memory: no core file, no ptrace by other users. */
-static void
-no_core_dumps(void)
-{
-	struct rlimit rl = { 0, 0 };
-
-	if (setrlimit(RLIMIT_CORE, &rl) == -1)
-		err(1, "setrlimit");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		err(1, "prctl");
 }
 
 int

@@ -8,8 +8,6 @@
  */
 #include "config.h"
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <err.h>
 #include <errno.h>
@@ -23,6 +21,7 @@
 
 #include "apitoken.h"
 #include "error.h"
+#include "nocore.h"
 #include "opterr.h"
 #include "record.h"
 #include "store.h"
@@ -320,18 +319,6 @@ tool_write_secret(const char *s, size_t len)
 		left -= (size_t)n;
 	}
 	return 0;
-}
-
-/* A secret is in memory: no core file and no ptrace by other users. */
-static void
-no_core_dumps(void)
-{
-	struct rlimit rl = { 0, 0 };
-
-	if (setrlimit(RLIMIT_CORE, &rl) == -1)
-		err(1, "setrlimit");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
-		err(1, "prctl");
 }
 
 enum { OPT_DB = 256, OPT_VERSION };
