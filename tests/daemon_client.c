@@ -17,6 +17,10 @@
  *		THREADS threads send HAS_TOKEN, VERIFY (with last_used) and,
  *		for an accepted token, ACCOUNT, in a loop for SECONDS; every
  *		answer must be the one given.  Prints the counts.
+ *	daemon_client notify SOCKET SECONDS
+ *		Play systemd's side of sd_notify(3): bind a datagram socket
+ *		at SOCKET, then print each message that arrives, one a line,
+ *		until "READY=1" has come or SECONDS have passed (exit 1).
  *	daemon_client stop N MAXMS INPUT PREFIX COMMAND [ARG...]
  *		Start COMMAND N times, each in a session of its own with INPUT
  *		as standard input and PREFIX.I.out, PREFIX.I.err as its
@@ -65,6 +69,7 @@
 #define REPLY_WAIT_MS	10000	/* The daemon's own deadline is 2 s. */
 #define ASK_TIMEOUT	10	/* Seconds, as the module's timeout=. */
 #define THREADS_MAX	64
+#define NOTIFY_MAX	4096	/* One sd_notify(3) message. */
 #define SPECS_MAX	64
 #define TOKEN_BUFSZ	(TOKEN_MAX_LEN + 2)	/* And its newline, NUL. */
 #define STOP_MAX	256
@@ -642,6 +647,35 @@ cmd_stop(int argc, char *argv[])
 
 /* --- main ----------------------------------------------------------------- */
 
+static int
+cmd_notify(int argc, char *argv[])
+{
+	struct sockaddr_un sun;
+	char msg[NOTIFY_MAX + 1];
+	int64_t deadline;
+	ssize_t n;
+	int fd, ready = 0;
+
+	if (argc != 3)
+		return -1;
+	address(argv[1], &sun);
+	deadline = now_ms() + (int64_t)number(argv[2], 1, 600, "seconds") *
+	    1000;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(1, "%s", argv[1]);
+	while (!ready && wait_fd(fd, POLLIN, deadline) == 1) {
+		if ((n = recv(fd, msg, NOTIFY_MAX, 0)) < 0)
+			err(1, "recv");
+		msg[n] = '\0';
+		printf("%s\n", msg);
+		ready = strstr(msg, "READY=1") != NULL;
+	}
+	fflush(stdout);
+	close(fd);
+	return ready ? 0 : 1;
+}
+
 static const struct {
 	const char	*name;
 	int		(*fn)(int, char *[]);
@@ -651,6 +685,7 @@ static const struct {
 	{ "ask", cmd_ask },
 	{ "load", cmd_load },
 	{ "stop", cmd_stop },
+	{ "notify", cmd_notify },
 };
 
 static void usage(void) __attribute__((__noreturn__));
@@ -664,6 +699,7 @@ usage(void)
 	    "       daemon_client ask socket user tokenfile\n"
 	    "       daemon_client load socket threads seconds "
 	    "user:tokenfile:ok|refused ...\n"
+	    "       daemon_client notify socket seconds\n"
 	    "       daemon_client stop n maxms input prefix command "
 	    "[arg ...]\n");
 	exit(EXIT_USAGE);

@@ -833,6 +833,47 @@ daemon__concurrent_load_and_admin_cleanup() {
 	cleanup_all
 }
 
+atf_test_case systemd__socket_activation_and_notify cleanup
+systemd__socket_activation_and_notify_head() {
+	atf_set descr "Under systemd: the socket a socket unit passes is" \
+	    "served (LISTEN_FDS), and READY=1 reaches NOTIFY_SOCKET"
+	atf_set require.progs systemd-socket-activate
+}
+systemd__socket_activation_and_notify_body() {
+	local pid
+	setup_store
+	# systemd's side of Type=notify: the daemon says READY=1 once it
+	# serves.
+	"$CLIENT" notify "$PWD/notify.sock" 10 > notify.out &
+	echo $! > notify.pid
+	started "$(cat notify.pid)"
+	wait_for 5 test -S notify.sock
+	# A socket unit's side: systemd-socket-activate listens on the path
+	# and, at the first connection, runs the daemon with the socket as
+	# descriptor 3 (LISTEN_PID, LISTEN_FDS); no --socket given.
+	systemd-socket-activate -E NOTIFY_SOCKET="$PWD/notify.sock" \
+	    -l "$PWD/act.sock" "$APITOKEND" --db "$DB" --stderr \
+	    --max-failures 0 2> daemon.log &
+	pid=$!
+	echo "$pid" > daemon.pid
+	wait_for 5 test -S act.sock
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask "$PWD/act.sock" \
+	    alice alice.tok
+	wait_for 5 grep -q "on the socket systemd passed" daemon.log
+	wait "$(cat notify.pid)" ||
+	    atf_fail "no READY=1: $(cat notify.out)"
+	atf_check -o match:"^READY=1" cat notify.out
+	# Stopped, it leaves the socket to its owner (systemd).
+	kill -TERM "$pid"
+	wait_for "$DAEMON_WAIT" dead "$pid"
+	rm -f daemon.pid
+	atf_check -s exit:0 test -S act.sock
+	atf_check -o match:"stopped" cat daemon.log
+}
+systemd__socket_activation_and_notify_cleanup() {
+	cleanup_all
+}
+
 atf_init_test_cases() {
 	atf_add_test_case stall__silent_and_stopped_clients
 	atf_add_test_case prompt__parked_prompts_hold_no_reader
@@ -845,4 +886,5 @@ atf_init_test_cases() {
 	atf_add_test_case proto__malformed_requests_keep_serving
 	atf_add_test_case ratelimit__failures_per_user
 	atf_add_test_case daemon__concurrent_load_and_admin
+	atf_add_test_case systemd__socket_activation_and_notify
 }
