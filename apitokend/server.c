@@ -102,7 +102,10 @@ send_reply(int fd, const unsigned char *p, size_t n)
 static void
 conn_close(struct loop *l, struct conn *c)
 {
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	/*
+	 * Closing the descriptor takes it out of the epoll set too: no
+	 * connection's descriptor is ever duplicated or inherited.
+	 */
 	close(c->fd);
 	/* What was read may hold a token. */
 	explicit_bzero(c->buf, c->have);
@@ -222,18 +225,21 @@ accept_some(struct loop *l)
 		c->deadline = now + CLIENT_DEADLINE_MS;
 		c->have = 0;
 		c->want = PROTO_HEADER_BYTES;
+		l->nconns++;
+		/*
+		 * Most clients have sent their request by now: answered
+		 * at once, it never joins the epoll set.
+		 */
+		conn_read(l, c);
+		if (c->fd == -1)
+			continue;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN;
 		ev.data.u64 = (uint64_t)(c - l->conns);
 		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 			logmsg(LOG_ERR, "epoll_ctl: %s", strerror(errno));
-			close(fd);
-			c->fd = -1;
-			continue;
+			conn_close(l, c);
 		}
-		l->nconns++;
-		/* Most clients have sent their request by now. */
-		conn_read(l, c);
 	}
 }
 

@@ -158,33 +158,50 @@ send_all(int fd, const unsigned char *p, size_t n, int64_t deadline,
 	return 0;
 }
 
+/*
+ * The reply frame, header and all, into buf: read as it comes, waiting
+ * first (the daemon has only just been asked), so one poll() and one
+ * recv() are the usual cost.  *len is the frame's length after its header.
+ */
 static int
-recv_all(int fd, unsigned char *p, size_t n, int64_t deadline, char *why,
-    size_t whysz)
+recv_reply(int fd, unsigned char *buf, size_t bufsz, int64_t deadline,
+    size_t *len, char *why, size_t whysz)
 {
+	size_t have = 0, want = PROTO_HEADER_BYTES;
 	ssize_t r;
+	int w;
 
-	while (n > 0) {
-		if ((r = recv(fd, p, n, 0)) > 0) {
-			p += r;
-			n -= (size_t)r;
-			continue;
+	*len = 0;
+	while (have < want) {
+		if ((w = wait_fd(fd, POLLIN, deadline)) != 1) {
+			set_why(why, whysz, w == 0 ? "no answer within the "
+			    "timeout" : "poll: %s", strerror(errno));
+			return w == 0 ? ATK_ERR_TIMEOUT : ATK_ERR_SYSTEM;
 		}
-		if (r == 0) {
+		if ((r = recv(fd, buf + have, bufsz - have, 0)) == 0) {
 			set_why(why, whysz, "the daemon closed the "
 			    "connection without an answer");
 			return ATK_ERR_TRUNCATED;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN && wait_fd(fd, POLLIN, deadline) == 1)
-			continue;
-		if (errno == EAGAIN) {
-			set_why(why, whysz, "no answer within the timeout");
-			return ATK_ERR_TIMEOUT;
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			set_why(why, whysz, "recv: %s", strerror(errno));
+			return ATK_ERR_SYSTEM;
 		}
-		set_why(why, whysz, "recv: %s", strerror(errno));
-		return ATK_ERR_SYSTEM;
+		have += (size_t)r;
+		if (want == PROTO_HEADER_BYTES && have >= want) {
+			if (proto_frame_len(buf, len) != 0) {
+				set_why(why, whysz, "malformed answer (bad "
+				    "length)");
+				return ATK_ERR_SYNTAX;
+			}
+			want = PROTO_HEADER_BYTES + *len;
+		}
+	}
+	if (have != want) {
+		set_why(why, whysz, "malformed answer (bytes after it)");
+		return ATK_ERR_SYNTAX;
 	}
 	return 0;
 }
@@ -210,16 +227,10 @@ client_ask(const char *path, int timeout, const struct proto_msg *req,
 		goto out;
 	/* The token is on its way: nothing of it stays here. */
 	explicit_bzero(buf, len);
-	if ((r = recv_all(fd, buf, PROTO_HEADER_BYTES, deadline, why,
+	if ((r = recv_reply(fd, buf, sizeof(buf), deadline, &len, why,
 	    whysz)) != 0)
 		goto out;
-	if ((r = proto_frame_len(buf, &len)) != 0) {
-		set_why(why, whysz, "malformed answer (bad length)");
-		goto out;
-	}
-	if ((r = recv_all(fd, buf, len, deadline, why, whysz)) != 0)
-		goto out;
-	if ((r = proto_decode(buf, len, rep)) != 0 ||
+	if ((r = proto_decode(buf + PROTO_HEADER_BYTES, len, rep)) != 0 ||
 	    rep->type != PROTO_REPLY) {
 		proto_clear(rep);
 		set_why(why, whysz, "malformed answer");

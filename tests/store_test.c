@@ -1422,7 +1422,7 @@ ATF_TC_BODY(store_txn__readers_during_writes, tc)
 	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	n = 0;
 	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
-	ATF_CHECK_EQ(n, 1 + scaled(WRITER_COMMITS) / 2);
+	ATF_CHECK_EQ(n, (size_t)(1 + scaled(WRITER_COMMITS) / 2));
 	store_txn_abort(t);
 	store_close(st);
 }
@@ -1468,7 +1468,7 @@ reader_follows_growth(int had_txn)
 	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
 	n = 0;
 	ATF_CHECK_EQ(store_foreach(t, count_all, &n), 0);
-	ATF_CHECK_EQ(n, 1 + scaled(WRITER_COMMITS) / 2);
+	ATF_CHECK_EQ(n, (size_t)(1 + scaled(WRITER_COMMITS) / 2));
 	store_txn_abort(t);
 	ATF_CHECK(verifies(st, text, keep.user));
 	store_close(st);
