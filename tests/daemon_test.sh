@@ -558,8 +558,8 @@ daemon__restart_over_stale_socket_body() {
 	wait_for "$DAEMON_WAIT" dead "$old"
 	[ -S "$SOCK" ] || atf_fail "no stale socket left to replace"
 
-	# start_daemon returns at once (the old socket is there): wait for
-	# the new daemon's own word.
+	# start_daemon waits for the new daemon's "serving" line, not for a
+	# socket (the old one is there); the check below says so again.
 	start_daemon "$DB"
 	new=$(cat daemon.pid)
 	wait_for "$DAEMON_WAIT" serving "$new"
