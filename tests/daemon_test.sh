@@ -145,6 +145,33 @@ finish_daemon() {
 	[ ! -e "$SOCK" ] || atf_fail "apitokend left its socket behind"
 }
 
+# The admin, in the background until admin_stop: other tokens made and
+# revoked, all the while.
+admin_start() {
+	(
+		n=0
+		while [ ! -f admin.stop ]; do
+			./admin create --name tmp-$n --user frank -q \
+			    > /dev/null &&
+			    ./admin revoke tmp-$n > /dev/null ||
+			    exit 1
+			n=$((n + 1))
+		done
+		echo $n > admin.count
+	) 2> admin.err &
+	ADMIN_PID=$!
+	started $ADMIN_PID
+}
+
+# Stop the admin: it must have made and revoked at least one token and
+# failed at none.
+admin_stop() {
+	touch admin.stop
+	wait $ADMIN_PID || atf_fail "the admin failed: $(cat admin.err)"
+	echo "admin: $(cat admin.count) tokens made and revoked meanwhile"
+	[ "$(cat admin.count)" -gt 0 ] || atf_fail "the admin did nothing"
+}
+
 # The cleanup of every case: the daemon, then whatever else the case
 # started and is still running here (a pid since reused by another
 # program has another working directory), then what pam_wrapper left in
@@ -429,7 +456,7 @@ threads__eight_threads_one_process_head() {
 	atf_set timeout 180
 }
 threads__eight_threads_one_process_body() {
-	local specs i t admin_pid
+	local specs i t
 	require_pam
 	[ -x "$THREADS" ] || atf_fail "pam_threads not built: $THREADS"
 	setup_store
@@ -447,28 +474,12 @@ threads__eight_threads_one_process_body() {
 	default_service last_used
 	start_daemon "$DB"
 
-	# The admin: other tokens made and revoked, all the while.
-	(
-		n=0
-		while [ ! -f admin.stop ]; do
-			./admin create --name tmp-$n --user frank -q \
-			    > /dev/null &&
-			    ./admin revoke tmp-$n > /dev/null ||
-			    exit 1
-			n=$((n + 1))
-		done
-		echo $n > admin.count
-	) 2> admin.err &
-	admin_pid=$!
-	started $admin_pid
+	admin_start
 
 	atf_check -s exit:0 -o save:threads.out -e ignore \
 	    ./pamwrap "$THREADS" threads "$SVC" 5 2000 $specs
 	cat threads.out
-	touch admin.stop
-	wait $admin_pid || atf_fail "the admin failed: $(cat admin.err)"
-	echo "admin: $(cat admin.count) tokens made and revoked meanwhile"
-	[ "$(cat admin.count)" -gt 0 ] || atf_fail "the admin did nothing"
+	admin_stop
 	atf_check -o match:' 0 wrong answers$' tail -n 1 threads.out
 
 	# Across fork(): the module keeps no state a child could trip on.
@@ -799,32 +810,17 @@ daemon__concurrent_load_and_admin_head() {
 	atf_set timeout 180
 }
 daemon__concurrent_load_and_admin_body() {
-	local admin_pid
 	setup_store
 	new_token carol-ci carol carol.tok
 	new_token gone erin gone.tok
 	atf_check -s exit:0 -o ignore -e ignore ./admin revoke gone
 	start_daemon "$DB"
-	(
-		n=0
-		while [ ! -f admin.stop ]; do
-			./admin create --name tmp-$n --user frank -q \
-			    > /dev/null &&
-			    ./admin revoke tmp-$n > /dev/null ||
-			    exit 1
-			n=$((n + 1))
-		done
-		echo $n > admin.count
-	) 2> admin.err &
-	admin_pid=$!
-	started $admin_pid
+	admin_start
 	atf_check -s exit:0 -o save:load.out -e empty "$CLIENT" load "$SOCK" \
 	    8 4 alice:alice.tok:ok bob:bob.tok:ok carol:carol.tok:ok \
 	    erin:gone.tok:refused
 	cat load.out
-	touch admin.stop
-	wait $admin_pid || atf_fail "the admin failed: $(cat admin.err)"
-	echo "admin: $(cat admin.count) tokens made and revoked meanwhile"
+	admin_stop
 	atf_check -s exit:0 -o match:'"name":"alice-ci".*"last_used":"2' \
 	    -e ignore ./admin list -o json
 	finish_daemon
