@@ -179,6 +179,23 @@ int	store_get_key(struct store *, unsigned char *);
 int	store_reset(struct store_txn *, const char *, const unsigned char *);
 
 /*
+ * Settings: store-wide words kept in meta (lib/store_meta.c), apart from
+ * the schema, prefix and key, and kept by store_reset().  A name is 1 to
+ * STORE_SETTING_NAME_MAX of a-z 0-9 '.' '-', a letter first; a value is
+ * text of at most STORE_SETTING_MAX bytes.  store_setting_get() allocates
+ * *value (ATK_ERR_NOTFOUND when unset); store_setting_put() with a NULL
+ * value removes the setting; store_setting_foreach() calls cb in name
+ * order, and a non-zero cb result stops it and is returned.
+ */
+#define STORE_SETTING_NAME_MAX	64
+#define STORE_SETTING_MAX	4096
+int	store_setting_name_valid(const char *);
+int	store_setting_get(struct store_txn *, const char *, char **);
+int	store_setting_put(struct store_txn *, const char *, const char *);
+int	store_setting_foreach(struct store_txn *,
+	    int (*)(const char *, const char *, void *), void *);
+
+/*
  * restore --atomic.  store_gen_begin() takes the directory's lock (one
  * restore at a time), opens the store at path if there is one (flags as
  * for store_open(), never STORE_RDONLY; an unsafe one is refused), removes

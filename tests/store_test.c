@@ -1266,6 +1266,61 @@ ATF_TC_BODY(store_reset__new_prefix_and_key, tc)
 	store_close(st);
 }
 
+static int
+setting_cb(const char *name, const char *value, void *arg)
+{
+	char *seen = arg;
+
+	strcat(seen, name);
+	strcat(seen, "=");
+	strcat(seen, value);
+	strcat(seen, ";");
+	return 0;
+}
+
+ATF_TC_WITHOUT_HEAD(store_setting__put_get_foreach_reset);
+ATF_TC_BODY(store_setting__put_get_foreach_reset, tc)
+{
+	unsigned char k2[STORE_KEY_BYTES];
+	struct store *st = fresh();
+	struct store_txn *t;
+	char *v, seen[256] = "";
+	char longv[STORE_SETTING_MAX + 2];
+
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
+	ATF_CHECK_EQ(store_setting_get(t, "fleet.etcd", &v), ATK_ERR_NOTFOUND);
+	ATF_CHECK(v == NULL);
+	ATF_CHECK_EQ(store_setting_put(t, "Bad", "x"), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_setting_put(t, "", "x"), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(store_setting_put(t, "9a", "x"), ATK_ERR_INVAL);
+	memset(longv, 'x', sizeof(longv) - 1);
+	longv[sizeof(longv) - 1] = '\0';
+	ATF_CHECK_EQ(store_setting_put(t, "a", longv), ATK_ERR_INVAL);
+	ATF_REQUIRE_EQ(store_setting_put(t, "fleet.etcd", "http://a,http://b"),
+	    0);
+	ATF_REQUIRE_EQ(store_setting_put(t, "b-c", "2"), 0);
+	ATF_REQUIRE_EQ(store_setting_put(t, "a", ""), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(random_buf(k2, sizeof(k2)), 0);
+	/* A plain restore keeps the settings. */
+	ATF_REQUIRE_EQ(store_txn_begin(st, 0, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_reset(t, "new", k2), 0);
+	ATF_REQUIRE_EQ(store_setting_put(t, "b-c", NULL), 0);
+	ATF_REQUIRE_EQ(store_setting_put(t, "zz", NULL), 0);
+	ATF_REQUIRE_EQ(store_txn_commit(t, NULL, 0), 0);
+	store_close(st);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_setting_get(t, "fleet.etcd", &v), 0);
+	ATF_CHECK_STREQ(v, "http://a,http://b");
+	free(v);
+	ATF_CHECK_EQ(store_setting_get(t, "b-c", &v), ATK_ERR_NOTFOUND);
+	ATF_REQUIRE_EQ(store_setting_foreach(t, setting_cb, seen), 0);
+	ATF_CHECK_STREQ(seen, "a=;fleet.etcd=http://a,http://b;");
+	store_txn_abort(t);
+	store_close(st);
+}
+
 ATF_TC_WITHOUT_HEAD(store_txn__reader_sees_commits_only);
 ATF_TC_BODY(store_txn__reader_sees_commits_only, tc)
 {
@@ -1951,6 +2006,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_current__after_swap);
 	ATF_TP_ADD_TC(tp, store_current__after_plain_reset);
 	ATF_TP_ADD_TC(tp, store_reset__new_prefix_and_key);
+	ATF_TP_ADD_TC(tp, store_setting__put_get_foreach_reset);
 	ATF_TP_ADD_TC(tp, store_txn__reader_sees_commits_only);
 	ATF_TP_ADD_TC(tp, store_txn__readers_during_writes);
 	ATF_TP_ADD_TC(tp, store_txn__threads_share_a_store);
