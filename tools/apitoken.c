@@ -60,6 +60,8 @@ static const struct command commands[] = {
 	{ "prune", cmd_prune, "prune [--older-than DUR]" },
 	{ "export", cmd_export, "export > FILE" },
 	{ "restore", cmd_restore, "restore [--atomic] < FILE" },
+	{ "publish", cmd_publish, "publish [--etcd URL[,URL...] [--prefix P] "
+	    "[--cacert FILE] [--cert FILE] [--key FILE]] [-q]" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

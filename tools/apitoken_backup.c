@@ -399,8 +399,10 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 			    why[0] != '\0' ? why : tool_strerror(r));
 			goto out;
 		}
+		if (tool_open(ctx, 0, &s) != 0)
+			goto out;
 	}
-	rv = 0;
+	rv = tool_publish(ctx, "restore", s, NULL, 0);
 out:
 	store_txn_abort(txn);
 	if (gen != NULL)

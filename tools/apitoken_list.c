@@ -765,7 +765,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 		warn("prune: standard output");
 		goto out;
 	}
-	rv = 0;
+	rv = c.n > 0 ? tool_publish(ctx, "prune", s, NULL, 0) : 0;
 	goto out;
 fail:
 	/* Words only from the commit: the others leave why empty. */

@@ -587,7 +587,7 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 	if (announce(import ? "imported" : "created", &rec,
 	    import ? NULL : text, strlen(text), o.quiet) != 0)
 		goto out;
-	rv = 0;
+	rv = tool_publish(ctx, cmd, s, rec.id, 1);
 out:
 	store_txn_abort(txn);
 	store_close(s);
@@ -740,7 +740,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "The old secret no longer works.\n");
 	if (announce("regenerated", &rec, text, strlen(text), quiet) != 0)
 		goto out;
-	rv = 0;
+	rv = tool_publish(ctx, "regenerate", s, rec.id, 1);
 out:
 	store_txn_abort(txn);
 	store_close(s);
@@ -797,7 +797,7 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 	}
 	if (save_token(ctx, &txn, &rec) != 0)
 		goto out;
-	rv = 0;
+	rv = tool_publish(ctx, "revoke", s, rec.id, 1);
 out:
 	store_txn_abort(txn);
 	store_close(s);
@@ -843,7 +843,7 @@ cmd_delete(struct ctx *ctx, int argc, char **argv)
 		tool_store_warn(ctx, rec.name, r, why);
 		goto out;
 	}
-	rv = 0;
+	rv = tool_publish(ctx, "delete", s, rec.id, 1);
 out:
 	store_txn_abort(txn);
 	store_close(s);
