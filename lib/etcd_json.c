@@ -234,6 +234,7 @@ parse(const char *text, size_t len, json_t **op, char *why, size_t whysz)
 	json_error_t jerr;
 	json_t *o, *e, *m;
 	const char *msg = NULL;
+	int compacted;
 
 	*op = NULL;
 	if ((o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) ==
@@ -251,11 +252,11 @@ parse(const char *text, size_t len, json_t **op, char *why, size_t whysz)
 			msg = json_string_value(m);
 		set_why(why, whysz, msg != NULL ? msg :
 		    "an error without words");
-		json_decref(o);
 		/* The gateway's words for mvcc.ErrCompacted. */
-		if (msg != NULL && strstr(msg, "has been compacted") != NULL)
-			return ATK_ERR_COMPACTED;
-		return ATK_ERR_REMOTE;
+		compacted = msg != NULL &&
+		    strstr(msg, "has been compacted") != NULL;
+		json_decref(o);
+		return compacted ? ATK_ERR_COMPACTED : ATK_ERR_REMOTE;
 	}
 	*op = o;
 	return 0;
