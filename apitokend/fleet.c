@@ -262,6 +262,7 @@ apply_events(const struct etcd_kv *kvs, size_t n, int64_t rev, void *arg)
 	struct store *st;
 	struct store_txn *t = NULL;
 	char why[WHY_MAX] = "";
+	int64_t applied_rev = 0;
 	size_t i;
 	int applied, r;
 
@@ -290,8 +291,19 @@ apply_events(const struct etcd_kv *kvs, size_t n, int64_t rev, void *arg)
 			break;
 		}
 	}
+	/*
+	 * The newest event's revision, not the header's: a watch catching up
+	 * sends a batch under the header of the store's revision of now with
+	 * more batches to come, and a restart must resume after what was
+	 * applied, not after what was announced.
+	 */
+	for (i = 0; i < n; i++)
+		if (kvs[i].mod_revision > applied_rev)
+			applied_rev = kvs[i].mod_revision;
+	if (applied_rev == 0)
+		applied_rev = rev;
 	if (r == 0)
-		r = put_revision(t, f->prefix, rev);
+		r = put_revision(t, f->prefix, applied_rev);
 	if (r == 0) {
 		r = store_txn_commit(t, why, sizeof(why));
 		t = NULL;
@@ -307,8 +319,8 @@ out:
 		    why);
 		return r;
 	}
-	a->rev = rev;
-	working(f, rev);
+	a->rev = applied_rev;
+	working(f, applied_rev);
 	return 0;
 }
 

@@ -144,6 +144,20 @@ all_equal() {
 	done
 }
 
+# fleet_up TOKEN...: the cluster, the admin store with these tokens
+# published, and $HOSTS hosts that accept the first.
+fleet_up() {
+	local t
+	etcd_start
+	setup_admin
+	for t in "$@"; do
+		token "$t"
+	done
+	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
+	hosts_start
+	until_all ok "$1"
+}
+
 # ---------------------------------------------------------------------------
 
 atf_test_case publish_reaches_hosts cleanup
@@ -196,12 +210,7 @@ member_down_head() {
 	atf_set timeout 300
 }
 member_down_body() {
-	etcd_start
-	setup_admin
-	token a
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
-	hosts_start
-	until_all ok a
+	fleet_up a
 	etcd_kill_member 1
 	atf_check -s exit:0 -e empty ./admin revoke a
 	until_all refused a
@@ -224,13 +233,7 @@ cluster_down_head() {
 	atf_set timeout 300
 }
 cluster_down_body() {
-	etcd_start
-	setup_admin
-	token a
-	token b
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
-	hosts_start
-	until_all ok a
+	fleet_up a b
 	etcd_stop_member 1 2 3
 	# Logins never wait on the network.
 	until_all ok a
@@ -269,13 +272,7 @@ compaction_head() {
 }
 compaction_body() {
 	HOSTS=2
-	etcd_start
-	setup_admin
-	token a
-	token b
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
-	hosts_start
-	until_all ok a
+	fleet_up a b
 	host_stop 1
 	atf_check -s exit:0 -e ignore ./admin revoke a
 	atf_check -s exit:0 -e ignore ./admin delete b
@@ -365,13 +362,7 @@ garbage_value_head() {
 	atf_set timeout 300
 }
 garbage_value_body() {
-	etcd_start
-	setup_admin
-	token a
-	token b
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
-	hosts_start
-	until_all ok a
+	fleet_up a b
 	id=$(cut -d_ -f2 a.tok)
 	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$id" 'not JSON'
 	atf_check -o ignore ./etcd/etcdctl put /apitoken/v1/tokens/garbage xx
@@ -413,13 +404,7 @@ last_used_survives_head() {
 }
 last_used_survives_body() {
 	HOSTS=1
-	etcd_start
-	setup_admin
-	token a
-	token b
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
-	host_start 1
-	until_all ok a
+	fleet_up a b
 	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask -u "$PWD/h1/sock" \
 	    ci a.tok
 	i=0

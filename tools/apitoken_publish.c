@@ -482,7 +482,7 @@ cmd_publish(struct ctx *ctx, int argc, char **argv)
 	struct etcd *e = NULL;
 	struct stats st;
 	char why[WHY_MAX];
-	int ch, quiet = 0, pending, rv = 1, r;
+	int ch, quiet = 0, pending, published, rv = 1, r;
 
 	memset(&conf, 0, sizeof(conf));
 	memset(&given, 0, sizeof(given));
@@ -544,6 +544,7 @@ cmd_publish(struct ctx *ctx, int argc, char **argv)
 		tool_store_warn(ctx, "publish", r, why);
 		goto out;
 	}
+	published = r == 0;
 	if (given.etcd != NULL) {
 		if (given.prefix == NULL)
 			given.prefix = default_prefix;
@@ -554,6 +555,9 @@ cmd_publish(struct ctx *ctx, int argc, char **argv)
 	    (r = publish_all(s, e, given.etcd != NULL ? given.prefix :
 	    conf.prefix, &st, why, sizeof(why))) != 0) {
 		warnx("publish: %s", why[0] != '\0' ? why : tool_strerror(r));
+		/* Half written, maybe: the next write publishes everything. */
+		if (published && !pending)
+			(void)mark(ctx, s, NULL, 1);
 		goto out;
 	}
 	/* Remembered once it worked: from now on every write publishes. */
