@@ -65,6 +65,12 @@ int	shared_open(const char *, struct shared **, char *, size_t);
  */
 int	shared_acquire(struct shared *, struct store **, char *, size_t);
 void	shared_release(struct shared *);
+/*
+ * fn(arg) with no request in the store and the store closed (it replaces
+ * the store file: LMDB must not have a file open twice in a process); the
+ * next shared_acquire() opens what is there then.
+ */
+int	shared_swap(struct shared *, int (*)(void *), void *);
 /* 1 when the store could be opened for reading only: no last_used. */
 int	shared_rdonly(struct shared *);
 void	shared_close(struct shared *);

@@ -298,6 +298,33 @@ compaction_cleanup() {
 	stop_all
 }
 
+atf_test_case new_key cleanup
+new_key_head() {
+	atf_set descr "the admin store restored from another store (another" \
+	    "key): every host reads everything again, swaps it in whole, and" \
+	    "verifies the new tokens, not the old"
+	atf_set timeout 300
+}
+new_key_body() {
+	HOSTS=2
+	fleet_up a
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" --db "$PWD/o.db" \
+	    init
+	atf_check -s exit:0 -o save:x.tok -e ignore "$APITOKEN" --db \
+	    "$PWD/o.db" create -q --name x --user ci
+	"$APITOKEN" --db "$PWD/o.db" export > other.jsonl
+	atf_check -s exit:0 -o ignore -e ignore ./admin restore --atomic \
+	    < other.jsonl
+	until_all ok x
+	until_all refused a
+	all_equal
+	atf_check -o match:"a new key, prefix or store: reading everything" \
+	    cat h1/log
+}
+new_key_cleanup() {
+	stop_all
+}
+
 # gen_export N: an export of N tokens (their verifiers random: none of
 # them verifies, and none needs to), on standard output.
 gen_export() {
@@ -499,6 +526,7 @@ atf_init_test_cases() {
 	atf_add_test_case member_down
 	atf_add_test_case cluster_down
 	atf_add_test_case compaction
+	atf_add_test_case new_key
 	atf_add_test_case first_sync_killed
 	atf_add_test_case garbage_value
 	atf_add_test_case last_used_survives
