@@ -54,6 +54,9 @@ curl_init(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+static void set_why(char *, size_t, const char *, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+
 static void
 set_why(char *why, size_t whysz, const char *fmt, ...)
 {
