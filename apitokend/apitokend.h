@@ -45,7 +45,7 @@ struct conf {
 	int		 max_failures;	/* 0: no limit. */
 	uid_t		 self;		/* Our own uid: asks like root. */
 	/* --etcd and the rest (tools/fleet.h); etcd NULL: no fleet. */
-	char		*etcd, *prefix, *cacert, *cert, *key;
+	char		*etcd, *prefix, *cacert, *cert, *key, *trust;
 };
 
 struct daemon {

@@ -16,8 +16,6 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -32,6 +30,7 @@
 #include "error.h"
 #include "etcd.h"
 #include "fleet.h"
+#include "fleet_int.h"
 #include "random.h"
 #include "record.h"
 #include "store.h"
@@ -39,26 +38,7 @@
 
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
-#define PAGE		1000	/* Keys a range request asks for. */
-/* fleet_apply()'s "read everything again". */
-#define RESYNC		1
 #define REV_BUFSZ	24
-
-struct fleet {
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 wake;
-	atomic_int	 stop;
-	struct shared	*shared;
-	const char	*db;
-	struct fleet_conf conf;
-	struct etcd	*etcd;
-	char		*prefix;	/* conf.prefix */
-	unsigned char	 end[FLEET_PREFIX_MAX];
-	size_t		 endlen;
-	int		 failing;	/* Said so once; quiet till it works. */
-	unsigned int	 backoff;	/* The next pause, in ms. */
-};
 
 
 /* Sleep ms, or less when told to stop. */
@@ -92,8 +72,8 @@ jitter(unsigned int ms)
 }
 
 /* In step with etcd again. */
-static void
-working(struct fleet *f, int64_t rev)
+void
+fleet_working(struct fleet *f, int64_t rev)
 {
 	f->backoff = BACKOFF_MIN_MS;
 	if (!f->failing)
@@ -144,8 +124,8 @@ held_revision(struct fleet *f)
 	return v;
 }
 
-static int
-put_revision(struct store_txn *t, const char *prefix, int64_t rev)
+int
+fleet_put_revision(struct store_txn *t, const char *prefix, int64_t rev)
 {
 	char buf[REV_BUFSZ];
 	int r;
@@ -158,11 +138,52 @@ put_revision(struct store_txn *t, const char *prefix, int64_t rev)
 
 /* --- one token ---------------------------------------------------------- */
 
-static void
-skipped(const struct etcd_kv *kv, const char *why)
+void
+fleet_skipped(const struct etcd_kv *kv, const char *why)
 {
 	logmsg(LOG_WARNING, "fleet: skipped the value of %.*s: %s",
 	    (int)(kv->keylen > 200 ? 200 : kv->keylen), kv->key, why);
+}
+
+/* The key values must be signed with (--trust), or NULL. */
+const unsigned char *
+fleet_trusted(const struct fleet *f)
+{
+	return f->conf.trusted ? f->conf.trust : NULL;
+}
+
+/*
+ * The body of kv's value: unsealed, and under --trust signed with the
+ * trusted key and no older than the version the store holds for id (NULL:
+ * the meta) when t is given.  0 with *bodyp (allocated) and *serialp;
+ * -1 after logging why it is skipped.
+ */
+int
+fleet_open_value(const struct fleet *f, struct store_txn *t,
+    const unsigned char *id, const struct etcd_kv *kv, char **bodyp,
+    uint64_t *serialp)
+{
+	const char *why = "";
+	char msg[128];
+	uint64_t have = 0;
+
+	if (fleet_unseal(kv->key, kv->keylen, kv->value, kv->valuelen,
+	    fleet_trusted(f), bodyp, serialp, &why) != 0) {
+		fleet_skipped(kv, why);
+		return -1;
+	}
+	if (fleet_trusted(f) == NULL || t == NULL)
+		return 0;
+	if (fleet_serial_get(t, id, &have) != 0 || *serialp < have) {
+		snprintf(msg, sizeof(msg), "serial %llu is older than %llu, "
+		    "the version applied here: a replay", (unsigned long long)
+		    *serialp, (unsigned long long)have);
+		fleet_skipped(kv, msg);
+		free(*bodyp);
+		*bodyp = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -171,23 +192,30 @@ skipped(const struct etcd_kv *kv, const char *why)
  * that one gives way.  0 (*applied says whether it was, or skipped), or a
  * store error (the txn is then let go).
  */
-static int
-put_token(struct store_txn *t, const unsigned char *id,
+int
+fleet_put_token(const struct fleet *f, struct store_txn *t, const unsigned char *id,
     const struct etcd_kv *kv, int *applied)
 {
 	struct record rec, other;
 	const char *why = "";
+	uint64_t serial;
+	char *body = NULL;
 	int r;
 
 	*applied = 0;
 	memset(&rec, 0, sizeof(rec));
-	if (fleet_record_parse(kv->value, kv->valuelen, &rec, &why) != 0) {
-		skipped(kv, why);
+	if (fleet_open_value(f, t, id, kv, &body, &serial) != 0)
+		return 0;
+	r = fleet_record_parse(body, strlen(body), &rec, &why);
+	explicit_bzero(body, strlen(body));
+	free(body);
+	if (r != 0) {
+		fleet_skipped(kv, why);
 		record_free(&rec);
 		return 0;
 	}
 	if (memcmp(rec.id, id, TOKEN_ID_BYTES) != 0) {
-		skipped(kv, "the id is not the key's");
+		fleet_skipped(kv, "the id is not the key's");
 		record_free(&rec);
 		return 0;
 	}
@@ -199,12 +227,15 @@ put_token(struct store_txn *t, const unsigned char *id,
 			r = store_put(t, &rec, STORE_REPLACE);
 		record_free(&other);
 		if (r == ATK_ERR_EXISTS) {
-			skipped(kv, "its name or digest belongs to another "
+			fleet_skipped(kv, "its name or digest belongs to another "
 			    "token");
 			record_free(&rec);
 			return 0;
 		}
 	}
+	/* The newest version applied: no older one may come back. */
+	if (r == 0 && serial > 0)
+		r = fleet_serial_put(t, id, serial);
 	*applied = r == 0;
 	record_free(&rec);
 	return r;
@@ -226,23 +257,33 @@ stopping(void *arg)
 	return atomic_load(&a->f->stop);
 }
 
-/* A meta that is not the store's own: everything must be read again. */
+/*
+ * A meta that is not the store's own: everything must be read again (1).
+ * One that is (its serial noted) or that is skipped: 0.  Or an error.
+ */
 static int
-meta_differs(struct store *st, const struct etcd_kv *kv)
+meta_differs(const struct fleet *f, struct store_txn *t, struct store *st,
+    const struct etcd_kv *kv)
 {
 	unsigned char key[STORE_KEY_BYTES], have[STORE_KEY_BYTES];
-	char prefix[TOKEN_PREFIX_MAX + 1];
+	char prefix[TOKEN_PREFIX_MAX + 1], *body = NULL;
 	const char *why = "";
-	int differs;
+	uint64_t serial;
+	int differs, r;
 
 	if (kv->deleted) {
 		logmsg(LOG_WARNING, "fleet: the meta key was removed: keeping "
 		    "the store as it is");
 		return 0;
 	}
-	if (fleet_meta_parse(kv->value, kv->valuelen, prefix, sizeof(prefix),
-	    key, &why) != 0) {
-		skipped(kv, why);
+	if (fleet_open_value(f, t, NULL, kv, &body, &serial) != 0)
+		return 0;
+	r = fleet_meta_parse(body, strlen(body), prefix, sizeof(prefix), key,
+	    &why);
+	explicit_bzero(body, strlen(body));
+	free(body);
+	if (r != 0) {
+		fleet_skipped(kv, why);
 		return 0;
 	}
 	differs = store_get_key(st, have) != 0 ||
@@ -250,7 +291,9 @@ meta_differs(struct store *st, const struct etcd_kv *kv)
 	    strcmp(prefix, store_prefix(st)) != 0;
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(have, sizeof(have));
-	return differs;
+	if (differs)
+		return 1;
+	return serial > 0 ? fleet_serial_put(t, NULL, serial) : 0;
 }
 
 static int
@@ -274,7 +317,7 @@ apply_events(const struct etcd_kv *kvs, size_t n, int64_t rev, void *arg)
 		switch (fleet_key_kind(f->prefix, kvs[i].key, kvs[i].keylen,
 		    id)) {
 		case FLEET_KEY_META:
-			if (meta_differs(st, &kvs[i]))
+			if ((r = meta_differs(f, t, st, &kvs[i])) == 1)
 				r = RESYNC;
 			break;
 		case FLEET_KEY_TOKEN:
@@ -283,11 +326,11 @@ apply_events(const struct etcd_kv *kvs, size_t n, int64_t rev, void *arg)
 				if (r == ATK_ERR_NOTFOUND)
 					r = 0;
 			} else
-				r = put_token(t, id, &kvs[i], &applied);
+				r = fleet_put_token(f, t, id, &kvs[i], &applied);
 			break;
 		default:
 			if (!kvs[i].deleted)
-				skipped(&kvs[i], "not a key of apitoken's");
+				fleet_skipped(&kvs[i], "not a key of apitoken's");
 			break;
 		}
 	}
@@ -303,7 +346,7 @@ apply_events(const struct etcd_kv *kvs, size_t n, int64_t rev, void *arg)
 	if (applied_rev == 0)
 		applied_rev = rev;
 	if (r == 0)
-		r = put_revision(t, f->prefix, applied_rev);
+		r = fleet_put_revision(t, f->prefix, applied_rev);
 	if (r == 0) {
 		r = store_txn_commit(t, why, sizeof(why));
 		t = NULL;
@@ -320,345 +363,8 @@ out:
 		return r;
 	}
 	a->rev = applied_rev;
-	working(f, applied_rev);
+	fleet_working(f, applied_rev);
 	return 0;
-}
-
-/* --- reading everything ------------------------------------------------- */
-
-/* One token key of a full read: its id, and its key and value (copies). */
-struct item {
-	unsigned char	 id[TOKEN_ID_BYTES];
-	unsigned char	*key, *value;
-	size_t		 keylen, valuelen;
-};
-
-/* The prefix at one revision, in memory: read first, applied after. */
-struct snap {
-	struct fleet	*f;
-	char		 prefix[TOKEN_PREFIX_MAX + 1];
-	unsigned char	 key[STORE_KEY_BYTES];
-	int		 found;		/* A meta that parses. */
-	int64_t		 rev;
-	struct item	*items;
-	size_t		 n, cap;
-	unsigned char	*last;		/* The last key read, for the next page. */
-	size_t		 lastlen;
-	int		 r;
-};
-
-static void
-snap_free(struct snap *sn)
-{
-	for (size_t i = 0; i < sn->n; i++) {
-		free(sn->items[i].key);
-		explicit_bzero(sn->items[i].value, sn->items[i].valuelen);
-		free(sn->items[i].value);
-	}
-	free(sn->items);
-	free(sn->last);
-	explicit_bzero(sn->key, sizeof(sn->key));
-}
-
-static void *
-dup_bytes(const void *p, size_t n)
-{
-	unsigned char *q = malloc(n + 1);
-
-	if (q != NULL) {
-		memcpy(q, p, n);
-		q[n] = '\0';
-	}
-	return q;
-}
-
-static int
-snap_cb(const struct etcd_kv *kv, void *arg)
-{
-	struct snap *sn = arg;
-	struct item *it;
-	unsigned char id[TOKEN_ID_BYTES];
-	const char *why = "";
-	void *p;
-
-	if ((p = dup_bytes(kv->key, kv->keylen)) == NULL)
-		goto nomem;
-	free(sn->last);
-	sn->last = p;
-	sn->lastlen = kv->keylen + 1;	/* Just after it. */
-	switch (fleet_key_kind(sn->f->prefix, kv->key, kv->keylen, id)) {
-	case FLEET_KEY_META:
-		if (fleet_meta_parse(kv->value, kv->valuelen, sn->prefix,
-		    sizeof(sn->prefix), sn->key, &why) == 0)
-			sn->found = 1;
-		else
-			skipped(kv, why);
-		return 0;
-	case FLEET_KEY_TOKEN:
-		break;
-	default:
-		skipped(kv, "not a key of apitoken's");
-		return 0;
-	}
-	if (sn->n == sn->cap) {
-		sn->cap = sn->cap == 0 ? 1024 : 2 * sn->cap;
-		if ((p = reallocarray(sn->items, sn->cap,
-		    sizeof(*sn->items))) == NULL)
-			goto nomem;
-		sn->items = p;
-	}
-	it = &sn->items[sn->n];
-	memcpy(it->id, id, sizeof(it->id));
-	it->key = dup_bytes(kv->key, kv->keylen);
-	it->value = dup_bytes(kv->value, kv->valuelen);
-	it->keylen = kv->keylen;
-	it->valuelen = kv->valuelen;
-	if (it->key == NULL || it->value == NULL) {
-		free(it->key);
-		free(it->value);
-		goto nomem;
-	}
-	sn->n++;
-	return 0;
-nomem:
-	sn->r = ATK_ERR_NOMEM;
-	return 1;
-}
-
-/* Everything under the prefix at the revision of its first page. */
-static int
-snap_read(struct fleet *f, struct snap *sn, char *why, size_t whysz)
-{
-	int64_t got;
-	int more, r;
-
-	sn->lastlen = strlen(f->prefix);
-	if ((sn->last = dup_bytes(f->prefix, sn->lastlen)) == NULL)
-		return ATK_ERR_NOMEM;
-	do {
-		r = etcd_range(f->etcd, sn->last, sn->lastlen, f->end,
-		    f->endlen, sn->rev, PAGE, snap_cb, sn, &got, &more, why,
-		    whysz);
-		if (r == 0)
-			r = sn->r;
-		if (r != 0)
-			return r;
-		if (sn->rev == 0)
-			sn->rev = got;
-		if (atomic_load(&f->stop))
-			return ATK_ERR_TIMEOUT;
-	} while (more);
-	return 0;
-}
-
-static int
-id_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, TOKEN_ID_BYTES);
-}
-
-/* Put every item; *applied counts what was. */
-static int
-put_items(struct store_txn *t, const struct snap *sn, size_t *count)
-{
-	struct etcd_kv kv;
-	int applied, r;
-
-	*count = 0;
-	memset(&kv, 0, sizeof(kv));
-	for (size_t i = 0; i < sn->n; i++) {
-		kv.key = sn->items[i].key;
-		kv.keylen = sn->items[i].keylen;
-		kv.value = sn->items[i].value;
-		kv.valuelen = sn->items[i].valuelen;
-		if ((r = put_token(t, sn->items[i].id, &kv, &applied)) != 0)
-			return r;
-		*count += applied;
-	}
-	return 0;
-}
-
-struct stale {
-	const struct snap *sn;
-	unsigned char	*ids;		/* Local ids etcd no longer has. */
-	size_t		 n, cap;
-	int		 r;
-};
-
-static int
-stale_cb(const struct record *rec, void *arg)
-{
-	struct stale *st = arg;
-	const struct snap *sn = st->sn;
-	void *p;
-
-	/* The items are in id order (stale_ids() sorted them). */
-	if (bsearch(rec->id, sn->items, sn->n, sizeof(*sn->items),
-	    id_cmp) != NULL)
-		return 0;
-	if (st->n == st->cap) {
-		st->cap = st->cap == 0 ? 64 : 2 * st->cap;
-		if ((p = reallocarray(st->ids, st->cap, TOKEN_ID_BYTES)) ==
-		    NULL) {
-			st->r = ATK_ERR_NOMEM;
-			return 1;
-		}
-		st->ids = p;
-	}
-	memcpy(st->ids + st->n * TOKEN_ID_BYTES, rec->id, TOKEN_ID_BYTES);
-	st->n++;
-	return 0;
-}
-
-/*
- * The store already has the meta's key and prefix: one write txn of the
- * shared store makes it equal to the snapshot (readers see the old store
- * or the new, whole), keeping this host's last_used.  A token whose value
- * was skipped keeps what the store had.  1 when the key or prefix is not
- * the store's (a swap is needed), 0 when applied, else an error.
- */
-static int
-apply_snap(struct fleet *f, struct snap *sn, size_t *count, char *why,
-    size_t whysz)
-{
-	unsigned char have[STORE_KEY_BYTES];
-	struct stale st = { sn, NULL, 0, 0, 0 };
-	struct store *s;
-	struct store_txn *t = NULL;
-	int same, r;
-
-	if (shared_acquire(f->shared, &s, NULL, 0) != 0)
-		return 1;		/* No store yet. */
-	same = store_get_key(s, have) == 0 &&
-	    memcmp(have, sn->key, sizeof(have)) == 0 &&
-	    strcmp(store_prefix(s), sn->prefix) == 0;
-	explicit_bzero(have, sizeof(have));
-	if (!same) {
-		shared_release(f->shared);
-		return 1;
-	}
-	qsort(sn->items, sn->n, sizeof(*sn->items), id_cmp);
-	if ((r = store_txn_begin(s, 0, &t, why, whysz)) != 0 ||
-	    (r = store_foreach(t, stale_cb, &st)) != 0 || (r = st.r) != 0)
-		goto out;
-	for (size_t i = 0; i < st.n; i++)
-		if ((r = store_delete(t, st.ids + i * TOKEN_ID_BYTES)) != 0 &&
-		    r != ATK_ERR_NOTFOUND)
-			goto out;
-	if ((r = put_items(t, sn, count)) != 0 ||
-	    (r = put_revision(t, f->prefix, sn->rev)) != 0)
-		goto out;
-	r = store_txn_commit(t, why, whysz);
-	t = NULL;
-out:
-	store_txn_abort(t);
-	shared_release(f->shared);
-	free(st.ids);
-	return r;
-}
-
-/* The store's directory, made 0700 when missing (not its parents). */
-static void
-make_dir(const char *path)
-{
-	char *dir, *slash;
-
-	if ((dir = strdup(path)) == NULL)
-		return;
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		(void)mkdir(dir, 0700);
-	}
-	free(dir);
-}
-
-struct swap {
-	struct fleet	*f;
-	struct snap	*sn;
-	size_t		 count;
-	char		*why;
-	size_t		 whysz;
-};
-
-/*
- * A new generation with the meta's key and prefix, filled and swapped in
- * (restore --atomic's machinery, which carries this host's last_used).
- * Called by shared_swap() with the daemon's own handle closed: LMDB must
- * never have one file open twice in a process.
- */
-static int
-swap_in(void *arg)
-{
-	struct swap *w = arg;
-	struct fleet *f = w->f;
-	struct store_gen *g = NULL;
-	struct store *st;
-	struct store_txn *t = NULL;
-	int r;
-
-	make_dir(f->db);
-	if ((r = store_gen_begin(f->db, STORE_CHECK_SAFE, w->sn->prefix, &g,
-	    &st, w->why, w->whysz)) != 0)
-		goto out;
-	if ((r = store_txn_begin(st, 0, &t, w->why, w->whysz)) != 0 ||
-	    (r = store_reset(t, w->sn->prefix, w->sn->key)) != 0 ||
-	    (r = put_items(t, w->sn, &w->count)) != 0 ||
-	    (r = put_revision(t, f->prefix, w->sn->rev)) != 0)
-		goto out;
-	r = store_txn_commit(t, w->why, w->whysz);
-	t = NULL;
-	if (r != 0)
-		goto out;
-	r = store_gen_commit(g, w->why, w->whysz);
-	g = NULL;
-out:
-	store_txn_abort(t);
-	store_gen_abort(g);
-	return r;
-}
-
-/*
- * Everything under the prefix at one revision, read over the network
- * first, then applied: in one txn when the store has the meta's key, else
- * swapped in whole.  *revp: the revision read.  Without a meta (nothing
- * published yet) the store stays as it is.
- */
-static int
-resync(struct fleet *f, int64_t *revp, char *why, size_t whysz)
-{
-	struct snap sn;
-	struct swap w;
-	size_t count = 0;
-	int r;
-
-	memset(&sn, 0, sizeof(sn));
-	sn.f = f;
-	if ((r = snap_read(f, &sn, why, whysz)) != 0)
-		goto out;
-	*revp = sn.rev;
-	if (!sn.found) {
-		logmsg(LOG_NOTICE, "fleet: nothing published under %s at "
-		    "revision %" PRId64 " yet: waiting", f->prefix, sn.rev);
-		goto out;
-	}
-	if ((r = apply_snap(f, &sn, &count, why, whysz)) == 1) {
-		w.f = f;
-		w.sn = &sn;
-		w.count = 0;
-		w.why = why;
-		w.whysz = whysz;
-		r = shared_swap(f->shared, swap_in, &w);
-		count = w.count;
-	}
-	if (r == 0) {
-		logmsg(LOG_NOTICE, "fleet: %zu token(s) read from %s at "
-		    "revision %" PRId64, count, etcd_endpoint(f->etcd),
-		    sn.rev);
-		working(f, sn.rev);
-	}
-out:
-	snap_free(&sn);
-	return r;
 }
 
 /* --- the thread ------------------------------------------------------- */
@@ -679,7 +385,7 @@ run(void *arg)
 	while (!atomic_load(&f->stop)) {
 		why[0] = '\0';
 		if (a.rev == 0 &&
-		    (r = resync(f, &a.rev, why, sizeof(why))) != 0) {
+		    (r = fleet_resync(f, &a.rev, why, sizeof(why))) != 0) {
 			if (!atomic_load(&f->stop))
 				failed(f, "reading the prefix", r, why);
 			goto again;

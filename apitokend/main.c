@@ -75,7 +75,8 @@ usage(FILE *f)
 	    "                 [--workers N] [--max-failures N] "
 	    "[--stderr]\n"
 	    "                 [--etcd URL[,URL...] [--prefix P] "
-	    "[--cacert FILE] [--cert FILE] [--key FILE]]\n", PROG);
+	    "[--cacert FILE] [--cert FILE] [--key FILE]\n"
+	    "                  [--trust FILE]]\n", PROG);
 }
 
 /* Room for the connections: the soft descriptor limit up to the hard. */
@@ -246,7 +247,7 @@ group_id(const char *name)
 
 enum { OPT_DB = 256, OPT_SOCKET, OPT_ALLOW_GROUP, OPT_WORKERS,
     OPT_MAX_FAILURES, OPT_STDERR, OPT_VERSION, OPT_ETCD, OPT_PREFIX,
-    OPT_CACERT, OPT_CERT, OPT_KEY };
+    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TRUST };
 
 static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -260,6 +261,7 @@ static const struct option longopts[] = {
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "key", required_argument, NULL, OPT_KEY },
+	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -328,6 +330,11 @@ parse_args(int argc, char *argv[], struct conf *c)
 				    "characters", FLEET_PREFIX_MAX);
 			c->prefix = optarg;
 			break;
+		case OPT_TRUST:
+			if (optarg[0] != '/')
+				errx(EXIT_USAGE, "--trust: an absolute path");
+			c->trust = optarg;
+			break;
 		case OPT_CACERT:
 		case OPT_CERT:
 		case OPT_KEY:
@@ -357,9 +364,9 @@ parse_args(int argc, char *argv[], struct conf *c)
 		exit(EXIT_USAGE);
 	}
 	if (c->etcd == NULL && (c->prefix != NULL || c->cacert != NULL ||
-	    c->cert != NULL || c->key != NULL))
-		errx(EXIT_USAGE, "--prefix, --cacert, --cert and --key go "
-		    "with --etcd");
+	    c->cert != NULL || c->key != NULL || c->trust != NULL))
+		errx(EXIT_USAGE, "--prefix, --cacert, --cert, --key and "
+		    "--trust go with --etcd");
 	if (c->etcd != NULL && c->prefix == NULL)
 		c->prefix = default_prefix;
 }
@@ -405,11 +412,20 @@ main(int argc, char *argv[])
 		errx(1, "%s", atk_strerror(r));
 
 	if (conf.etcd != NULL) {
+		memset(&fc, 0, sizeof(fc));
 		fc.etcd = conf.etcd;
 		fc.prefix = conf.prefix;
 		fc.cacert = conf.cacert;
 		fc.cert = conf.cert;
 		fc.key = conf.key;
+		fc.trusted = conf.trust != NULL;
+		if (fc.trusted && fleet_trust_read(conf.trust, fc.trust, why,
+		    sizeof(why)) != 0)
+			errx(1, "--trust: %s", why);
+		if (!fc.trusted)
+			logmsg(LOG_WARNING, "fleet: no --trust: applying "
+			    "whatever the writers of %s in etcd put there",
+			    fc.prefix);
 		if ((r = fleet_start(d.shared, conf.db, &fc, &fleet, why,
 		    sizeof(why))) != 0)
 			errx(1, "--etcd: %s%s%s", atk_strerror(r),

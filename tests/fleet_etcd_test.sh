@@ -325,6 +325,105 @@ new_key_cleanup() {
 	stop_all
 }
 
+# log_all REGEX: every host's log matches the extended REGEX, within the
+# wait.
+log_all() {
+	local n=1 i=0
+	while [ $n -le $HOSTS ]; do
+		until grep -Eq "$1" "h$n/log"; do
+			i=$((i + 1))
+			[ $i -lt $WAIT ] || { cat "h$n/log" >&2;
+			    atf_fail "host $n did not log: $1"; }
+			sleep 0.1
+		done
+		n=$((n + 1))
+	done
+}
+
+atf_test_case signed cleanup
+signed_head() {
+	atf_set descr "with --trust: a forged record (another store's key)," \
+	    "a record with its signature stripped, an older signed version" \
+	    "replayed after a revoke and a meta swapped for another store's" \
+	    "are each refused and logged, and the revoke holds"
+	atf_set timeout 300
+}
+signed_body() {
+	HOSTS=2
+	etcd_start
+	setup_admin
+	token a
+	token b
+	atf_check -s exit:0 -o save:trust.pub -e empty ./admin fleet-key
+	atf_check -s exit:0 -o match:"^[A-Za-z0-9+/]{43}=$" cat trust.pub
+	atf_check -s exit:0 -o file:trust.pub -e empty ./admin fleet-key
+	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
+	hosts_start --trust "$PWD/trust.pub"
+	until_all ok a
+	# Another store, with its own signing key, under another prefix.
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" --db "$PWD/o.db" \
+	    init
+	atf_check -s exit:0 -o save:x.tok -e ignore "$APITOKEN" --db \
+	    "$PWD/o.db" create -q --name x --user ci
+	atf_check -s exit:0 -e ignore "$APITOKEN" --db "$PWD/o.db" publish \
+	    --etcd "$ETCD_ENDPOINTS" --prefix /other/
+	ida=$(cut -d_ -f2 a.tok)
+	idx=$(cut -d_ -f2 x.tok)
+	# Forged: x's signed value put under this prefix.
+	./etcd/etcdctl get --print-value-only "/other/tokens/$idx" > x.val
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$idx" \
+	    "$(cat x.val)"
+	log_all "skipped the value of /apitoken/v1/tokens/$idx: the signature does not verify"
+	# Stripped: a's own value without its serial and signature.
+	./etcd/etcdctl get --print-value-only "/apitoken/v1/tokens/$ida" \
+	    > a.val
+	sed 's/,"serial":[0-9]*,"sig":"[^"]*"}$/}/' a.val > a.body
+	atf_check -s exit:1 cmp -s a.val a.body
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$ida" \
+	    "$(cat a.body)"
+	log_all "skipped the value of /apitoken/v1/tokens/$ida: not signed"
+	# Replayed: a revoked, then its older signed version put back.
+	atf_check -s exit:0 -e empty ./admin revoke a
+	until_all refused a
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$ida" \
+	    "$(cat a.val)"
+	log_all "skipped the value of /apitoken/v1/tokens/$ida: serial [0-9]+ is older than [0-9]+, the version applied here: a replay"
+	# The meta of the other store.
+	./etcd/etcdctl get --print-value-only /other/meta > o.meta
+	atf_check -o ignore ./etcd/etcdctl put /apitoken/v1/meta \
+	    "$(cat o.meta)"
+	log_all "skipped the value of /apitoken/v1/meta: the signature does not verify"
+	# Hosts serve on, the revoke holds, x is unknown here, and a change
+	# published after all that still arrives.
+	token c
+	until_all ok c
+	until_all refused a
+	until_all ok b
+	until_all refused x
+	# A restart reads everything again after a compaction: the replayed
+	# value is still refused, the revoke still holds.
+	atf_check -s exit:0 -e ignore ./admin publish
+	host_stop 1
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$ida" \
+	    "$(cat a.val)"
+	token d
+	etcd_compact
+	host_start 1 --trust "$PWD/trust.pub"
+	until_all ok d
+	until_all refused a
+	# Without --trust a host says once whom it trusts.
+	HOSTS=3
+	host_start 3
+	atf_check -o match:"no --trust: applying whatever the writers of /apitoken/v1/ in etcd put there" \
+	    cat h3/log
+	atf_check -s exit:1 -o ignore -e match:"^apitokend: --trust: " \
+	    "$APITOKEND" --db "$PWD/x.db" --socket "$PWD/x.sock" --etcd \
+	    "$ETCD_ENDPOINTS" --trust "$PWD/a.tok"
+}
+signed_cleanup() {
+	stop_all
+}
+
 # gen_export N: an export of N tokens (their verifiers random: none of
 # them verifies, and none needs to), on standard output.
 gen_export() {
@@ -527,6 +626,7 @@ atf_init_test_cases() {
 	atf_add_test_case cluster_down
 	atf_add_test_case compaction
 	atf_add_test_case new_key
+	atf_add_test_case signed
 	atf_add_test_case first_sync_killed
 	atf_add_test_case garbage_value
 	atf_add_test_case last_used_survives

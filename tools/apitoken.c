@@ -62,6 +62,7 @@ static const struct command commands[] = {
 	{ "restore", cmd_restore, "restore [--atomic] < FILE" },
 	{ "publish", cmd_publish, "publish [--etcd URL[,URL...] [--prefix P] "
 	    "[--cacert FILE] [--cert FILE] [--key FILE]] [-q]" },
+	{ "fleet-key", cmd_fleet_key, "fleet-key" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -73,6 +73,7 @@ int	tool_publish(const struct ctx *, const char *, struct store *,
 int	cmd_create(struct ctx *, int, char **);
 int	cmd_delete(struct ctx *, int, char **);
 int	cmd_export(struct ctx *, int, char **);
+int	cmd_fleet_key(struct ctx *, int, char **);
 int	cmd_import(struct ctx *, int, char **);
 int	cmd_init(struct ctx *, int, char **);
 int	cmd_list(struct ctx *, int, char **);

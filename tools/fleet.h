@@ -18,6 +18,7 @@
 
 #include "etcd.h"
 #include "record.h"
+#include "sign.h"
 #include "store.h"
 #include "token.h"
 
@@ -37,12 +38,25 @@
 #define SET_FLEET_PENDING	"fleet.pending"
 /* A host's store: the etcd revision it holds, in decimal. */
 #define SET_FLEET_REVISION	"fleet.revision"
+/* An admin store: its Ed25519 signing key (base64), the last serial. */
+#define SET_FLEET_SIGN_KEY	"fleet.sign-key"
+#define SET_FLEET_SERIAL	"fleet.serial"
+/*
+ * A host's store: the serial of the newest signed version applied, per
+ * token ("fleet.s." and the id in hex; kept after a delete, so that no
+ * older version comes back) and for the meta ("fleet.s.meta").
+ */
+#define SET_FLEET_SERIAL_MARK	"fleet.s."
+#define FLEET_SERIAL_NAME_BUFSZ	(sizeof(SET_FLEET_SERIAL_MARK) + 2 * 16)
 
 /* Where a store publishes, or a daemon reads: endpoints, prefix, TLS. */
 struct fleet_conf {
 	char		*etcd;
 	char		*prefix;
 	char		*cacert, *cert, *key;
+	/* A host's --trust: the admin store's public key. */
+	int		 trusted;
+	unsigned char	 trust[SIGN_PUBLIC_BYTES];
 };
 
 enum fleet_key {
@@ -69,12 +83,51 @@ char	*fleet_record_value(const struct record *);
 int	fleet_record_parse(const void *, size_t, struct record *,
 	    const char **);
 
+/*
+ * Signed values: the body (a token's export line, or the meta) with
+ * ,"serial":N,"sig":"<base64>" before its closing brace, the signature
+ * Ed25519 over "apitoken-fleet-v1\n", the etcd key, "\n", and the value
+ * without its "sig" member.  fleet_seal() allocates the value.
+ * fleet_unseal() gives the body back (allocated) and the serial; with a
+ * public key it refuses (-1, *why) a value that is not signed or does not
+ * verify, without one it takes unsigned values too (serial 0).
+ */
+char	*fleet_seal(const char *, const char *, uint64_t,
+	    const unsigned char *);
+int	fleet_unseal(const void *, size_t, const void *, size_t,
+	    const unsigned char *, char **, uint64_t *, const char **);
+/* The admin store's signing key; with make, made if missing (write txn). */
+int	fleet_sign_key(struct store_txn *, int, unsigned char *);
+/* --trust FILE: one base64 public key line ('#' comments); 0 or -1. */
+int	fleet_trust_read(const char *, unsigned char *, char *, size_t);
+/* A host's serial of a token (id) or of the meta (NULL); 0 if none. */
+void	fleet_serial_name(const unsigned char *, char *);
+int	fleet_serial_get(struct store_txn *, const unsigned char *,
+	    uint64_t *);
+int	fleet_serial_put(struct store_txn *, const unsigned char *, uint64_t);
+
 /* The conf a store keeps (ATK_ERR_NOTFOUND: it publishes nowhere). */
 int	fleet_conf_get(struct store_txn *, struct fleet_conf *);
 int	fleet_conf_put(struct store_txn *, const struct fleet_conf *);
 void	fleet_conf_free(struct fleet_conf *);
 /* A client for the conf. */
 int	fleet_client(const struct fleet_conf *, struct etcd **, char *,
+	    size_t);
+
+/*
+ * tools/publish.c (apitoken's own): make the prefix hold exactly the store
+ * (publish_all()), or put or remove the tokens of n ids (publish_ids(), n
+ * at most ETCD_TXN_OPS_MAX), every value signed.  0, or an error with its
+ * words in why; *stats says what was written.
+ */
+struct publish_stats {
+	size_t		 tokens, written, removed;
+	int64_t		 revision;
+};
+int	publish_all(struct store *, struct etcd *, const char *,
+	    struct publish_stats *, char *, size_t);
+int	publish_ids(struct store *, struct etcd *, const char *,
+	    const unsigned char *, size_t, struct publish_stats *, char *,
 	    size_t);
 
 #endif /* APITOKEN_FLEET_H */
