@@ -50,6 +50,7 @@ struct conf {
 
 struct daemon {
 	const struct conf	*conf;
+	struct fleet		*fleet;		/* NULL without --etcd. */
 	struct shared		*shared;
 	struct usage		*usage;
 	struct limiter		*limiter;
@@ -86,6 +87,12 @@ void	usage_stop(struct usage *);
 int	fleet_start(struct shared *, const char *, const struct fleet_conf *,
 	    struct fleet **, char *, size_t);
 void	fleet_stop(struct fleet *);		/* NULL-safe. */
+/*
+ * Seconds since the store was last known to be in step with etcd (a
+ * change applied, everything read, or a linearizable read through the
+ * watch's member while the watch runs); -1 if not since the start.
+ */
+int64_t	fleet_age(struct fleet *);
 
 /* limit.c */
 int	limiter_new(int, struct limiter **);

@@ -38,6 +38,8 @@
 
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
+#define PROBE_MS	1000	/* Freshness reads while the watch runs. */
+#define PROBE_TIMEOUT	2	/* Seconds one may take. */
 #define REV_BUFSZ	24
 
 
@@ -71,10 +73,34 @@ jitter(unsigned int ms)
 	return ms / 2 + x % (ms / 2 + 1);
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+fleet_fresh(struct fleet *f)
+{
+	atomic_store(&f->fresh_at, mono_ms() / 1000);
+}
+
+int64_t
+fleet_age(struct fleet *f)
+{
+	int64_t at = atomic_load(&f->fresh_at);
+
+	return at < 0 ? -1 : mono_ms() / 1000 - at;
+}
+
 /* In step with etcd again. */
 void
 fleet_working(struct fleet *f, int64_t rev)
 {
+	fleet_fresh(f);
 	f->backoff = BACKOFF_MIN_MS;
 	if (!f->failing)
 		return;
@@ -248,13 +274,49 @@ struct apply {
 	int64_t		 rev;		/* Applied up to. */
 };
 
-/* etcd_watch()'s stop: polled with the apply_events() argument. */
+static int
+probe_cb(const struct etcd_kv *kv, void *arg)
+{
+	(void)kv;
+	(void)arg;
+	return 0;
+}
+
+/*
+ * While the watch runs, once every PROBE_MS: a linearizable read (which
+ * needs the cluster's quorum) through the watch's own member.  When it
+ * answers, that member is in the cluster and its watch stream is not
+ * behind by more than what is in flight: the store is fresh.
+ */
+static void
+probe(struct fleet *f)
+{
+	char why[WHY_MAX];
+	int64_t now = mono_ms(), rev;
+	int more;
+
+	if (now - f->probed_ms < PROBE_MS)
+		return;
+	f->probed_ms = now;
+	etcd_pin(f->probe, etcd_current(f->etcd));
+	if (etcd_range(f->probe, f->meta_key, strlen(f->meta_key), NULL, 0, 0,
+	    1, probe_cb, NULL, &rev, &more, why, sizeof(why)) == 0)
+		fleet_fresh(f);
+}
+
+/*
+ * etcd_watch()'s stop: polled with the apply_events() argument about once
+ * a second and whenever data comes; it also probes freshness.
+ */
 static int
 stopping(void *arg)
 {
 	struct apply *a = arg;
 
-	return atomic_load(&a->f->stop);
+	if (atomic_load(&a->f->stop))
+		return 1;
+	probe(a->f);
+	return 0;
 }
 
 /*
@@ -429,10 +491,17 @@ fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
 	f->backoff = BACKOFF_MIN_MS;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->wake, NULL);
+	atomic_store(&f->fresh_at, -1);
 	if ((r = etcd_prefix_end(f->prefix, strlen(f->prefix), f->end,
 	    &f->endlen)) != 0 ||
-	    (r = fleet_client(conf, &f->etcd, why, whysz)) != 0)
+	    (r = fleet_client(conf, &f->etcd, why, whysz)) != 0 ||
+	    (r = fleet_client(conf, &f->probe, why, whysz)) != 0)
 		goto fail;
+	if ((f->meta_key = fleet_meta_key(f->prefix)) == NULL) {
+		r = ATK_ERR_NOMEM;
+		goto fail;
+	}
+	etcd_set_timeout(f->probe, PROBE_TIMEOUT);
 	if ((r = pthread_create(&f->thread, NULL, run, f)) != 0) {
 		r = ATK_ERR_SYSTEM;
 		goto fail;
@@ -441,6 +510,8 @@ fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
 	return 0;
 fail:
 	etcd_free(f->etcd);
+	etcd_free(f->probe);
+	free(f->meta_key);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -459,6 +530,8 @@ fleet_stop(struct fleet *f)
 	etcd_interrupt(f->etcd);
 	pthread_join(f->thread, NULL);
 	etcd_free(f->etcd);
+	etcd_free(f->probe);
+	free(f->meta_key);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);

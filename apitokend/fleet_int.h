@@ -31,10 +31,17 @@ struct fleet {
 	size_t		 endlen;
 	int		 failing;	/* Said so once; quiet till it works. */
 	unsigned int	 backoff;	/* The next pause, in ms. */
+	/* Freshness: a second client for the watch's member, and when. */
+	struct etcd	*probe;
+	int64_t		 probed_ms;
+	char		*meta_key;
+	_Atomic int64_t	 fresh_at;	/* Monotonic seconds; -1: never. */
 };
 
 /* fleet.c */
 void	fleet_working(struct fleet *, int64_t);
+/* The store is in step with etcd as of now. */
+void	fleet_fresh(struct fleet *);
 int	fleet_put_revision(struct store_txn *, const char *, int64_t);
 void	fleet_skipped(const struct etcd_kv *, const char *);
 const unsigned char *fleet_trusted(const struct fleet *);

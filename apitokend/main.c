@@ -431,6 +431,7 @@ main(int argc, char *argv[])
 			errx(1, "--etcd: %s%s%s", atk_strerror(r),
 			    why[0] != '\0' ? ": " : "", why);
 	}
+	d.fleet = fleet;
 	logmsg(LOG_INFO, "serving %s on %s%s%s (%d workers)", conf.db,
 	    activated ? "the socket systemd passed" : conf.socket,
 	    conf.etcd != NULL ? ", in step with etcd at " : "",

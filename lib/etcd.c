@@ -31,6 +31,7 @@ struct etcd {
 	char		*urls[ETCD_ENDPOINTS_MAX];
 	size_t		 n;
 	size_t		 cur;		/* Asked first next time. */
+	int		 pinned;	/* Only cur is asked (etcd_pin()). */
 	char		*cacert, *cert, *key;
 	long		 timeout;
 	CURL		*curl;
@@ -198,6 +199,19 @@ etcd_endpoint(const struct etcd *e)
 	return e->urls[e->cur];
 }
 
+size_t
+etcd_current(const struct etcd *e)
+{
+	return e->cur;
+}
+
+void
+etcd_pin(struct etcd *e, size_t i)
+{
+	e->cur = i % e->n;
+	e->pinned = 1;
+}
+
 void
 etcd_set_timeout(struct etcd *e, long secs)
 {
@@ -292,7 +306,7 @@ request(struct etcd *e, const char *path, const char *body,
 	if ((hdrs = curl_slist_append(NULL,
 	    "Content-Type: application/json")) == NULL)
 		return ATK_ERR_NOMEM;
-	for (k = 0; k < e->n; k++) {
+	for (k = 0; k < (e->pinned ? 1 : e->n); k++) {
 		i = (e->cur + k) % e->n;
 		memset(&a, 0, sizeof(a));
 		if (setup(e, i, path, body, hdrs) != 0 ||
@@ -326,7 +340,7 @@ request(struct etcd *e, const char *path, const char *body,
 		break;
 	}
 	curl_slist_free_all(hdrs);
-	if (r == ATK_ERR_UNREACHABLE || code >= 500)
+	if ((r == ATK_ERR_UNREACHABLE || code >= 500) && !e->pinned)
 		e->cur = (e->cur + 1) % e->n;
 	return r;
 }

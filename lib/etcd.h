@@ -63,6 +63,12 @@ int	etcd_new(const char *, const struct etcd_tls *, struct etcd **, char *,
 void	etcd_free(struct etcd *);		/* NULL-safe. */
 /* The endpoint asked last (or first). */
 const char *etcd_endpoint(const struct etcd *);
+/*
+ * The index of the endpoint asked first; etcd_pin() makes a client ask
+ * only the endpoint of that index (another client's etcd_current()).
+ */
+size_t	etcd_current(const struct etcd *);
+void	etcd_pin(struct etcd *, size_t);
 /* Seconds a range or txn may take before it fails (default 10). */
 void	etcd_set_timeout(struct etcd *, long);
 

@@ -40,6 +40,7 @@
 #define ENV_NAME		"APITOKEN_NAME"
 #define ENV_ROLE		"APITOKEN_ROLE"
 #define WHY_BUFSZ		256
+#define STALE_BUFSZ		24	/* maxstale= in decimal seconds. */
 
 /*
  * The module arguments (lib/pamopts.h): an unknown or malformed one is an
@@ -168,6 +169,25 @@ make_request(pam_handle_t *pamh, int type, const char *user,
 }
 
 /*
+ * maxstale= and stale= into a VERIFY or ACCOUNT request: the daemon of a
+ * fleet host answers "error" past the bound with stale=deny (here
+ * PAM_AUTHINFO_UNAVAIL, so that the next module decides), and goes on
+ * with a warning in its log with stale=allow.  buf holds the text.
+ */
+static void
+set_stale(const struct pamopts *o, struct proto_msg *req, char *buf,
+    size_t size)
+{
+	if (o->maxstale <= 0)
+		return;
+	snprintf(buf, size, "%ld", o->maxstale);
+	req->maxstale = buf;
+	if (!o->stale_allow)
+		req->flags = (req->flags < 0 ? 0 : req->flags) |
+		    PROTO_STALE_DENY;
+}
+
+/*
  * Ask the daemon.  PAM_SUCCESS with its answer in *rep when it decided
  * (status ok, refused, no token or rate limited); otherwise the one log
  * line of the failure and PAM_AUTHINFO_UNAVAIL.
@@ -256,7 +276,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	struct pamopts o;
 	struct proto_msg req, rep;
 	const char *user = NULL;
-	char *tok = NULL;
+	char *tok = NULL, stale[STALE_BUFSZ];
 	int pr, accepted = 0;
 
 	proto_init(&rep, 0);
@@ -285,6 +305,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	req.role = o.role;
 	req.policy = o.policy;
 	req.flags = o.last_used ? PROTO_LAST_USED : 0;
+	set_stale(&o, &req, stale, sizeof(stale));
 	pr = ask(pamh, &o, &req, &rep);
 	free_token(tok);
 	req.token = tok = NULL;
@@ -339,6 +360,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct proto_msg req, rep;
 	const void *data = NULL;
 	const char *idtext, *user = NULL;
+	char stale[STALE_BUFSZ];
 	int pr;
 
 	if (parse_options(pamh, argc, argv, &o) != 0)
@@ -356,6 +378,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	make_request(pamh, PROTO_ACCOUNT, user, &req);
 	req.id = idtext;
+	set_stale(&o, &req, stale, sizeof(stale));
 	if ((pr = ask(pamh, &o, &req, &rep)) != PAM_SUCCESS)
 		return pr;
 	if (rep.status == PROTO_ST_OK)

@@ -424,6 +424,64 @@ signed_cleanup() {
 	stop_all
 }
 
+# ask_stale N TOKEN SPEC: host N's answer with maxstale (SPEC: SECONDS or
+# SECONDS:allow).
+ask_stale() {
+	"$CLIENT" ask -s "$3" "$PWD/h$1/sock" ci "$2.tok" 2>/dev/null
+}
+
+atf_test_case stale cleanup
+stale_head() {
+	atf_set descr "maxstale=2 s with stale=deny: answered while the host" \
+	    "is in step; with the whole cluster stopped, refused as error" \
+	    "after 2 s (stale=allow answers, and warns); answered again" \
+	    "once the cluster is back"
+	atf_set timeout 300
+}
+stale_body() {
+	HOSTS=1
+	fleet_up a
+	i=0
+	until [ "$(ask_stale 1 a 2)" = ok ]; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "not in step: $(ask_stale 1 a 2)"
+		sleep 0.1
+	done
+	etcd_stop_member 1 2 3
+	start=$(date +%s)
+	i=0
+	until [ "$(ask_stale 1 a 2)" = error ]; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "never stale: $(ask_stale 1 a 2)"
+		sleep 0.1
+	done
+	atf_check -s exit:0 test $(($(date +%s) - start)) -ge 1
+	atf_check -o match:"stale: last in step with etcd [0-9]+ s ago \(maxstale 2 s\): refused \(stale=deny\)" \
+	    cat h1/log
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask -s 2:allow \
+	    "$PWD/h1/sock" ci a.tok
+	atf_check -o match:"answered all the same \(stale=allow" cat h1/log
+	# No bound asked: answered from the store as it is.
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask "$PWD/h1/sock" ci \
+	    a.tok
+	# A bound far away: answered.
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask -s 3600 \
+	    "$PWD/h1/sock" ci a.tok
+	etcd_start_member 1 2 3
+	i=0
+	until [ "$(ask_stale 1 a 2)" = ok ]; do
+		i=$((i + 1))
+		[ $i -lt $((WAIT * 2)) ] || atf_fail "still stale"
+		sleep 0.1
+	done
+	# A malformed bound is not understood.
+	atf_check -s exit:1 -o inline:"malformed request\n" "$CLIENT" ask \
+	    -s 0 "$PWD/h1/sock" ci a.tok
+}
+stale_cleanup() {
+	stop_all
+}
+
 # gen_export N: an export of N tokens (their verifiers random: none of
 # them verifies, and none needs to), on standard output.
 gen_export() {
@@ -627,6 +685,7 @@ atf_init_test_cases() {
 	atf_add_test_case compaction
 	atf_add_test_case new_key
 	atf_add_test_case signed
+	atf_add_test_case stale
 	atf_add_test_case first_sync_killed
 	atf_add_test_case garbage_value
 	atf_add_test_case last_used_survives
