@@ -430,6 +430,17 @@ ask_stale() {
 	"$CLIENT" ask -s "$3" "$PWD/h$1/sock" ci "$2.tok" 2>/dev/null
 }
 
+# until_stale WANT N TOKEN SPEC: ask_stale answers WANT, within the wait.
+until_stale() {
+	local i=0
+	until [ "$(ask_stale "$2" "$3" "$4")" = "$1" ]; do
+		i=$((i + 1))
+		[ $i -lt $((WAIT * 2)) ] ||
+		    atf_fail "host $2: not $1 but $(ask_stale "$2" "$3" "$4")"
+		sleep 0.1
+	done
+}
+
 atf_test_case stale cleanup
 stale_head() {
 	atf_set descr "maxstale=2 s with stale=deny: answered while the host" \
@@ -441,20 +452,10 @@ stale_head() {
 stale_body() {
 	HOSTS=1
 	fleet_up a
-	i=0
-	until [ "$(ask_stale 1 a 2)" = ok ]; do
-		i=$((i + 1))
-		[ $i -lt $WAIT ] || atf_fail "not in step: $(ask_stale 1 a 2)"
-		sleep 0.1
-	done
+	until_stale ok 1 a 2
 	etcd_stop_member 1 2 3
 	start=$(date +%s)
-	i=0
-	until [ "$(ask_stale 1 a 2)" = error ]; do
-		i=$((i + 1))
-		[ $i -lt $WAIT ] || atf_fail "never stale: $(ask_stale 1 a 2)"
-		sleep 0.1
-	done
+	until_stale error 1 a 2
 	atf_check -s exit:0 test $(($(date +%s) - start)) -ge 1
 	atf_check -o match:"stale: last in step with etcd [0-9]+ s ago \(maxstale 2 s\): refused \(stale=deny\)" \
 	    cat h1/log
@@ -468,12 +469,7 @@ stale_body() {
 	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask -s 3600 \
 	    "$PWD/h1/sock" ci a.tok
 	etcd_start_member 1 2 3
-	i=0
-	until [ "$(ask_stale 1 a 2)" = ok ]; do
-		i=$((i + 1))
-		[ $i -lt $((WAIT * 2)) ] || atf_fail "still stale"
-		sleep 0.1
-	done
+	until_stale ok 1 a 2
 	# A malformed bound is not understood.
 	atf_check -s exit:1 -o inline:"malformed request\n" "$CLIENT" ask \
 	    -s 0 "$PWD/h1/sock" ci a.tok
