@@ -27,6 +27,7 @@
 #define DEFAULT_WORKERS		4
 #define WORKERS_MAX		64
 #define DEFAULT_MAX_FAILURES	10	/* A user or a peer, a minute. */
+#define DEFAULT_REPORT		10	/* Seconds between fleet reports. */
 #define WHY_MAX			256
 
 struct fleet;
@@ -45,7 +46,8 @@ struct conf {
 	int		 max_failures;	/* 0: no limit. */
 	uid_t		 self;		/* Our own uid: asks like root. */
 	/* --etcd and the rest (tools/fleet.h); etcd NULL: no fleet. */
-	char		*etcd, *prefix, *cacert, *cert, *key, *trust;
+	char		*etcd, *prefix, *cacert, *cert, *key, *trust, *host;
+	long		 report;	/* Seconds between reports; 0: none. */
 };
 
 struct daemon {

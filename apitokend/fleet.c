@@ -26,11 +26,14 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "apitokend.h"
 #include "error.h"
 #include "etcd.h"
 #include "fleet.h"
 #include "fleet_int.h"
+#include "rfc3339.h"
 #include "random.h"
 #include "record.h"
 #include "store.h"
@@ -86,6 +89,7 @@ void
 fleet_fresh(struct fleet *f)
 {
 	atomic_store(&f->fresh_at, mono_ms() / 1000);
+	f->fresh_wall = (int64_t)time(NULL);
 }
 
 int64_t
@@ -305,8 +309,45 @@ probe(struct fleet *f)
 }
 
 /*
+ * Every --report seconds while the watch runs: this host's revision and
+ * when it was last in step, under <prefix>hosts/<host>, for apitoken
+ * status.  A report that fails is tried again at the next.
+ */
+static void
+report(struct fleet *f, int64_t rev)
+{
+	struct etcd_op op;
+	char why[WHY_MAX], fresh[RFC3339_BUFSZ], now[RFC3339_BUFSZ];
+	char *value;
+	int64_t ms = mono_ms(), got;
+	json_t *o;
+
+	if (f->conf.report <= 0 || (f->reported_ms != 0 &&
+	    ms - f->reported_ms < f->conf.report * 1000))
+		return;
+	f->reported_ms = ms;
+	if (rfc3339_format((int64_t)time(NULL), now, sizeof(now)) != 0 ||
+	    (f->fresh_wall != 0 && rfc3339_format(f->fresh_wall, fresh,
+	    sizeof(fresh)) != 0))
+		return;
+	o = json_pack("{s:s, s:I, s:s?, s:s}", "host", f->conf.host,
+	    "revision", (json_int_t)rev, "in_step", f->fresh_wall != 0 ?
+	    fresh : NULL, "reported", now);
+	value = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (value == NULL)
+		return;
+	op.key = f->host_key;
+	op.keylen = strlen(f->host_key);
+	op.value = value;
+	op.valuelen = strlen(value);
+	(void)etcd_txn(f->probe, &op, 1, &got, why, sizeof(why));
+	free(value);
+}
+
+/*
  * etcd_watch()'s stop: polled with the apply_events() argument about once
- * a second and whenever data comes; it also probes freshness.
+ * a second and whenever data comes; it also probes freshness and reports.
  */
 static int
 stopping(void *arg)
@@ -316,6 +357,7 @@ stopping(void *arg)
 	if (atomic_load(&a->f->stop))
 		return 1;
 	probe(a->f);
+	report(a->f, a->rev);
 	return 0;
 }
 
@@ -453,8 +495,9 @@ run(void *arg)
 			goto again;
 		}
 		why[0] = '\0';
-		r = etcd_watch(f->etcd, f->prefix, strlen(f->prefix), f->end,
-		    f->endlen, a.rev + 1, apply_events, stopping, &a, &compact,
+		r = etcd_watch(f->etcd, f->meta_key, strlen(f->meta_key),
+		    f->end, f->endlen, a.rev + 1, apply_events, stopping, &a,
+		    &compact,
 		    why, sizeof(why));
 		if (r == 0)
 			break;		/* Stopped. */
@@ -492,15 +535,17 @@ fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->wake, NULL);
 	atomic_store(&f->fresh_at, -1);
-	if ((r = etcd_prefix_end(f->prefix, strlen(f->prefix), f->end,
-	    &f->endlen)) != 0 ||
-	    (r = fleet_client(conf, &f->etcd, why, whysz)) != 0 ||
+	if ((r = fleet_client(conf, &f->etcd, why, whysz)) != 0 ||
 	    (r = fleet_client(conf, &f->probe, why, whysz)) != 0)
 		goto fail;
-	if ((f->meta_key = fleet_meta_key(f->prefix)) == NULL) {
+	/* The meta and the tokens, not the hosts' reports. */
+	if ((f->meta_key = fleet_meta_key(f->prefix)) == NULL ||
+	    (f->end = fleet_range_end(f->prefix)) == NULL ||
+	    (f->host_key = fleet_host_key(f->prefix, conf->host)) == NULL) {
 		r = ATK_ERR_NOMEM;
 		goto fail;
 	}
+	f->endlen = strlen(f->end);
 	etcd_set_timeout(f->probe, PROBE_TIMEOUT);
 	if ((r = pthread_create(&f->thread, NULL, run, f)) != 0) {
 		r = ATK_ERR_SYSTEM;
@@ -512,6 +557,8 @@ fail:
 	etcd_free(f->etcd);
 	etcd_free(f->probe);
 	free(f->meta_key);
+	free(f->end);
+	free(f->host_key);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -532,6 +579,8 @@ fleet_stop(struct fleet *f)
 	etcd_free(f->etcd);
 	etcd_free(f->probe);
 	free(f->meta_key);
+	free(f->end);
+	free(f->host_key);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);

@@ -27,7 +27,7 @@ struct fleet {
 	struct fleet_conf conf;
 	struct etcd	*etcd;
 	char		*prefix;	/* conf.prefix */
-	unsigned char	 end[FLEET_PREFIX_MAX];
+	char		*end;		/* Of the range applied. */
 	size_t		 endlen;
 	int		 failing;	/* Said so once; quiet till it works. */
 	unsigned int	 backoff;	/* The next pause, in ms. */
@@ -36,6 +36,9 @@ struct fleet {
 	int64_t		 probed_ms;
 	char		*meta_key;
 	_Atomic int64_t	 fresh_at;	/* Monotonic seconds; -1: never. */
+	int64_t		 fresh_wall;	/* The same, in Unix time. */
+	int64_t		 reported_ms;	/* The last report, monotonic. */
+	char		*host_key;
 };
 
 /* fleet.c */

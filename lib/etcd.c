@@ -380,6 +380,33 @@ etcd_range(struct etcd *e, const void *key, size_t keylen, const void *end,
 }
 
 static int
+newest_cb(const struct etcd_kv *kv, void *arg)
+{
+	int64_t *modp = arg;
+
+	if (kv->mod_revision > *modp)
+		*modp = kv->mod_revision;
+	return 0;
+}
+
+int
+etcd_newest(struct etcd *e, const void *key, size_t keylen, const void *end,
+    size_t endlen, int64_t *modp, int64_t *revp, char *why, size_t whysz)
+{
+	struct range_ctx c = { newest_cb, modp, revp, NULL };
+	int more = 0, r;
+	char *body;
+
+	*modp = 0;
+	c.morep = &more;
+	if ((body = etcd_newest_body(key, keylen, end, endlen)) == NULL)
+		return ATK_ERR_NOMEM;
+	r = request(e, "/v3/kv/range", body, range_decode, &c, why, whysz);
+	free(body);
+	return r;
+}
+
+static int
 txn_decode(const char *p, size_t n, void *arg, char *why, size_t whysz)
 {
 	return etcd_txn_decode(p, n, arg, why, whysz);

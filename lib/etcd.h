@@ -85,6 +85,12 @@ int	etcd_range(struct etcd *, const void *, size_t, const void *, size_t,
 	    int64_t, int64_t, int (*)(const struct etcd_kv *, void *), void *,
 	    int64_t *, int *, char *, size_t);
 /*
+ * The newest change in [key, end): *modp gets the mod revision of the key
+ * changed last (0 when the range is empty), *revp the answer's revision.
+ */
+int	etcd_newest(struct etcd *, const void *, size_t, const void *, size_t,
+	    int64_t *, int64_t *, char *, size_t);
+/*
  * The ops in one txn (no compares: they always apply), at most
  * ETCD_TXN_OPS_MAX; *revp gets the revision it made.
  */
@@ -121,6 +127,8 @@ int	etcd_prefix_end(const void *, size_t, unsigned char *, size_t *);
 char	*etcd_range_body(const void *, size_t, const void *, size_t, int64_t,
 	    int64_t);
 char	*etcd_txn_body(const struct etcd_op *, size_t);
+/* A range of [key, end) asking for the key changed last, alone. */
+char	*etcd_newest_body(const void *, size_t, const void *, size_t);
 char	*etcd_watch_body(const void *, size_t, const void *, size_t, int64_t);
 int	etcd_range_decode(const char *, size_t,
 	    int (*)(const struct etcd_kv *, void *), void *, int64_t *, int *,

@@ -63,6 +63,7 @@ static const struct command commands[] = {
 	{ "publish", cmd_publish, "publish [--etcd URL[,URL...] [--prefix P] "
 	    "[--cacert FILE] [--cert FILE] [--key FILE]] [-q]" },
 	{ "fleet-key", cmd_fleet_key, "fleet-key" },
+	{ "status", cmd_status, "status [-o table|json]" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
