@@ -43,6 +43,8 @@
 #define BACKOFF_MAX_MS	5000
 #define PROBE_MS	1000	/* Freshness reads while the watch runs. */
 #define PROBE_TIMEOUT	2	/* Seconds one may take. */
+/* Failing probes for this long: the watch's member is given up. */
+#define WATCH_DEAD_MS	10000
 #define REV_BUFSZ	24
 
 
@@ -276,6 +278,7 @@ fleet_put_token(const struct fleet *f, struct store_txn *t, const unsigned char 
 struct apply {
 	struct fleet	*f;
 	int64_t		 rev;		/* Applied up to. */
+	int		 restart;	/* Watch elsewhere (stopping()). */
 };
 
 static int
@@ -304,8 +307,11 @@ probe(struct fleet *f)
 	f->probed_ms = now;
 	etcd_pin(f->probe, etcd_current(f->etcd));
 	if (etcd_range(f->probe, f->meta_key, strlen(f->meta_key), NULL, 0, 0,
-	    1, probe_cb, NULL, &rev, &more, why, sizeof(why)) == 0)
+	    1, probe_cb, NULL, &rev, &more, why, sizeof(why)) == 0) {
 		fleet_fresh(f);
+		f->probe_failed_ms = 0;
+	} else if (f->probe_failed_ms == 0)
+		f->probe_failed_ms = now;
 }
 
 /*
@@ -358,6 +364,15 @@ stopping(void *arg)
 		return 1;
 	probe(a->f);
 	report(a->f, a->rev);
+	/*
+	 * A member that answers no read for that long (cut off from the
+	 * others, stopped) may well send no event either: watch elsewhere.
+	 */
+	if (a->f->probe_failed_ms != 0 &&
+	    mono_ms() - a->f->probe_failed_ms >= WATCH_DEAD_MS) {
+		a->restart = 1;
+		return 1;
+	}
 	return 0;
 }
 
@@ -477,7 +492,7 @@ static void *
 run(void *arg)
 {
 	struct fleet *f = arg;
-	struct apply a = { f, 0 };
+	struct apply a = { f, 0, 0 };
 	char why[WHY_MAX];
 	int64_t compact;
 	int r;
@@ -495,10 +510,21 @@ run(void *arg)
 			goto again;
 		}
 		why[0] = '\0';
+		if (!f->failing)
+			logmsg(LOG_INFO, "fleet: watching at %s from revision %"
+			    PRId64, etcd_endpoint(f->etcd), a.rev + 1);
 		r = etcd_watch(f->etcd, f->meta_key, strlen(f->meta_key),
 		    f->end, f->endlen, a.rev + 1, apply_events, stopping, &a,
 		    &compact,
 		    why, sizeof(why));
+		if (r == 0 && a.restart && !atomic_load(&f->stop)) {
+			a.restart = 0;
+			f->probe_failed_ms = 0;
+			failed(f, "watching", ATK_ERR_TIMEOUT, "the watch's "
+			    "member answered no read for 10 s");
+			etcd_next(f->etcd);
+			goto again;
+		}
 		if (r == 0)
 			break;		/* Stopped. */
 		if (r == RESYNC || r == ATK_ERR_COMPACTED) {

@@ -38,6 +38,7 @@ struct fleet {
 	_Atomic int64_t	 fresh_at;	/* Monotonic seconds; -1: never. */
 	int64_t		 fresh_wall;	/* The same, in Unix time. */
 	int64_t		 reported_ms;	/* The last report, monotonic. */
+	int64_t		 probe_failed_ms;	/* Failing since; 0: not. */
 	char		*host_key;
 };
 

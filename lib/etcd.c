@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "etcd.h"
+#include "random.h"
 
 #define TIMEOUT_DEFAULT		10L	/* Seconds for a range or txn. */
 #define CONNECT_TIMEOUT		3L	/* Seconds to connect to one member. */
@@ -57,6 +58,7 @@ curl_init(void)
 
 static void set_why(char *, size_t, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
+static CURLcode perform(struct etcd *, int (*)(void *), void *, int *);
 
 static void
 set_why(char *why, size_t whysz, const char *fmt, ...)
@@ -136,6 +138,7 @@ etcd_new(const char *list, const struct etcd_tls *tls, struct etcd **ep,
     char *why, size_t whysz)
 {
 	struct etcd *e;
+	uint32_t start;
 	size_t n;
 	int r;
 
@@ -169,6 +172,12 @@ etcd_new(const char *list, const struct etcd_tls *tls, struct etcd **ep,
 	if ((e->curl = curl_easy_init()) == NULL ||
 	    (e->multi = curl_multi_init()) == NULL)
 		goto nomem;
+	/*
+	 * Hosts given the same list start on a member of their own, so
+	 * that their watches spread over the cluster.
+	 */
+	if (random_buf(&start, sizeof(start)) == 0)
+		e->cur = start % e->n;
 	*ep = e;
 	return 0;
 nomem:
@@ -203,6 +212,12 @@ size_t
 etcd_current(const struct etcd *e)
 {
 	return e->cur;
+}
+
+void
+etcd_next(struct etcd *e)
+{
+	e->cur = (e->cur + 1) % e->n;
 }
 
 void
@@ -319,7 +334,7 @@ request(struct etcd *e, const char *path, const char *body,
 			r = ATK_ERR_NOMEM;
 			break;
 		}
-		rc = curl_easy_perform(e->curl);
+		rc = perform(e, NULL, NULL, NULL);
 		if (rc != CURLE_OK || a.p == NULL) {
 			if (a.toolong)
 				set_why(why, whysz, "%s: answer over %zu bytes",
@@ -478,9 +493,14 @@ write_watch(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* The transfer, run until it ends or stop() says so. */
+/*
+ * The transfer set up on e->curl, through e->multi, until it ends or
+ * stop(arg) says so (*stopped set).  Every request goes this way, so
+ * that the ranges of a first sync and the watch after them share the
+ * multi handle's connections: one to a member, not one per interface.
+ */
 static CURLcode
-watch_run(struct etcd *e, struct watch_ctx *w)
+perform(struct etcd *e, int (*stop)(void *), void *arg, int *stopped)
 {
 	CURLMsg *msg;
 	CURLcode rc = CURLE_OK;
@@ -489,8 +509,8 @@ watch_run(struct etcd *e, struct watch_ctx *w)
 	if (curl_multi_add_handle(e->multi, e->curl) != CURLM_OK)
 		return CURLE_OUT_OF_MEMORY;
 	while (running) {
-		if (w->stop != NULL && w->stop(w->arg)) {
-			w->stopped = 1;
+		if (stop != NULL && stop(arg)) {
+			*stopped = 1;
 			break;
 		}
 		if (curl_multi_perform(e->multi, &running) != CURLM_OK) {
@@ -557,7 +577,7 @@ etcd_watch(struct etcd *e, const void *key, size_t keylen, const void *end,
 		w.r = ATK_ERR_NOMEM;
 		goto out;
 	}
-	rc = watch_run(e, &w);
+	rc = perform(e, w.stop, w.arg, &w.stopped);
 	if (w.stopped && w.r == 0)
 		w.r = 0;
 	else if (w.r == 0) {

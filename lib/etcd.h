@@ -8,8 +8,9 @@
  * network: fuzz/fuzz_etcd drives it); lib/etcd.c carries them.
  *
  * A struct etcd is one client for one thread.  Several endpoints are
- * tried in turn: a request that cannot reach one goes to the next, and the
- * one that answered is asked first the next time.
+ * tried in turn, from one picked at random: a request that cannot reach
+ * one goes to the next, and the one that answered is asked first the next
+ * time.
  */
 #ifndef APITOKEN_ETCD_H
 #define APITOKEN_ETCD_H
@@ -69,6 +70,8 @@ const char *etcd_endpoint(const struct etcd *);
  */
 size_t	etcd_current(const struct etcd *);
 void	etcd_pin(struct etcd *, size_t);
+/* Ask the next endpoint first from now on. */
+void	etcd_next(struct etcd *);
 /* Seconds a range or txn may take before it fails (default 10). */
 void	etcd_set_timeout(struct etcd *, long);
 

@@ -199,6 +199,15 @@ publish_reaches_hosts_body() {
 	atf_check -o match:"^/apitoken/v1/meta$" cat keys
 	atf_check -s exit:0 -e match:"3 tokens.*0 written, 0 removed" \
 	    ./admin publish
+	# prune publishes the removal of what it removed (a, revoked).
+	sleep 1.1
+	atf_check -s exit:0 -o match:"^pruned a " -e ignore ./admin prune \
+	    --older-than PT1S
+	all_equal
+	atf_check -o inline:"3\n" sh -c "./etcd/etcdctl get --prefix \
+	    --keys-only /apitoken/v1/ | grep -v -e '^\$' -e /hosts/ | wc -l"
+	atf_check -s exit:0 -e match:"2 tokens.*0 written, 0 removed" \
+	    ./admin publish
 }
 publish_reaches_hosts_cleanup() {
 	stop_all
@@ -223,6 +232,42 @@ member_down_body() {
 	all_equal
 }
 member_down_cleanup() {
+	stop_all
+}
+
+atf_test_case member_stopped cleanup
+member_stopped_head() {
+	atf_set descr "one etcd member stopped with SIGSTOP (its connections" \
+	    "open, nothing answered): a host watching it moves to another" \
+	    "member, and a revoke reaches every host"
+	atf_set timeout 300
+}
+member_stopped_body() {
+	HOSTS=3
+	fleet_up a
+	# The member host 1 watches.
+	url=$(sed -n 's/.*fleet: watching at \([^ ]*\) from .*/\1/p' h1/log |
+	    tail -n 1)
+	m=0
+	for n in 1 2 3; do
+		[ "$(etcd_url $n)" = "$url" ] && m=$n
+	done
+	[ $m -ne 0 ] || atf_fail "host 1 watches no member: '$url'"
+	echo "$m" > stopped
+	kill -STOP "$(cat "etcd/m$m.pid")"
+	atf_check -s exit:0 -e ignore ./admin revoke a
+	WAIT=400
+	until_all refused a
+	token b
+	until_all ok b
+	atf_check -o match:"the watch's member answered no read for 10 s" \
+	    cat h1/log
+	kill -CONT "$(cat "etcd/m$m.pid")"
+	rm stopped
+}
+member_stopped_cleanup() {
+	[ -f stopped ] && kill -CONT "$(cat "etcd/m$(cat stopped).pid")" \
+	    2>/dev/null
 	stop_all
 }
 
@@ -731,6 +776,7 @@ usage_errors_body() {
 atf_init_test_cases() {
 	atf_add_test_case publish_reaches_hosts
 	atf_add_test_case member_down
+	atf_add_test_case member_stopped
 	atf_add_test_case cluster_down
 	atf_add_test_case compaction
 	atf_add_test_case new_key

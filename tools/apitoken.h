@@ -63,8 +63,8 @@ int	json_b64_decode(const char *, unsigned char *, size_t);
 
 /*
  * apitoken_publish.c: after a write command's commit, publish the tokens
- * of ids (n of them, TOKEN_ID_BYTES each; NULL: everything) when the store
- * publishes; 0, or EXIT_UNPUBLISHED after saying so.
+ * of ids (n of them, TOKEN_ID_BYTES each, any number; NULL: everything)
+ * when the store publishes; 0, or EXIT_UNPUBLISHED after saying so.
  */
 int	tool_publish(const struct ctx *, const char *, struct store *,
 	    const unsigned char *, size_t);

@@ -701,6 +701,24 @@ out:
 	return rv;
 }
 
+/* The pruned tokens' deletes, when the store publishes. */
+static int
+publish_pruned(const struct ctx *ctx, struct store *s,
+    const struct collect *c)
+{
+	unsigned char *ids;
+	int rv;
+
+	if ((ids = reallocarray(NULL, c->n, TOKEN_ID_BYTES)) == NULL)
+		return tool_publish(ctx, "prune", s, NULL, 0);
+	for (size_t i = 0; i < c->n; i++)
+		memcpy(ids + i * TOKEN_ID_BYTES, c->items[i].rec.id,
+		    TOKEN_ID_BYTES);
+	rv = tool_publish(ctx, "prune", s, ids, c->n);
+	free(ids);
+	return rv;
+}
+
 int
 cmd_prune(struct ctx *ctx, int argc, char **argv)
 {
@@ -765,7 +783,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 		warn("prune: standard output");
 		goto out;
 	}
-	rv = c.n > 0 ? tool_publish(ctx, "prune", s, NULL, 0) : 0;
+	rv = c.n > 0 ? publish_pruned(ctx, s, &c) : 0;
 	goto out;
 fail:
 	/* Words only from the commit: the others leave why empty. */

@@ -97,12 +97,15 @@ tool_publish(const struct ctx *ctx, const char *cmd, struct store *s,
 	    ATK_ERR_NOTFOUND)
 		return 0;
 	if (r == 0 && (r = fleet_client(&conf, &e, why, sizeof(why))) == 0) {
-		if (pending || ids == NULL || n > ETCD_TXN_OPS_MAX)
+		if (pending || ids == NULL)
 			r = publish_all(s, e, conf.prefix, &st, why,
 			    sizeof(why));
-		else
-			r = publish_ids(s, e, conf.prefix, ids, n, &st, why,
-			    sizeof(why));
+		/* Many ids (prune): a txn for each ETCD_TXN_OPS_MAX. */
+		for (size_t i = 0; !pending && ids != NULL && i < n && r == 0;
+		    i += ETCD_TXN_OPS_MAX)
+			r = publish_ids(s, e, conf.prefix,
+			    ids + i * TOKEN_ID_BYTES, n - i < ETCD_TXN_OPS_MAX ?
+			    n - i : ETCD_TXN_OPS_MAX, &st, why, sizeof(why));
 	}
 	etcd_free(e);
 	if (r != 0) {

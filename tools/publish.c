@@ -21,7 +21,7 @@
 #include "token.h"
 
 /* Keys asked for per range request while reading the prefix. */
-#define RANGE_PAGE	1000
+#define RANGE_PAGE	5000
 
 /* A key and its value: the store's side or etcd's. */
 struct pair {
