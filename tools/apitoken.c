@@ -64,6 +64,7 @@ static const struct command commands[] = {
 	    "[--cacert FILE] [--cert FILE] [--key FILE]] [-q]" },
 	{ "fleet-key", cmd_fleet_key, "fleet-key" },
 	{ "status", cmd_status, "status [-o table|json]" },
+	{ "config", cmd_config, "config [KEY [VALUE]] | config --unset KEY" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

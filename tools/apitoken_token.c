@@ -66,6 +66,9 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *const settings[] = {
+		SETTING_DEFAULT_LIFETIME, INIT_DEFAULT_LIFETIME, NULL
+	};
 	const char *prefix = TOKEN_PREFIX_DEFAULT;
 	char why[STORE_WHY_MAX];
 	int ch, r;
@@ -92,7 +95,8 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	}
 	errno = 0;
 	why[0] = '\0';
-	if ((r = store_init(ctx->db, prefix, why, sizeof(why))) != 0) {
+	if ((r = store_init_settings(ctx->db, prefix, settings, why,
+	    sizeof(why))) != 0) {
 		if (r == ATK_ERR_EXISTS)
 			warnx("%s: a store is already there", ctx->db);
 		else
@@ -104,6 +108,9 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	    ATK_ERR_UNSAFE)
 		warnx("%s: warning: pam_apitoken will refuse this store: %s",
 		    ctx->db, why);
+	fprintf(stderr, "Tokens made without --expires expire after %s "
+	    "(apitoken config %s DUR|never changes it).\n",
+	    INIT_DEFAULT_LIFETIME, SETTING_DEFAULT_LIFETIME);
 	return 0;
 }
 
@@ -551,8 +558,9 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 		tool_store_warn(ctx, "write transaction", r, why);
 		goto out;
 	}
-	if (o.parent != NULL &&
-	    apply_parent(ctx, cmd, txn, o.parent, &rec) != 0)
+	if (tool_lifetime_apply(ctx, cmd, txn, o.expires != NULL, &rec) != 0 ||
+	    (o.parent != NULL &&
+	    apply_parent(ctx, cmd, txn, o.parent, &rec) != 0))
 		goto out;
 	if (import) {
 		if (import_token(cmd, s, txn, in, inlen, &tok, &rec) != 0)
@@ -717,6 +725,8 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		warnx("%s: revoked: create a new token instead", rec.name);
 		goto out;
 	}
+	if (tool_lifetime_check(ctx, "regenerate", txn, &rec) != 0)
+		goto out;
 	/* The old secret works during the grace period, and no longer. */
 	if (until > ctx->now) {
 		rec.old_until = until;
