@@ -62,7 +62,7 @@ commands_head()
 commands_body()
 {
 	offers "apitoken " init create list show regenerate revoke delete \
-	    import verify prune export restore publish fleet-key status config
+	    import verify prune export restore publish fleet-key status config scan
 	offers "apitoken re" regenerate restore revoke
 	offers "apitoken --" --db --help --version
 	offers "apitoken --db /x/t.db li" list
@@ -114,6 +114,10 @@ values_body()
 	offers "apitoken config --unset m" max-lifetime
 	offers "apitoken config max-lifetime P" P1Y P30D P7D P90D
 	offers "apitoken config max-lifetime P1Y "
+	offers "apitoken scan --re" --revoke
+	offers "apitoken revoke --l" --leaked
+	touch scanme.log
+	offers "apitoken scan -r scanm" scanme.log
 }
 
 atf_test_case tokens

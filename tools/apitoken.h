@@ -88,6 +88,9 @@ int	tool_settings_check(const struct ctx *, json_t *);
 int	tool_settings_put(struct store_txn *, json_t *);
 json_t	*tool_settings_read(const struct ctx *);
 
+/* apitoken_scan.c: revoke --leaked. */
+int	tool_revoke_leaked(struct ctx *, const char *);
+
 /* The commands: each parses its own options and returns an exit status. */
 int	cmd_config(struct ctx *, int, char **);
 int	cmd_create(struct ctx *, int, char **);
@@ -102,6 +105,7 @@ int	cmd_publish(struct ctx *, int, char **);
 int	cmd_regenerate(struct ctx *, int, char **);
 int	cmd_restore(struct ctx *, int, char **);
 int	cmd_revoke(struct ctx *, int, char **);
+int	cmd_scan(struct ctx *, int, char **);
 int	cmd_show(struct ctx *, int, char **);
 int	cmd_status(struct ctx *, int, char **);
 int	cmd_verify(struct ctx *, int, char **);

@@ -49,7 +49,7 @@ struct create_opts {
 enum {
 	OPT_NAME = 256, OPT_USER, OPT_ROLE, OPT_POLICY, OPT_FROM, OPT_EXPIRES,
 	OPT_DESCRIPTION, OPT_PARENT, OPT_PREFIX, OPT_GRACE, OPT_REASON,
-	OPT_SERVICE, OPT_RHOST,
+	OPT_SERVICE, OPT_RHOST, OPT_LEAKED,
 };
 
 static void
@@ -765,6 +765,7 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "leaked", no_argument, NULL, OPT_LEAKED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -772,13 +773,16 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	const char *reason = NULL;
-	int ch, rv = 1;
+	int ch, leaked = 0, rv = 1;
 
 	memset(&rec, 0, sizeof(rec));
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_REASON:
 			reason = optarg;
+			break;
+		case OPT_LEAKED:
+			leaked = 1;
 			break;
 		case 'h':
 			return help_cmd("revoke");
@@ -787,13 +791,16 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 			return usage_cmd("revoke");
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + !leaked != argc)
 		return usage_cmd("revoke");
 	if (reason != NULL && !tool_text_valid(reason)) {
 		warnx("revoke %s: bad reason: one line of UTF-8 text of at "
-		    "most %d bytes", argv[optind], RECORD_TEXT_MAX);
+		    "most %d bytes", leaked ? "--leaked" : argv[optind],
+		    RECORD_TEXT_MAX);
 		return EXIT_USAGE;
 	}
+	if (leaked)
+		return tool_revoke_leaked(ctx, reason);
 	if (open_token(ctx, "revoke", argv[optind], &s, &txn, &rec) != 0)
 		goto out;
 	if (rec.revoked != 0) {
