@@ -2,12 +2,10 @@
  * apitoken scan and revoke --leaked: find this store's tokens in text
  * (logs, diffs, trees) and revoke a leaked one in one step (issue 15).
  *
- * A native token is found by the store's prefix and '_' (memchr(3) over
- * large blocks, not a regular expression per line) and kept only when the
- * text that follows parses with a good checksum (lib/token.c), so neither
- * a look-alike nor a copy with one character wrong is reported.  With
- * --imported every blank- or quote-delimited word of an importable length
- * is also looked up by its keyed digest, which costs an HMAC a word.
+ * lib/scan.c finds the candidates in large blocks of input: native tokens
+ * of the store's prefix with a good checksum, and with --imported the
+ * words an imported token could be, each then looked up by its keyed
+ * digest (an HMAC a word).
  *
  * No secret is ever printed: a finding is FILE:LINE, the token's id and
  * what the store says of it.  The store is read in one short transaction
@@ -34,15 +32,13 @@
 #include "mac.h"
 #include "opterr.h"
 #include "record.h"
+#include "scan.h"
 #include "store.h"
 #include "token.h"
 
-/* A block of input; the carry holds a token or word cut at its end. */
+/* A block of input, and room for what the one before carries over. */
 #define SCAN_BLOCK		(1024 * 1024)
-#define SCAN_CARRY		(TOKEN_MAX_LEN + 1)
-/* After the prefix: "_" id "_" secret checksum. */
-#define SCAN_TAIL		(1 + TOKEN_ID_CHARS + 1 + TOKEN_SECRET_CHARS + \
-	TOKEN_CHECKSUM_CHARS)
+#define SCAN_BUFSZ		(SCAN_BLOCK + SCAN_CARRY_MAX)
 #define SCAN_STDIN		"(standard input)"
 #define SCAN_LEAKED		"leaked"
 /* scan's exit status for an error: 1 says "found". */
@@ -70,13 +66,10 @@ struct hit {
 	enum leak	 leak;
 };
 
-struct scan {
+struct leaks {
 	const struct ctx *ctx;
 	struct store	*s;
 	struct store_txn *txn;		/* A block's read txn, or NULL. */
-	char		 needle[TOKEN_PREFIX_MAX + 2];	/* "prefix_" */
-	size_t		 nlen;
-	size_t		 toklen;
 	int		 revoke;
 	int		 imported;	/* --imported, and the store has some. */
 	int		 found;
@@ -90,15 +83,6 @@ struct scan {
 };
 
 enum { OPT_REVOKE = 256, OPT_IMPORTED };
-
-/* 1 at a byte that ends a word: blanks, line ends and quotes. */
-static int
-word_end(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	    c == '\v' || c == '\f' || c == '"' || c == '\'' || c == '`' ||
-	    c == '\0';
-}
 
 /*
  * What the store says of a parsed token: by id for a native one (its
@@ -188,7 +172,7 @@ revoke_id(const struct ctx *ctx, struct store *s, const unsigned char *idp,
 
 /* The block's read transaction, begun at its first candidate. */
 static int
-scan_txn(struct scan *sc)
+scan_txn(struct leaks *sc)
 {
 	char why[STORE_WHY_MAX];
 	int r;
@@ -205,10 +189,11 @@ scan_txn(struct scan *sc)
 	return 0;
 }
 
-/* Look a candidate up and keep it as a hit; -1 on an error. */
+/* A candidate from lib/scan.c: look it up and keep it as a hit. */
 static int
-scan_candidate(struct scan *sc, size_t pos, const struct token *tok)
+scan_found(const struct token *tok, size_t pos, void *arg)
 {
+	struct leaks *sc = arg;
 	struct record rec;
 	struct hit *h;
 	enum leak leak;
@@ -244,99 +229,6 @@ scan_candidate(struct scan *sc, size_t pos, const struct token *tok)
 	return 0;
 }
 
-/*
- * Native tokens starting in buf[*at, have): each start is tried once, when
- * the whole token would fit; the first start that does not is left in *at
- * for the next block.
- */
-static int
-scan_native(struct scan *sc, size_t have, int eof, size_t *at)
-{
-	struct token tok;
-	const char *p;
-	size_t cut, pos;
-	int r, rv = 0;
-
-	cut = have >= sc->toklen ? have - sc->toklen + 1 : 0;
-	while (*at < cut) {
-		/*
-		 * The '_' after the prefix, then the prefix before it: '_' is
-		 * rarer in text than the prefix's first letter, and memchr(3)
-		 * runs at memory speed, about twice memmem(3)'s.
-		 */
-		p = memchr(sc->buf + *at + sc->nlen - 1, '_',
-		    cut - *at);
-		if (p == NULL)
-			break;
-		pos = (size_t)(p - sc->buf) - (sc->nlen - 1);
-		*at = pos + 1;
-		if (sc->buf[pos] != sc->needle[0] ||
-		    memcmp(sc->buf + pos, sc->needle, sc->nlen - 1) != 0)
-			continue;
-		r = token_parse(sc->buf + pos, sc->toklen, &tok);
-		if (r == TOKEN_NATIVE)
-			rv = scan_candidate(sc, pos, &tok);
-		token_clear(&tok);
-		if (rv != 0)
-			return -1;
-	}
-	/* Nothing more can start before cut; at EOF, nothing after it. */
-	if (*at < cut || eof)
-		*at = eof ? have : cut;
-	return 0;
-}
-
-/* A word of an imported token's length: is it one of the store's? */
-static int
-scan_word(struct scan *sc, size_t pos, size_t len)
-{
-	struct token tok;
-	int r, rv = 0;
-
-	if (len < TOKEN_IMPORT_MIN || len > TOKEN_MAX_LEN)
-		return 0;
-	if ((r = token_parse(sc->buf + pos, len, &tok)) == TOKEN_IMPORTED)
-		rv = scan_candidate(sc, pos, &tok);
-	token_clear(&tok);
-	return rv;
-}
-
-/* Where the words of a block stand. */
-struct words {
-	size_t	at;		/* Next byte to look at. */
-	size_t	start;		/* Of the word being read. */
-	int	in;		/* In a word. */
-	int	toolong;	/* That word is longer than any token. */
-};
-
-/*
- * Whole words in buf[w->at, have), one being read at the end kept for the
- * next block (or taken at EOF).
- */
-static int
-scan_words(struct scan *sc, size_t have, int eof, struct words *w)
-{
-	size_t i;
-
-	for (i = w->at; i < have; i++) {
-		if (word_end((unsigned char)sc->buf[i])) {
-			if (w->in && !w->toolong &&
-			    scan_word(sc, w->start, i - w->start) != 0)
-				return -1;
-			w->in = w->toolong = 0;
-		} else if (!w->in) {
-			w->in = 1;
-			w->start = i;
-		} else if (i - w->start >= TOKEN_MAX_LEN)
-			w->toolong = 1;
-	}
-	w->at = have;
-	if (eof && w->in && !w->toolong &&
-	    scan_word(sc, w->start, have - w->start) != 0)
-		return -1;
-	return 0;
-}
-
 static int
 hit_cmp(const void *a, const void *b)
 {
@@ -361,7 +253,7 @@ count_lines(const char *buf, size_t from, size_t to)
 
 /* Print the block's hits in order (and revoke them); lines up to cut. */
 static int
-scan_report(struct scan *sc, size_t cut)
+scan_report(struct leaks *sc, size_t cut)
 {
 	char id[TOKEN_ID_BUFSZ], *reason = NULL;
 	struct record rec;
@@ -427,45 +319,36 @@ fill(int fd, char *buf, size_t room)
 
 /* One input, open on fd; 0 or -1 (said why). */
 static int
-scan_fd(struct scan *sc, int fd, const char *file)
+scan_fd(struct leaks *sc, int fd, const char *file)
 {
-	struct words w;
-	size_t have = 0, nat = 0, cut;
+	struct scan scan;
+	size_t have = 0, cut;
 	ssize_t n;
 	int eof = 0, rv = -1;
 
-	memset(&w, 0, sizeof(w));
+	if (scan_init(&scan, store_prefix(sc->s), sc->imported ?
+	    SCAN_WORDS : 0) != 0) {
+		warnx("%s: bad prefix in the store", sc->ctx->db);
+		return -1;
+	}
 	sc->file = file;
 	sc->line = 0;
 	while (!eof) {
-		if ((n = fill(fd, sc->buf + have, SCAN_BLOCK + SCAN_CARRY -
-		    have)) == -1) {
+		if ((n = fill(fd, sc->buf + have, SCAN_BUFSZ - have)) == -1) {
 			warn("scan: %s", file);
 			goto out;
 		}
 		eof = n == 0;
 		have += (size_t)n;
-		if (scan_native(sc, have, eof, &nat) != 0 ||
-		    (sc->imported && scan_words(sc, have, eof, &w) != 0))
+		if (scan_block(&scan, sc->buf, have, eof, scan_found, sc,
+		    &cut) != 0)
 			goto out;
 		store_txn_abort(sc->txn);
 		sc->txn = NULL;
-		/* Keep what a later block may still need. */
-		cut = nat;
-		if (sc->imported && w.in && !w.toolong && w.start < cut)
-			cut = w.start;
-		if (eof)
-			cut = have;
 		if (scan_report(sc, cut) != 0 || fflush(stdout) == EOF)
 			goto out;
 		memmove(sc->buf, sc->buf + cut, have - cut);
 		have -= cut;
-		nat -= cut;
-		if (sc->imported) {
-			w.at -= cut;
-			if (w.in && !w.toolong)
-				w.start -= cut;
-		}
 	}
 	rv = 0;
 out:
@@ -473,13 +356,13 @@ out:
 	sc->txn = NULL;
 	sc->nhits = 0;
 	/* The buffer held the text scanned, secrets and all. */
-	explicit_bzero(sc->buf, SCAN_BLOCK + SCAN_CARRY);
+	explicit_bzero(sc->buf, SCAN_BUFSZ);
 	return rv;
 }
 
 /* One file named on the command line or found by -r. */
 static int
-scan_path(struct scan *sc, const char *path, const char *accpath)
+scan_path(struct leaks *sc, const char *path, const char *accpath)
 {
 	int fd, r;
 
@@ -500,7 +383,7 @@ name_cmp(const FTSENT **a, const FTSENT **b)
 
 /* The regular files under path, in name order, symbolic links not followed. */
 static int
-scan_tree(struct scan *sc, char *path)
+scan_tree(struct leaks *sc, char *path)
 {
 	char *paths[2] = { path, NULL };
 	FTS *fts;
@@ -539,7 +422,7 @@ scan_tree(struct scan *sc, char *path)
 
 /* One operand: "-" is standard input; a directory wants -r. */
 static int
-scan_operand(struct scan *sc, char *path, int recurse)
+scan_operand(struct leaks *sc, char *path, int recurse)
 {
 	struct stat st;
 
@@ -556,7 +439,7 @@ scan_operand(struct scan *sc, char *path, int recurse)
 
 /* 1 if the store holds an imported token, 0 if not, -1 on an error. */
 static int
-has_imported(struct scan *sc)
+has_imported(struct leaks *sc)
 {
 	unsigned char digest[STORE_DIGEST_BYTES], id[TOKEN_ID_BYTES];
 	int found, r;
@@ -586,7 +469,7 @@ cmd_scan(struct ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct scan sc;
+	struct leaks sc;
 	int ch, recurse = 0, i, rv = SCAN_EXIT_ERROR, r;
 
 	memset(&sc, 0, sizeof(sc));
@@ -616,11 +499,7 @@ cmd_scan(struct ctx *ctx, int argc, char **argv)
 			goto out;
 		sc.imported = 0;
 	}
-	sc.nlen = strlen(store_prefix(sc.s)) + 1;
-	memcpy(sc.needle, store_prefix(sc.s), sc.nlen - 1);
-	sc.needle[sc.nlen - 1] = '_';
-	sc.toklen = sc.nlen - 1 + SCAN_TAIL;
-	if ((sc.buf = malloc(SCAN_BLOCK + SCAN_CARRY)) == NULL) {
+	if ((sc.buf = malloc(SCAN_BUFSZ)) == NULL) {
 		warnx("out of memory");
 		goto out;
 	}
