@@ -135,6 +135,7 @@ tokens_body()
 	b=$(cut -d_ -f2 beta)
 	offers "apitoken show " alpha beta "$a" "$b"
 	offers "apitoken revoke al" alpha
+	offers "apitoken revoke --leaked al"
 	offers "apitoken delete $a" "$a"
 	offers "apitoken create --name c --parent b" beta
 	# The second operand is no token; nor is a list option's value.
@@ -156,6 +157,7 @@ tokens_body()
 	HOME=$home
 	APITOKEN_DB="$PWD/moved.db"
 	offers "apitoken revoke al" alpha
+	offers "apitoken revoke --leaked al"
 }
 
 atf_test_case tokens_unreadable
