@@ -262,7 +262,8 @@ scan_report(struct leaks *sc, size_t cut)
 	int rv = 0, r;
 
 	memset(&rec, 0, sizeof(rec));
-	qsort(sc->hits, sc->nhits, sizeof(*sc->hits), hit_cmp);
+	if (sc->nhits > 1)
+		qsort(sc->hits, sc->nhits, sizeof(*sc->hits), hit_cmp);
 	for (i = 0; i < sc->nhits; i++) {
 		sc->line += count_lines(sc->buf, done, sc->hits[i].pos);
 		done = sc->hits[i].pos;
