@@ -370,6 +370,50 @@ revoke_leaked_body()
 	    "$APITOKEN" revoke --leaked "$t"
 }
 
+atf_test_case fleet_publish cleanup
+fleet_publish_head()
+{
+	atf_set "descr" "on a store that publishes, scan --revoke and revoke --leaked publish the revocation to etcd, or exit 3 naming publish"
+	atf_set "timeout" "300"
+}
+fleet_publish_body()
+{
+	. "$SRCDIR/tests/etcd.subr"
+	etcd_start
+	store
+	mk a
+	mk b
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" publish \
+	    --etcd "$ETCD_ENDPOINTS"
+	atf_check -s exit:1 -o match:"known" -e match:"revoked token a" \
+	    "$APITOKEN" scan --revoke a.tok
+	atf_check -s exit:0 -o match:'"revoke_reason":"leaked: a.tok:1"' \
+	    -e empty "$ETCD_DIR/etcdctl" get --print-value-only \
+	    "/apitoken/v1/tokens/$(tid a.tok)"
+	atf_check -s exit:0 -o match:"revoked token b" -e empty \
+	    "$APITOKEN" revoke --leaked <b.tok
+	atf_check -s exit:0 -o match:'"revoke_reason":"leaked"' -e empty \
+	    "$ETCD_DIR/etcdctl" get --print-value-only \
+	    "/apitoken/v1/tokens/$(tid b.tok)"
+	# etcd gone: the revocation is kept, and said unpublished.
+	mk c
+	mk d
+	etcd_stop
+	atf_check -s exit:3 -o match:"known" \
+	    -e match:"scan: saved in .* but not published to etcd" \
+	    "$APITOKEN" scan --revoke c.tok
+	status_is c "revoked leaked: c.tok:1"
+	atf_check -s exit:3 -o match:"revoked token d" \
+	    -e match:"revoke: saved in .* but not published to etcd" \
+	    "$APITOKEN" revoke --leaked <d.tok
+	status_is d "revoked leaked"
+}
+fleet_publish_cleanup()
+{
+	. "$SRCDIR/tests/etcd.subr"
+	etcd_stop
+}
+
 atf_test_case contrib_rules
 contrib_rules_head()
 {
@@ -415,5 +459,6 @@ atf_init_test_cases()
 	atf_add_test_case scan_imported
 	atf_add_test_case scan_revoke
 	atf_add_test_case revoke_leaked
+	atf_add_test_case fleet_publish
 	atf_add_test_case contrib_rules
 }

@@ -74,6 +74,7 @@ struct leaks {
 	int		 imported;	/* --imported, and the store has some. */
 	int		 found;
 	int		 failed;
+	int		 unpublished;	/* A revocation not sent to etcd. */
 	struct hit	*hits;
 	size_t		 nhits, hitsz;
 	/* The input being read. */
@@ -288,10 +289,14 @@ scan_report(struct leaks *sc, size_t cut)
 				rv = -1;
 				break;
 			}
-			if (r == 0)
+			if (r == 0) {
 				fprintf(stderr, "apitoken scan: revoked token "
 				    "%s, id %s: %s\n", rec.name, id, reason);
-			else
+				/* A fleet refuses it too. */
+				if (tool_publish(sc->ctx, "scan", sc->s,
+				    rec.id, 1) != 0)
+					sc->unpublished = 1;
+			} else
 				leak = LEAK_REVOKED;
 		}
 		printf("%s:%ju: %s %s\n", sc->file, sc->line + 1, id,
@@ -512,7 +517,9 @@ cmd_scan(struct ctx *ctx, int argc, char **argv)
 		warn("scan: standard output");
 		goto out;
 	}
-	if (!sc.failed)
+	if (sc.unpublished)
+		rv = EXIT_UNPUBLISHED;
+	else if (!sc.failed)
 		rv = sc.found ? 1 : 0;
 out:
 	free(sc.buf);
@@ -599,7 +606,9 @@ tool_revoke_leaked(struct ctx *ctx, const char *reason)
 		goto out;
 	}
 	printf("revoked token %s, id %s\n", rec.name, id);
-	rv = fflush(stdout) == EOF ? 1 : 0;
+	if (fflush(stdout) == EOF)
+		goto out;
+	rv = tool_publish(ctx, "revoke", s, rec.id, 1);
 out:
 	explicit_bzero(buf, sizeof(buf));
 	token_clear(&tok);
