@@ -257,6 +257,25 @@ export_restore_body()
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore <old
 	atf_check -s exit:0 -o inline:"P90D\n" -e empty \
 	    "$APITOKEN" config default-lifetime
+	# Every policy setting travels, an unset one as never; one an export
+	# does not name becomes never, with --atomic too (which carries the
+	# settings an export lacks from the store it replaces).
+	export APITOKEN_DB="$PWD/fresh.db"
+	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" init
+	atf_check -s exit:0 \
+	    -o inline:'{"default-lifetime":"P90D","max-lifetime":"never"}\n' \
+	    -x "\"$APITOKEN\" export | head -1 | jq -c .settings"
+	{ head -1 exp | jq -c '.settings = {"default-lifetime":"P3D"}'
+	    tail -n +2 exp; } >partial
+	for how in "" --atomic; do
+		set_ok max-lifetime P1Y
+		atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore \
+		    $how <partial
+		atf_check -s exit:0 -e empty \
+		    -o inline:"default-lifetime=P3D\nmax-lifetime=never\n" \
+		    "$APITOKEN" config
+	done
+	export APITOKEN_DB="$PWD/other.db"
 	# Only the policy settings travel; bad ones are refused before the
 	# store is touched.
 	for bad in '{"fleet.endpoints":"http://x"}' '{"colour":"blue"}' \

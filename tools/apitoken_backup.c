@@ -6,7 +6,7 @@
  * "version":1,"schema":1,"prefix":"atk","key":"<base64>","exported":
  * "<RFC 3339>","count":N,"settings":{"default-lifetime":"P90D"}}.  The
  * key travels because the verifiers are keyed with it: without it no
- * restored token would verify.  "settings" holds the policy settings
+ * restored token would verify.  "settings" holds every policy setting
  * (apitoken_config.c; an export made before them has none, and restores
  * none).  Then one object per token (apitoken_json.c), verifiers only,
  * never a secret.

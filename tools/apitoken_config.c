@@ -265,8 +265,11 @@ other_key(const char *name)
 }
 
 /*
- * The "settings" object of an export header: the policy settings set in
- * the store, never the fleet's.  NULL when out of memory or unreadable.
+ * The "settings" object of an export header: every policy setting as it
+ * acts ("never" when unset), never the fleet's.  Every one, so that
+ * restore --atomic, which carries the settings an export lacks from the
+ * store it replaces (store_settings_carry()), gets exactly these.  NULL
+ * when out of memory or unreadable.
  */
 json_t *
 tool_settings_json(struct store_txn *txn)
@@ -274,15 +277,12 @@ tool_settings_json(struct store_txn *txn)
 	json_t *o;
 	char *v;
 	size_t i;
-	int r;
 
 	if ((o = json_object()) == NULL)
 		return NULL;
 	for (i = 0; i < NPOLICY_KEYS; i++) {
-		if ((r = store_setting_get(txn, policy_keys[i], &v)) ==
-		    ATK_ERR_NOTFOUND)
-			continue;
-		if (r != 0 || json_object_set_new(o, policy_keys[i],
+		if (setting_value(txn, policy_keys[i], &v) != 0 ||
+		    json_object_set_new(o, policy_keys[i],
 		    json_string(v)) != 0) {
 			free(v);
 			json_decref(o);
@@ -333,22 +333,27 @@ tool_settings_check(const struct ctx *ctx, json_t *settings)
 
 /*
  * In restore's write transaction: the policy settings become exactly
- * those of the export (checked by tool_settings_check()).  An export
- * without settings (NULL, one written before them) changes none.
+ * those of the export (checked by tool_settings_check()), one it does not
+ * name "never", written out so that restore --atomic carries nothing over
+ * it.  An export without settings (NULL, one written before them) changes
+ * none.
  */
 int
 tool_settings_put(struct store_txn *txn, json_t *settings)
 {
+	const char *v;
 	size_t i;
 	int r;
 
 	if (settings == NULL)
 		return 0;
-	for (i = 0; i < NPOLICY_KEYS; i++)
+	for (i = 0; i < NPOLICY_KEYS; i++) {
+		v = json_string_value(json_object_get(settings,
+		    policy_keys[i]));
 		if ((r = store_setting_put(txn, policy_keys[i],
-		    json_string_value(json_object_get(settings,
-		    policy_keys[i])))) != 0)
+		    v != NULL ? v : DURATION_NEVER)) != 0)
 			return r;
+	}
 	return 0;
 }
 
