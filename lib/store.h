@@ -83,6 +83,12 @@ struct store_gen;
  * store is made 0700, but not its parents.
  */
 int	store_init(const char *, const char *, char *, size_t);
+/*
+ * The same, with settings in the same txn: name, value, name, value, ...,
+ * NULL (each as store_setting_put() takes it).
+ */
+int	store_init_settings(const char *, const char *, const char *const *,
+	    char *, size_t);
 /* Flags STORE_RDONLY, STORE_CHECK_SAFE. */
 int	store_open(const char *, int, struct store **, char *, size_t);
 void	store_close(struct store *);		/* NULL-safe. */

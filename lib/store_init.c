@@ -174,6 +174,13 @@ make_dir(const char *path, char **dirp, char *why, size_t whysz)
 int
 store_init(const char *path, const char *prefix, char *why, size_t whysz)
 {
+	return store_init_settings(path, prefix, NULL, why, whysz);
+}
+
+int
+store_init_settings(const char *path, const char *prefix,
+    const char *const *settings, char *why, size_t whysz)
+{
 	unsigned char key[STORE_KEY_BYTES], schema[STORE_SCHEMA_BYTES];
 	MDB_env *env = NULL;
 	MDB_txn *txn = NULL;
@@ -233,6 +240,10 @@ store_init(const char *path, const char *prefix, char *why, size_t whysz)
 		r = store_map_rc(why, whysz, "mdb_put", rc);
 		goto out;
 	}
+	for (; settings != NULL && settings[0] != NULL; settings += 2)
+		if ((r = store_meta_setting_put(txn, meta, settings[0],
+		    settings[1])) != 0)
+			goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc != 0) {

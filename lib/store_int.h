@@ -115,6 +115,9 @@ struct store_txn {
 /* What restore --atomic keeps beside a store. */
 enum gen_kind { GEN_DATA, GEN_LOCK, GEN_LINK };
 
+/* store_meta.c: store_setting_put() in an LMDB txn (store_init's too). */
+int	store_meta_setting_put(MDB_txn *, MDB_dbi, const char *, const char *);
+
 /* store.c */
 void	store_set_why(char *, size_t, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));

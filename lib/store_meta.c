@@ -74,23 +74,32 @@ store_setting_get(struct store_txn *t, const char *name, char **valuep)
 }
 
 int
-store_setting_put(struct store_txn *t, const char *name, const char *value)
+store_meta_setting_put(MDB_txn *txn, MDB_dbi meta, const char *name,
+    const char *value)
 {
 	char kbuf[SETTING_MARK_LEN + STORE_SETTING_NAME_MAX + 1];
 	MDB_val k, v;
 	int rc;
 
-	if (t->rdonly || !store_setting_name_valid(name) ||
+	if (!store_setting_name_valid(name) ||
 	    (value != NULL && !value_ok(value, strlen(value))))
 		return ATK_ERR_INVAL;
 	setting_key(name, kbuf);
 	k = store_str_val(kbuf);
 	if (value == NULL) {
-		rc = mdb_del(t->txn, t->st->meta, &k, NULL);
+		rc = mdb_del(txn, meta, &k, NULL);
 		return rc == MDB_NOTFOUND ? 0 : store_rc(rc);
 	}
 	v = store_str_val(value);
-	return store_rc(mdb_put(t->txn, t->st->meta, &k, &v, 0));
+	return store_rc(mdb_put(txn, meta, &k, &v, 0));
+}
+
+int
+store_setting_put(struct store_txn *t, const char *name, const char *value)
+{
+	if (t->rdonly)
+		return ATK_ERR_INVAL;
+	return store_meta_setting_put(t->txn, t->st->meta, name, value);
 }
 
 int

@@ -62,7 +62,7 @@ commands_head()
 commands_body()
 {
 	offers "apitoken " init create list show regenerate revoke delete \
-	    import verify prune export restore publish fleet-key status
+	    import verify prune export restore publish fleet-key status config scan
 	offers "apitoken re" regenerate restore revoke
 	offers "apitoken --" --db --help --version
 	offers "apitoken --db /x/t.db li" list
@@ -110,6 +110,14 @@ values_body()
 	offers "apitoken create --name "
 	offers "apitoken create --description x --from "
 	offers "apitoken create --user roo" root
+	offers "apitoken config " default-lifetime max-lifetime
+	offers "apitoken config --unset m" max-lifetime
+	offers "apitoken config max-lifetime P" P1Y P30D P7D P90D
+	offers "apitoken config max-lifetime P1Y "
+	offers "apitoken scan --re" --revoke
+	offers "apitoken revoke --l" --leaked
+	touch scanme.log
+	offers "apitoken scan -r scanm" scanme.log
 }
 
 atf_test_case tokens
@@ -120,13 +128,14 @@ tokens_head()
 tokens_body()
 {
 	export APITOKEN_DB="$PWD/t.db"
-	atf_check -s exit:0 "$APITOKEN" init
+	atf_check -s exit:0 -e ignore "$APITOKEN" init
 	atf_check -s exit:0 -o save:alpha "$APITOKEN" create -q --name alpha
 	atf_check -s exit:0 -o save:beta "$APITOKEN" create -q --name beta
 	a=$(cut -d_ -f2 alpha)
 	b=$(cut -d_ -f2 beta)
 	offers "apitoken show " alpha beta "$a" "$b"
 	offers "apitoken revoke al" alpha
+	offers "apitoken revoke --leaked al"
 	offers "apitoken delete $a" "$a"
 	offers "apitoken create --name c --parent b" beta
 	# The second operand is no token; nor is a list option's value.
@@ -148,6 +157,7 @@ tokens_body()
 	HOME=$home
 	APITOKEN_DB="$PWD/moved.db"
 	offers "apitoken revoke al" alpha
+	offers "apitoken revoke --leaked al"
 }
 
 atf_test_case tokens_unreadable
@@ -165,7 +175,7 @@ tokens_unreadable_body()
 	offers "apitoken --db $PWD/junk.db delete "
 	# Unsafe: writable by others, so apitoken refuses it.
 	export APITOKEN_DB="$PWD/t.db"
-	atf_check -s exit:0 "$APITOKEN" init
+	atf_check -s exit:0 -e ignore "$APITOKEN" init
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name alpha
 	chmod 666 t.db
 	offers "apitoken show "

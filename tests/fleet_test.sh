@@ -23,7 +23,7 @@ make_exports()
 {
 	APITOKEN_DB="$PWD/src.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 "$APITOKEN" init
+	atf_check -s exit:0 -e ignore "$APITOKEN" init
 	for t in c1 c2 a1 r1; do
 		atf_check -s exit:0 -o save:$t.tok "$APITOKEN" create -q \
 		    --name $t --user ci
@@ -180,7 +180,7 @@ missing_and_plain_body()
 	    <a1.tok
 	# Plain: a store from init becomes a link, its lock goes.
 	rm tokens.db*
-	atf_check -s exit:0 "$APITOKEN" init
+	atf_check -s exit:0 -e ignore "$APITOKEN" init
 	atf_check -s exit:0 "$APITOKEN" restore --atomic <B.json
 	atf_check -o inline:"tokens.db.g1\n" readlink tokens.db
 	atf_check -s exit:1 test -e tokens.db-lock
@@ -252,7 +252,7 @@ refused_body()
 	# A link restore did not make: to a generation-like name elsewhere,
 	# to another name, by another owner.
 	mkdir other
-	atf_check -s exit:0 "$APITOKEN" --db other/x.db init
+	atf_check -s exit:0 -e ignore "$APITOKEN" --db other/x.db init
 	ln -s "$PWD/other/x.db" other.db
 	atf_check -s exit:1 -e match:"is a symbolic link" \
 	    "$APITOKEN" --db other.db restore --atomic <A.json

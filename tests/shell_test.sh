@@ -68,13 +68,13 @@ tokens()
 {
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 "$APITOKEN" init
+	atf_check -s exit:0 -e ignore "$APITOKEN" init
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name "$LONGNAME" \
 	    --role Administrator --expires P3D
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name month \
 	    --expires P30D
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name forever \
-	    --user deploy
+	    --user deploy --expires never
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name gone \
 	    --expires P2D
 	atf_check -s exit:0 "$APITOKEN" revoke gone
@@ -246,7 +246,7 @@ expiring_body()
 	atf_check -s exit:0 -o empty -e empty \
 	    "$APITOKEN" list --expiring P7D --user deploy
 	# The same when the store holds nothing at all.
-	APITOKEN_DB="$PWD/empty.db" atf_check -s exit:0 -o empty -e empty \
+	APITOKEN_DB="$PWD/empty.db" atf_check -s exit:0 -o empty -e ignore \
 	    "$APITOKEN" --db "$PWD/empty.db" init
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db "$PWD/empty.db" list
 	# No store: a failure, which a timer reports.

@@ -1321,6 +1321,36 @@ ATF_TC_BODY(store_setting__put_get_foreach_reset, tc)
 	store_close(st);
 }
 
+ATF_TC_WITHOUT_HEAD(store_init_settings__in_the_first_txn);
+ATF_TC_BODY(store_init_settings__in_the_first_txn, tc)
+{
+	static const char *const good[] = {
+		"default-lifetime", "P90D", "a", "", NULL
+	};
+	static const char *const bad[] = { "default-lifetime", "P1D",
+		"Bad", "x", NULL
+	};
+	struct store *st;
+	struct store_txn *t;
+	struct stat sb;
+	char *v, seen[256] = "";
+
+	ATF_REQUIRE_EQ(store_init_settings(DB, NULL, good, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_open(DB, STORE_RDONLY, &st, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_txn_begin(st, STORE_RDONLY, &t, NULL, 0), 0);
+	ATF_REQUIRE_EQ(store_setting_get(t, "default-lifetime", &v), 0);
+	ATF_CHECK_STREQ(v, "P90D");
+	free(v);
+	ATF_REQUIRE_EQ(store_setting_foreach(t, setting_cb, seen), 0);
+	ATF_CHECK_STREQ(seen, "a=;default-lifetime=P90D;");
+	store_txn_abort(t);
+	store_close(st);
+	/* A bad one: no store at all, not one without it. */
+	ATF_CHECK_EQ(store_init_settings("other.db", NULL, bad, NULL, 0),
+	    ATK_ERR_INVAL);
+	ATF_CHECK(stat("other.db", &sb) == -1 && errno == ENOENT);
+}
+
 ATF_TC_WITHOUT_HEAD(store_txn__reader_sees_commits_only);
 ATF_TC_BODY(store_txn__reader_sees_commits_only, tc)
 {
@@ -2007,6 +2037,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, store_current__after_plain_reset);
 	ATF_TP_ADD_TC(tp, store_reset__new_prefix_and_key);
 	ATF_TP_ADD_TC(tp, store_setting__put_get_foreach_reset);
+	ATF_TP_ADD_TC(tp, store_init_settings__in_the_first_txn);
 	ATF_TP_ADD_TC(tp, store_txn__reader_sees_commits_only);
 	ATF_TP_ADD_TC(tp, store_txn__readers_during_writes);
 	ATF_TP_ADD_TC(tp, store_txn__threads_share_a_store);

@@ -49,7 +49,8 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "show ID|NAME [-o table|json]" },
 	{ "regenerate", cmd_regenerate,
 	    "regenerate ID|NAME [--grace DUR] [-q]" },
-	{ "revoke", cmd_revoke, "revoke ID|NAME [--reason TEXT]" },
+	{ "revoke", cmd_revoke, "revoke ID|NAME [--reason TEXT] | "
+	    "revoke --leaked [--reason TEXT] < TOKEN" },
 	{ "delete", cmd_delete, "delete ID|NAME" },
 	{ "import", cmd_import, "import --name N [--user U] [--role R] "
 	    "[--policy P]... [--from CIDR]...\n"
@@ -64,6 +65,8 @@ static const struct command commands[] = {
 	    "[--cacert FILE] [--cert FILE] [--key FILE]] [-q]" },
 	{ "fleet-key", cmd_fleet_key, "fleet-key" },
 	{ "status", cmd_status, "status [-o table|json]" },
+	{ "config", cmd_config, "config [KEY [VALUE]] | config --unset KEY" },
+	{ "scan", cmd_scan, "scan [-r] [--revoke] [--imported] [FILE...]" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

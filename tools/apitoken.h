@@ -30,6 +30,11 @@
 /* The first line of an export. */
 #define EXPORT_FORMAT		"apitoken-export"
 #define EXPORT_VERSION		1
+/* The store-wide policy settings (apitoken_config.c). */
+#define SETTING_DEFAULT_LIFETIME	"default-lifetime"
+#define SETTING_MAX_LIFETIME		"max-lifetime"
+/* What init sets default-lifetime to. */
+#define INIT_DEFAULT_LIFETIME		"P90D"
 
 /* What every command gets. */
 struct ctx {
@@ -68,8 +73,26 @@ int	json_b64_decode(const char *, unsigned char *, size_t);
  */
 int	tool_publish(const struct ctx *, const char *, struct store *,
 	    const unsigned char *, size_t);
+/* apitoken_config.c: the policy settings and the lifetime checks. */
+int	tool_setting_known(const char *);
+int	tool_lifetime_apply(const struct ctx *, const char *,
+	    struct store_txn *, int, struct record *);
+int	tool_lifetime_check(const struct ctx *, const char *,
+	    struct store_txn *, const struct record *);
+int	tool_lifetime_limit(const struct ctx *, struct store_txn *,
+	    int64_t *, char **);
+int	tool_lifetime_past(const struct record *, int64_t);
+void	tool_lifetime_warn(const char *, const char *, int64_t, const char *);
+json_t	*tool_settings_json(struct store_txn *);
+int	tool_settings_check(const struct ctx *, json_t *);
+int	tool_settings_put(struct store_txn *, json_t *);
+json_t	*tool_settings_read(const struct ctx *);
+
+/* apitoken_scan.c: revoke --leaked. */
+int	tool_revoke_leaked(struct ctx *, const char *);
 
 /* The commands: each parses its own options and returns an exit status. */
+int	cmd_config(struct ctx *, int, char **);
 int	cmd_create(struct ctx *, int, char **);
 int	cmd_delete(struct ctx *, int, char **);
 int	cmd_export(struct ctx *, int, char **);
@@ -82,6 +105,7 @@ int	cmd_publish(struct ctx *, int, char **);
 int	cmd_regenerate(struct ctx *, int, char **);
 int	cmd_restore(struct ctx *, int, char **);
 int	cmd_revoke(struct ctx *, int, char **);
+int	cmd_scan(struct ctx *, int, char **);
 int	cmd_show(struct ctx *, int, char **);
 int	cmd_status(struct ctx *, int, char **);
 int	cmd_verify(struct ctx *, int, char **);

@@ -4,9 +4,12 @@
  *
  * The first line describes the store: {"format":"apitoken-export",
  * "version":1,"schema":1,"prefix":"atk","key":"<base64>","exported":
- * "<RFC 3339>","count":N}.  The key travels because the verifiers are
- * keyed with it: without it no restored token would verify.  Then one
- * object per token (apitoken_json.c), verifiers only, never a secret.
+ * "<RFC 3339>","count":N,"settings":{"default-lifetime":"P90D"}}.  The
+ * key travels because the verifiers are keyed with it: without it no
+ * restored token would verify.  "settings" holds every policy setting
+ * (apitoken_config.c; an export made before them has none, and restores
+ * none).  Then one object per token (apitoken_json.c), verifiers only,
+ * never a secret.
  */
 #include "config.h"
 
@@ -30,6 +33,8 @@
 
 #define KEY_B64_BUFSZ	64
 #define LOCK_SUFFIX	"-lock"
+/* "restore: line N:" */
+#define RESTORE_WHAT_BUFSZ	48
 
 /* What the export callback needs. */
 struct export_ctx {
@@ -70,20 +75,23 @@ export_cb(const struct record *rec, void *arg)
 }
 
 static json_t *
-export_header(struct store *s, size_t count, int64_t now)
+export_header(struct store *s, struct store_txn *txn, size_t count,
+    int64_t now)
 {
 	unsigned char key[STORE_KEY_BYTES];
 	char b64[KEY_B64_BUFSZ], when[RFC3339_BUFSZ];
-	json_t *o = NULL;
+	json_t *o = NULL, *settings;
 
 	if (store_get_key(s, key) != 0 ||
 	    json_b64_encode(key, sizeof(key), b64, sizeof(b64)) != 0 ||
-	    rfc3339_format(now, when, sizeof(when)) != 0)
+	    rfc3339_format(now, when, sizeof(when)) != 0 ||
+	    (settings = tool_settings_json(txn)) == NULL)
 		goto out;
-	o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:I}",
+	o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:I, s:o}",
 	    "format", EXPORT_FORMAT, "version", EXPORT_VERSION,
 	    "schema", RECORD_SCHEMA, "prefix", store_prefix(s), "key", b64,
-	    "exported", when, "count", (json_int_t)count);
+	    "exported", when, "count", (json_int_t)count,
+	    "settings", settings);
 out:
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(b64, sizeof(b64));
@@ -128,8 +136,9 @@ cmd_export(struct ctx *ctx, int argc, char **argv)
 	e.txn = txn;
 	if ((r = store_foreach(txn, count_cb, &e)) != 0)
 		goto fail;
-	if ((head = export_header(s, e.n, ctx->now)) == NULL) {
-		warnx("export: %s: cannot read the store's key", ctx->db);
+	if ((head = export_header(s, txn, e.n, ctx->now)) == NULL) {
+		warnx("export: %s: cannot read the store's key or settings",
+		    ctx->db);
 		goto out;
 	}
 	if (json_print_line(head) != 0)
@@ -156,13 +165,17 @@ out:
 	return rv;
 }
 
-/* The header line of an export: checked before the store is touched. */
+/*
+ * The header line of an export: checked before the store is touched.
+ * *settings: its "settings" (a new reference), NULL when it has none.
+ */
 static int
-restore_header(const char *line, char *prefix, size_t prefixsz,
-    unsigned char *key, json_int_t *count)
+restore_header(const struct ctx *ctx, const char *line, char *prefix,
+    size_t prefixsz, unsigned char *key, json_int_t *count,
+    json_t **settings)
 {
 	json_error_t jerr;
-	json_t *o;
+	json_t *o, *set = NULL;
 	const char *format = NULL, *p = NULL, *k = NULL, *when = NULL;
 	json_int_t version = 0, schema = 0;
 	int rv = -1;
@@ -172,9 +185,9 @@ restore_header(const char *line, char *prefix, size_t prefixsz,
 		return -1;
 	}
 	if (json_unpack_ex(o, &jerr, JSON_STRICT,
-	    "{s:s, s:I, s:I, s:s, s:s, s?s, s:I}", "format", &format,
+	    "{s:s, s:I, s:I, s:s, s:s, s?s, s:I, s?o}", "format", &format,
 	    "version", &version, "schema", &schema, "prefix", &p, "key", &k,
-	    "exported", &when, "count", count) != 0 ||
+	    "exported", &when, "count", count, "settings", &set) != 0 ||
 	    strcmp(format, EXPORT_FORMAT) != 0) {
 		warnx("restore: line 1: not an apitoken export header");
 		goto out;
@@ -198,16 +211,24 @@ restore_header(const char *line, char *prefix, size_t prefixsz,
 		warnx("restore: line 1: bad key");
 		goto out;
 	}
+	if (set != NULL && tool_settings_check(ctx, set) != 0)
+		goto out;
+	*settings = json_incref(set);
 	rv = 0;
 out:
 	json_decref(o);
 	return rv;
 }
 
-/* One token line into the open write transaction. */
+/*
+ * One token line into the open write transaction; limit: the latest
+ * expiry max-lifetime allows (0: none), max its words.
+ */
 static int
-restore_line(const char *line, size_t lineno, struct store_txn *txn)
+restore_line(const char *line, size_t lineno, struct store_txn *txn,
+    int64_t limit, const char *max)
 {
+	char what[RESTORE_WHAT_BUFSZ];
 	json_error_t jerr;
 	struct record rec;
 	json_t *o;
@@ -223,6 +244,11 @@ restore_line(const char *line, size_t lineno, struct store_txn *txn)
 	}
 	if (json_to_record(o, &rec, &used, &from, &why) != 0) {
 		warnx("restore: line %zu: bad or unknown %s", lineno, why);
+		goto out;
+	}
+	if (tool_lifetime_past(&rec, limit)) {
+		snprintf(what, sizeof(what), "restore: line %zu:", lineno);
+		tool_lifetime_warn(what, rec.name, rec.expires, max);
 		goto out;
 	}
 	errno = 0;
@@ -314,6 +340,9 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	char *line = NULL;
 	size_t linesz = 0, lineno = 1;
 	json_int_t count = 0;
+	json_t *settings = NULL;
+	char *max = NULL;
+	int64_t limit = 0;
 	int atomic = 0, ch, created = 0, rv = 1, r;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -337,8 +366,12 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 			warnx("restore: no export on standard input");
 		goto out;
 	}
-	if (restore_header(line, prefix, sizeof(prefix), key, &count) != 0)
+	if (restore_header(ctx, line, prefix, sizeof(prefix), key, &count,
+	    &settings) != 0)
 		goto out;
+	/* A new generation keeps the settings an old export does not have. */
+	if (atomic && settings == NULL)
+		settings = tool_settings_read(ctx);
 	if (atomic) {
 		if (restore_gen(ctx, prefix, &gen, &s) != 0)
 			goto out;
@@ -360,17 +393,20 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 		tool_store_warn(ctx, "write transaction", r, why);
 		goto out;
 	}
-	if ((r = store_reset(txn, prefix, key)) != 0) {
+	if ((r = store_reset(txn, prefix, key)) != 0 ||
+	    (r = tool_settings_put(txn, settings)) != 0) {
 		tool_store_warn(ctx, "restore", r, NULL);
 		goto out;
 	}
+	if (tool_lifetime_limit(ctx, txn, &limit, &max) != 0)
+		goto out;
 	while (getline(&line, &linesz, stdin) != -1) {
 		if (++lineno - 1 > (size_t)count) {
 			warnx("restore: line %zu: more tokens than the "
 			    "header's count of %lld", lineno, (long long)count);
 			goto out;
 		}
-		if (restore_line(line, lineno, txn) != 0)
+		if (restore_line(line, lineno, txn, limit, max) != 0)
 			goto out;
 	}
 	if (ferror(stdin)) {
@@ -412,6 +448,8 @@ out:
 	if (rv != 0 && created)
 		remove_store(ctx->db);
 	explicit_bzero(key, sizeof(key));
+	json_decref(settings);
+	free(max);
 	if (line != NULL)
 		explicit_bzero(line, linesz);
 	free(line);

@@ -49,7 +49,7 @@ struct create_opts {
 enum {
 	OPT_NAME = 256, OPT_USER, OPT_ROLE, OPT_POLICY, OPT_FROM, OPT_EXPIRES,
 	OPT_DESCRIPTION, OPT_PARENT, OPT_PREFIX, OPT_GRACE, OPT_REASON,
-	OPT_SERVICE, OPT_RHOST,
+	OPT_SERVICE, OPT_RHOST, OPT_LEAKED,
 };
 
 static void
@@ -65,6 +65,9 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		{ "prefix", required_argument, NULL, OPT_PREFIX },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const settings[] = {
+		SETTING_DEFAULT_LIFETIME, INIT_DEFAULT_LIFETIME, NULL
 	};
 	const char *prefix = TOKEN_PREFIX_DEFAULT;
 	char why[STORE_WHY_MAX];
@@ -92,7 +95,8 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	}
 	errno = 0;
 	why[0] = '\0';
-	if ((r = store_init(ctx->db, prefix, why, sizeof(why))) != 0) {
+	if ((r = store_init_settings(ctx->db, prefix, settings, why,
+	    sizeof(why))) != 0) {
 		if (r == ATK_ERR_EXISTS)
 			warnx("%s: a store is already there", ctx->db);
 		else
@@ -104,6 +108,9 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	    ATK_ERR_UNSAFE)
 		warnx("%s: warning: pam_apitoken will refuse this store: %s",
 		    ctx->db, why);
+	fprintf(stderr, "Tokens made without --expires expire after %s "
+	    "(apitoken config %s DUR|never changes it).\n",
+	    INIT_DEFAULT_LIFETIME, SETTING_DEFAULT_LIFETIME);
 	return 0;
 }
 
@@ -551,8 +558,9 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 		tool_store_warn(ctx, "write transaction", r, why);
 		goto out;
 	}
-	if (o.parent != NULL &&
-	    apply_parent(ctx, cmd, txn, o.parent, &rec) != 0)
+	if (tool_lifetime_apply(ctx, cmd, txn, o.expires != NULL, &rec) != 0 ||
+	    (o.parent != NULL &&
+	    apply_parent(ctx, cmd, txn, o.parent, &rec) != 0))
 		goto out;
 	if (import) {
 		if (import_token(cmd, s, txn, in, inlen, &tok, &rec) != 0)
@@ -717,6 +725,8 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		warnx("%s: revoked: create a new token instead", rec.name);
 		goto out;
 	}
+	if (tool_lifetime_check(ctx, "regenerate", txn, &rec) != 0)
+		goto out;
 	/* The old secret works during the grace period, and no longer. */
 	if (until > ctx->now) {
 		rec.old_until = until;
@@ -755,6 +765,7 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "leaked", no_argument, NULL, OPT_LEAKED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -762,13 +773,16 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	const char *reason = NULL;
-	int ch, rv = 1;
+	int ch, leaked = 0, rv = 1;
 
 	memset(&rec, 0, sizeof(rec));
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_REASON:
 			reason = optarg;
+			break;
+		case OPT_LEAKED:
+			leaked = 1;
 			break;
 		case 'h':
 			return help_cmd("revoke");
@@ -777,13 +791,16 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 			return usage_cmd("revoke");
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind + !leaked != argc)
 		return usage_cmd("revoke");
 	if (reason != NULL && !tool_text_valid(reason)) {
 		warnx("revoke %s: bad reason: one line of UTF-8 text of at "
-		    "most %d bytes", argv[optind], RECORD_TEXT_MAX);
+		    "most %d bytes", leaked ? "--leaked" : argv[optind],
+		    RECORD_TEXT_MAX);
 		return EXIT_USAGE;
 	}
+	if (leaked)
+		return tool_revoke_leaked(ctx, reason);
 	if (open_token(ctx, "revoke", argv[optind], &s, &txn, &rec) != 0)
 		goto out;
 	if (rec.revoked != 0) {
