@@ -165,30 +165,36 @@ output_files_body()
 atf_test_case signal
 signal_head()
 {
-	atf_set "descr" "Killed while writing OUTFILE: no file is left behind"
+	atf_set "descr" "Killed while writing OUTFILE, by any signal that ends" \
+	    "a process (SIGKILL too): no file is left behind"
 }
 signal_body()
 {
+	local sig pid rc i
 	mkfifo fifo
-	"$DECODE" fifo d.out 2>err &
-	pid=$!
-	exec 3>fifo
-	printf 'YWFh\n' >&3
-	# Wait for the temporary file, then stop the decoder.
-	i=0
-	while [ -z "$(ls -A | grep '^\.d\.out\.')" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || atf_fail "no temporary file"
-		sleep 0.05
+	for sig in TERM HUP INT QUIT USR1 USR2 ALRM VTALRM PROF XCPU XFSZ \
+	    IO PWR KILL; do
+		"$DECODE" fifo d.out 2>err &
+		pid=$!
+		exec 3>fifo
+		printf 'YWFh\n' >&3
+		# Wait for the output to be open (named or not), then the signal.
+		i=0
+		while ! ls -l "/proc/$pid/fd" 2>/dev/null |
+		    grep -q -e "$PWD/\.d\.out\." -e "$PWD/#"; do
+			i=$((i + 1))
+			[ $i -lt 100 ] || atf_fail "SIG$sig: no output file open"
+			sleep 0.05
+		done
+		kill -"$sig" $pid
+		rc=0
+		wait $pid || rc=$?
+		exec 3>&-
+		[ $rc -gt 128 ] || atf_fail "SIG$sig: exit status $rc"
+		ls -A >files
+		atf_check -s exit:1 grep 'd\.out' files
+		atf_check -o empty cat err
 	done
-	kill -TERM $pid
-	wait $pid
-	rc=$?
-	exec 3>&-
-	[ $rc -eq 143 ] || atf_fail "exit status $rc, not 143"
-	ls -A >files
-	atf_check -s exit:1 grep 'd\.out' files
-	atf_check -o empty cat err
 }
 
 atf_test_case errors

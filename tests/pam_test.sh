@@ -599,7 +599,38 @@ log__names_token_not_secret_cleanup() {
 	stop_daemon
 }
 
+atf_test_case log__fields_escaped cleanup
+log__fields_escaped_head() {
+	atf_set descr "A user name shaped like a token is logged as" \
+	    "'(token-shaped, not logged)', a remote host's ESC, CR and LF" \
+	    "C-style, by the module and by apitokend"
+}
+log__fields_escaped_body() {
+	local user rhost
+	require_built
+	setup_daemon
+	default_service
+	user=$(cat alice.tok)
+	rhost=$(printf 'ev\033[2J\r\nil')
+	atf_check -s exit:1 -o ignore -e save:err \
+	    env PAM_WRAPPER_DEBUGLEVEL=2 LD_PRELOAD=libpam_wrapper.so \
+	    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PWD/svc" \
+	    $APITOKEN_VALGRIND "$DRIVE" -r "$rhost" \
+	    "$SVC" "$user" auth < alice.tok
+	stop_daemon
+	for f in err daemon.log; do
+		atf_check -s exit:1 grep -F "$(cut -d_ -f3 alice.tok)" "$f"
+		atf_check -s exit:1 grep -F "$(printf '\033')" "$f"
+		atf_check -o ignore grep -F \
+		    'user=(token-shaped, not logged) rhost=ev\x1b[2J\r\nil' "$f"
+	done
+}
+log__fields_escaped_cleanup() {
+	stop_daemon
+}
+
 atf_init_test_cases() {
+	atf_add_test_case log__fields_escaped
 	atf_add_test_case auth__right_token
 	atf_add_test_case auth__custom_prompt
 	atf_add_test_case auth__wrong_tokens

@@ -23,6 +23,7 @@
 #include "armor.h"
 #include "base64.h"
 #include "error.h"
+#include "escape.h"
 #include "number.h"
 #include "nocore.h"
 #include "opterr.h"
@@ -35,12 +36,6 @@
 #define STDOUT_NAME	"stdout"
 /* Bytes read at a time: input and output buffers stay in L2. */
 #define IO_BUF		(64 * 1024)
-/* What looks_like_secret() takes for a token rather than a file name. */
-#define B64_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789+/-_"
-#define HEX_CHARS	"0123456789abcdefABCDEF"
-#define B64_SECRET_MIN	16
-#define HEX_SECRET_MIN	32
 #define GNU_COLS	76		/* GNU base64's default line width. */
 #define COLS_MAX	((uint64_t)SIZE_MAX / 8)
 #define JSON_MAX	(16 * 1024 * 1024) /* Largest Secret read. */
@@ -200,11 +195,19 @@ on_signal(int sig)
 	caught = sig;
 }
 
-/* Stops on SIGINT, SIGTERM and SIGHUP so the temporary file goes away. */
+/*
+ * Stops on every signal whose default is to end the process, so that a
+ * named temporary file (where O_TMPFILE is not to be had, lib/outfile.c)
+ * goes away; SIGKILL leaves nothing only where the output is unnamed.
+ */
 static void
 catch_signals(void)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	static const int sigs[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+		SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO, SIGPWR,
+		SIGSTKFLT,
+	};
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
@@ -666,31 +669,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	    o->outpath;
 }
 
-/*
- * Is name, a file that is not there, more likely a token typed where its
- * file belongs ("apitoken-decode qU39...==")?  Base64 of 16 or more
- * characters with both cases, or hex of 32 or more: then the error does
- * not print it back.  A name with a dot or a space, a shorter one, or
- * base64-like letters in one case only, is taken for a file name.
- */
-static int
-looks_like_secret(const char *name)
-{
-	size_t n = strlen(name), body = strspn(name, B64_CHARS);
-	int upper = 0, lower = 0;
-
-	if (strspn(name, HEX_CHARS) == n && n >= HEX_SECRET_MIN)
-		return 1;
-	if (n < B64_SECRET_MIN || body < n - 2 ||
-	    strspn(name + body, "=") != n - body)
-		return 0;
-	for (size_t i = 0; i < body; i++) {
-		upper |= name[i] >= 'A' && name[i] <= 'Z';
-		lower |= name[i] >= 'a' && name[i] <= 'z';
-	}
-	return upper && lower;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -714,7 +692,12 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(o.inpath, STDIO_NAME) != 0 &&
 	    (fd = open(o.inpath, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT && looks_like_secret(o.inpath))
+		/*
+		 * A name that is not there and looks like encoded text is
+		 * more likely a token typed where its file belongs
+		 * ("apitoken-decode qU39...=="): not printed back.
+		 */
+		if (errno == ENOENT && escape_secretlike(o.inpath))
 			errx(1, "no such file, and its name looks like "
 			    "encoded text: to decode text, give it on "
 			    "standard input");

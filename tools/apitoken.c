@@ -21,6 +21,7 @@
 
 #include "apitoken.h"
 #include "error.h"
+#include "escape.h"
 #include "nocore.h"
 #include "opterr.h"
 #include "record.h"
@@ -103,6 +104,32 @@ help_cmd(const char *name)
 {
 	synopsis(stdout, name);
 	return fflush(stdout) == EOF ? 1 : 0;
+}
+
+/*
+ * The one way an error names a value typed on the command line: a whole
+ * token typed in the wrong place must not land on the terminal, in a CI
+ * log or in a transcript, and control characters must not reach the
+ * terminal raw.
+ */
+const char *
+tool_shown(const char *value, struct shown *sh)
+{
+	char *esc;
+	size_t n;
+
+	if (escape_secretlike(value))
+		return TOOL_SHOWN_SECRET;
+	if ((esc = escape_text(value)) == NULL)
+		return "(?)";
+	n = strlen(esc);
+	if (n > TOOL_SHOWN_MAX)
+		(void)snprintf(sh->text, sizeof(sh->text), "\"%.*s...\"",
+		    TOOL_SHOWN_MAX, esc);
+	else
+		(void)snprintf(sh->text, sizeof(sh->text), "\"%s\"", esc);
+	free(esc);
+	return sh->text;
 }
 
 /* The words of an error code; errno's own words for a system error. */
@@ -200,8 +227,10 @@ tool_find(const struct ctx *ctx, struct store_txn *txn, const char *what,
 			warnx("that looks like a whole token (a secret): give "
 			    "its id or its name");
 		else if (token_id_parse(what, id) == 0 ||
-		    record_name_valid(what))
+		    (record_name_valid(what) && !escape_secretlike(what)))
 			warnx("%s: no such token", what);
+		else if (record_name_valid(what))
+			warnx("no such token: %s", TOOL_SHOWN_SECRET);
 		else
 			warnx("no such token: not an id or a name");
 	} else
@@ -321,6 +350,24 @@ tool_write_secret(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * A store path from --db or APITOKEN_DB: every message about the store
+ * names it, so one that looks like a token is refused here, unsaid.
+ */
+static int
+db_check(const char *path)
+{
+	if (*path == '\0') {
+		warnx("--db: empty path");
+		return -1;
+	}
+	if (escape_secretlike(path)) {
+		warnx("--db: %s: a store path, not a token", TOOL_SHOWN_SECRET);
+		return -1;
+	}
+	return 0;
+}
+
 enum { OPT_DB = 256, OPT_VERSION };
 
 static const struct option longopts[] = {
@@ -345,13 +392,14 @@ main(int argc, char *argv[])
 	memset(&ctx, 0, sizeof(ctx));
 	env = getenv(STORE_ENV_VAR);
 	ctx.db = (env != NULL && *env != '\0') ? env : STORE_DEFAULT_PATH;
+	if (ctx.db == env && db_check(env) != 0)
+		return EXIT_USAGE;
 
 	/* "+": stop at the command; its options are its own. */
 	while ((ch = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_DB:
-			if (*optarg == '\0') {
-				warnx("--db: empty path");
+			if (db_check(optarg) != 0) {
 				usage(stderr);
 				return EXIT_USAGE;
 			}

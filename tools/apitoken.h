@@ -35,7 +35,19 @@ struct ctx {
 	int64_t		 now;		/* One clock reading. */
 };
 
+/*
+ * An option value as an error message may show it: quoted, escaped, cut
+ * after TOOL_SHOWN_MAX bytes with "...", or not at all when it looks like
+ * a secret (escape_secretlike()).
+ */
+#define TOOL_SHOWN_MAX		64
+#define TOOL_SHOWN_SECRET	"(a value shaped like a token, not shown)"
+struct shown {
+	char	text[TOOL_SHOWN_MAX + sizeof("\"...\"")];
+};
+
 /* apitoken.c: messages and shared checks. */
+const char *tool_shown(const char *, struct shown *);
 const char *tool_strerror(int);
 void	tool_store_warn(const struct ctx *, const char *, int, const char *);
 int	tool_open(const struct ctx *, int, struct store **);

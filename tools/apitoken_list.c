@@ -18,6 +18,7 @@
 #include "cidr.h"
 #include "duration.h"
 #include "error.h"
+#include "escape.h"
 #include "number.h"
 #include "opterr.h"
 #include "record.h"
@@ -203,13 +204,15 @@ collect(struct store_txn *txn, struct collect *c, int usage)
 static int
 parse_format(const char *cmd, const char *s, enum format *f)
 {
+	struct shown sh;
+
 	if (strcmp(s, "table") == 0)
 		*f = FMT_TABLE;
 	else if (strcmp(s, "json") == 0)
 		*f = FMT_JSON;
 	else {
-		warnx("%s: bad output format \"%s\": want table or json", cmd,
-		    s);
+		warnx("%s: bad output format %s: want table or json", cmd,
+		    tool_shown(s, &sh));
 		return -1;
 	}
 	return 0;
@@ -474,6 +477,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	};
 	struct collect c;
 	struct duration d;
+	struct shown sh;
 	struct term t;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
@@ -519,7 +523,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 		return usage_cmd("list");
 	if (expiring != NULL && ((r = duration_parse(expiring, &d)) != 0 ||
 	    (r = duration_add(ctx->now, &d, &c.until)) != 0)) {
-		warnx("list: bad duration \"%s\": %s", expiring,
+		warnx("list: bad duration %s: %s", tool_shown(expiring, &sh),
 		    atk_strerror(r));
 		return EXIT_USAGE;
 	}
@@ -553,11 +557,18 @@ out:
 	return rv;
 }
 
-/* One "Label: value" line of show. */
+/*
+ * One "Label: value" line of show; stored text escaped (escape.h), so
+ * that an ESC or a CR in it cannot rewrite the admin's terminal.
+ */
 static void
 field(const char *label, const char *value)
 {
-	printf("%-13s %s\n", label, value);
+	char *e;
+
+	e = escape_text(value);
+	printf("%-13s %s\n", label, e != NULL ? e : "(?)");
+	free(e);
 }
 
 static void
@@ -579,7 +590,7 @@ show_table(struct store_txn *txn, const struct item *it, int64_t now)
 	const struct record *rec = &it->rec;
 	struct record parent;
 	char buf[CELL_BUFSZ], age[CELL_BUFSZ], net[CIDR_BUFSZ];
-	char id[TOKEN_ID_BUFSZ];
+	char id[TOKEN_ID_BUFSZ], *from;
 	size_t i;
 
 	token_id_format(rec->id, id);
@@ -622,9 +633,11 @@ show_table(struct store_txn *txn, const struct item *it, int64_t now)
 		field("Last used:", DURATION_NEVER);
 	else {
 		time_text(it->used, buf, sizeof(buf));
+		from = it->from != NULL && *it->from != '\0' ?
+		    escape_text(it->from) : NULL;
 		printf("%-13s %s from %s\n", "Last used:", buf,
-		    it->from != NULL && *it->from != '\0' ? it->from :
-		    "(unknown)");
+		    from != NULL ? from : "(unknown)");
+		free(from);
 	}
 	if (!rec->has_parent)
 		field("Parent:", "(none)");
@@ -711,6 +724,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	};
 	struct collect c;
 	struct duration d;
+	struct shown sh;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	const char *older = TOOL_PRUNE_DEFAULT;
@@ -734,7 +748,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return usage_cmd("prune");
 	if ((r = duration_parse(older, &d)) != 0) {
-		warnx("prune: bad duration \"%s\": %s", older,
+		warnx("prune: bad duration %s: %s", tool_shown(older, &sh),
 		    atk_strerror(r));
 		return EXIT_USAGE;
 	}

@@ -16,6 +16,7 @@
 #include "cidr.h"
 #include "duration.h"
 #include "error.h"
+#include "escape.h"
 #include "opterr.h"
 #include "random.h"
 #include "record.h"
@@ -67,6 +68,7 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *prefix = TOKEN_PREFIX_DEFAULT;
+	struct shown sh;
 	char why[STORE_WHY_MAX];
 	int ch, r;
 
@@ -85,8 +87,8 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return usage_cmd("init");
 	if (!token_prefix_valid(prefix)) {
-		warnx("init: bad prefix \"%s\": a lower-case letter, then at "
-		    "most %d lower-case letters or digits", prefix,
+		warnx("init: bad prefix %s: a lower-case letter, then at "
+		    "most %d lower-case letters or digits", tool_shown(prefix, &sh),
 		    TOKEN_PREFIX_MAX - 1);
 		return EXIT_USAGE;
 	}
@@ -206,20 +208,20 @@ expiry_warn(const char *cmd, const char *name, const char *s, int r)
 {
 	const char *kind = s[0] == 'P' ? "duration" :
 	    (s[0] >= '0' && s[0] <= '9') ? "date" : "expiry";
+	struct shown sh;
+	const char *v = tool_shown(s, &sh);
 
 	if (r == ATK_ERR_RANGE && !date_valid(s))
-		warnx("%s %s: bad date \"%s\": a field is out of range", cmd,
-		    name, s);
+		warnx("%s %s: bad date %s: a field is out of range", cmd,
+		    name, v);
 	else if (r == ATK_ERR_RANGE)
-		warnx("%s %s: expiry \"%s\" is not in the future", cmd, name,
-		    s);
+		warnx("%s %s: expiry %s is not in the future", cmd, name, v);
 	else if (r == ATK_ERR_OVERFLOW)
-		warnx("%s %s: expiry \"%s\" is past the year 9999", cmd, name,
-		    s);
+		warnx("%s %s: expiry %s is past the year 9999", cmd, name, v);
 	else
-		warnx("%s %s: bad %s \"%s\": want an ISO 8601 duration "
+		warnx("%s %s: bad %s %s: want an ISO 8601 duration "
 		    "(P1Y, P2W, PT30M), an RFC 3339 date or never", cmd, name,
-		    kind, s);
+		    kind, v);
 }
 
 /* A --from network, with a hint when host bits are set. */
@@ -227,16 +229,18 @@ static int
 parse_net(const char *cmd, const char *name, const char *s, struct cidr *c)
 {
 	char net[CIDR_BUFSZ];
+	struct shown sh;
 	int r;
 
 	if ((r = cidr_parse(s, c)) == 0)
 		return 0;
 	if (r == ATK_ERR_RANGE && cidr_format(c, net, sizeof(net)) == 0)
-		warnx("%s %s: bad network \"%s\": host bits set (did you "
-		    "mean %s?)", cmd, name, s, net);
+		warnx("%s %s: bad network %s: host bits set (did you "
+		    "mean %s?)", cmd, name, tool_shown(s, &sh), net);
 	else
-		warnx("%s %s: bad network \"%s\": want ADDRESS or "
-		    "ADDRESS/LENGTH, IPv4 or IPv6", cmd, name, s);
+		warnx("%s %s: bad network %s: want ADDRESS or "
+		    "ADDRESS/LENGTH, IPv4 or IPv6", cmd, name,
+		    tool_shown(s, &sh));
 	return -1;
 }
 
@@ -252,6 +256,18 @@ has_word(char *const *list, size_t n, const char *w)
 	return 0;
 }
 
+/* 1 if a --policy looks like a secret. */
+static int
+secretlike_policy(const struct create_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->npolicies; i++)
+		if (escape_secretlike(o->policies[i]))
+			return 1;
+	return 0;
+}
+
 /*
  * Check what the command line asks for and build the record from it.
  * Returns TOOL_CONTINUE, EXIT_USAGE for a bad value, or 1.
@@ -262,13 +278,14 @@ create_record(const struct ctx *ctx, const char *cmd,
 {
 	unsigned char id[TOKEN_ID_BYTES];
 	const char *role = o->role != NULL ? o->role : TOOL_ROLE_DEFAULT;
+	struct shown sh;
 	size_t i;
 	int r;
 
 	if (!record_name_valid(o->name)) {
-		warnx("%s: bad name \"%s\": at most %d letters, digits, '.', "
+		warnx("%s: bad name %s: at most %d letters, digits, '.', "
 		    "'_' or '-', starting with a letter or digit", cmd,
-		    o->name, RECORD_NAME_MAX);
+		    tool_shown(o->name, &sh), RECORD_NAME_MAX);
 		return EXIT_USAGE;
 	}
 	/* show, revoke and delete take an id or a name: keep them apart. */
@@ -277,12 +294,26 @@ create_record(const struct ctx *ctx, const char *cmd,
 		    o->name);
 		return EXIT_USAGE;
 	}
+	/* Every later message names the token: never by a secret. */
+	if (escape_secretlike(o->name)) {
+		warnx("%s: bad name %s: a name, not a secret", cmd,
+		    TOOL_SHOWN_SECRET);
+		return EXIT_USAGE;
+	}
+	if ((o->user != NULL && escape_secretlike(o->user)) ||
+	    escape_secretlike(role) || secretlike_policy(o)) {
+		warnx("%s %s: bad user, role or policy %s: a word, not a "
+		    "secret", cmd, o->name, TOOL_SHOWN_SECRET);
+		return EXIT_USAGE;
+	}
 	if (o->user != NULL && !tool_word_valid(o->user)) {
-		warnx("%s %s: bad user \"%s\"", cmd, o->name, o->user);
+		warnx("%s %s: bad user %s", cmd, o->name,
+		    tool_shown(o->user, &sh));
 		return EXIT_USAGE;
 	}
 	if (!tool_word_valid(role)) {
-		warnx("%s %s: bad role \"%s\"", cmd, o->name, role);
+		warnx("%s %s: bad role %s", cmd, o->name,
+		    tool_shown(role, &sh));
 		return EXIT_USAGE;
 	}
 	if (o->description != NULL && !tool_text_valid(o->description)) {
@@ -313,8 +344,8 @@ create_record(const struct ctx *ctx, const char *cmd,
 		goto nomem;
 	for (i = 0; i < o->npolicies; i++) {
 		if (!tool_word_valid(o->policies[i])) {
-			warnx("%s %s: bad policy \"%s\"", cmd, o->name,
-			    o->policies[i]);
+			warnx("%s %s: bad policy %s", cmd, o->name,
+			    tool_shown(o->policies[i], &sh));
 			return EXIT_USAGE;
 		}
 		if (has_word(rec->policies, rec->npolicies, o->policies[i]))
@@ -671,6 +702,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	};
 	struct duration d;
 	struct record rec;
+	struct shown sh;
 	struct token tok;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
@@ -701,8 +733,8 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		return usage_cmd("regenerate");
 	if (grace != NULL && ((r = duration_parse(grace, &d)) != 0 ||
 	    (r = duration_add(ctx->now, &d, &until)) != 0)) {
-		warnx("regenerate %s: bad duration \"%s\": %s", argv[optind],
-		    grace, atk_strerror(r));
+		warnx("regenerate: bad duration %s: %s",
+		    tool_shown(grace, &sh), atk_strerror(r));
 		return EXIT_USAGE;
 	}
 	if (open_token(ctx, "regenerate", argv[optind], &s, &txn, &rec) != 0)
