@@ -102,7 +102,7 @@ token_id_shown(const char *id)
 {
 	size_t n;
 
-	if (id == NULL)
+	if (id == NULL || strcmp(id, "unknown") == 0)
 		return "unknown";
 	n = strspn(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz");
