@@ -77,7 +77,135 @@ stored_text__escaped_body() {
 	    -x "jq 'select(.name == \"e\") | .last_from' dump3"
 }
 
+atf_test_case default_user__sa
+default_user__sa_head() {
+	atf_set descr "A new token logs in as sa-<id in lower case> (25 characters, which useradd takes), or the store's init --user-prefix; a prefix that makes no valid user name is refused; old tokens keep their user"
+}
+default_user__sa_body() {
+	local u
+	store
+	mk d
+	u=$(jshow d .user)
+	atf_check -o inline:"$(defuser d.tok)\n" echo "$u"
+	atf_check -o match:'^sa-[0-9a-z]{22}$' echo "$u"
+	[ ${#u} -le 32 ] || atf_fail "$u: longer than 32"
+	# A store of its own with another prefix.
+	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" --db "$PWD/u.db" \
+	    init --user-prefix ci-
+	atf_check -s exit:0 -o save:c.tok -e ignore "$APITOKEN" \
+	    --db "$PWD/u.db" create -q --name c
+	atf_check -s exit:0 -o match:"^User: +ci-$(tid c.tok | tr '[:upper:]' '[:lower:]')\$" \
+	    -e empty "$APITOKEN" --db "$PWD/u.db" show c
+	for p in Ci- -ci 1ci ci. 'c i' abcdefghijk ''; do
+		atf_check -s exit:2 -o empty -e match:"bad user prefix" \
+		    "$APITOKEN" --db "$PWD/bad.db" init --user-prefix "$p"
+		[ ! -e bad.db ] || atf_fail "store made with prefix '$p'"
+	done
+	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" --db "$PWD/ten.db" \
+	    init --user-prefix abcdefghij
+	# A token of 67ddc10 keeps its service-account-<id> user.
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" restore \
+	    <"$SRCDIR/tests/data/store-67ddc10.jsonl"
+	atf_check -s exit:0 -o match:'^User: +service-account-2v3shqh11m1r74xa6ekwdp$' \
+	    -e empty "$APITOKEN" show nightly
+}
+
+atf_test_case export__private
+export__private_head() {
+	atf_set descr "export refuses a standard output file group or others may read (the store's key is in it); export -o FILE makes it 0600, whole or not at all"
+}
+export__private_body() {
+	store
+	mk x
+	umask 022
+	atf_check -s exit:1 -o empty -e save:err -x "\"$APITOKEN\" export >open.jsonl"
+	atf_check -o match:"mode 0644.*export -o FILE" cat err
+	atf_check -o inline:"0\n" -x "wc -c <open.jsonl | tr -d ' '"
+	# A private file, a pipe: fine.
+	chmod 600 open.jsonl
+	atf_check -s exit:0 -o empty -e empty -x "\"$APITOKEN\" export >open.jsonl"
+	atf_check -s exit:0 -o match:apitoken-export -e empty -x \
+	    "\"$APITOKEN\" export | head -1"
+	# -o: 0600 under umask 022, the same lines; again over the old one.
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" export -o out.jsonl
+	atf_check -o inline:"600\n" stat -c %a out.jsonl
+	atf_check -o inline:"2\n" -x "wc -l <out.jsonl | tr -d ' '"
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" export --output out.jsonl
+	atf_check -o inline:"600\n" stat -c %a out.jsonl
+	# Nothing half-written where it cannot be made.
+	atf_check -s exit:1 -o empty -e match:"export: nodir/out.jsonl" \
+	    "$APITOKEN" export -o nodir/out.jsonl
+	ls -A >files
+	atf_check -s exit:1 grep -e '\.tmp' files
+}
+
+atf_test_case parent__takes_user_and_role
+parent__takes_user_and_role_head() {
+	atf_set descr "create --parent: the child takes its parent's user and role (asking for others is refused), and a child left with none of the policies it asked for is refused"
+}
+parent__takes_user_and_role_body() {
+	store
+	mk p --user alice --policy sshd --policy su
+	fails "role \"Administrator\" refused: a child token has its parent's role, User" \
+	    "$APITOKEN" create --name c1 --parent p --role Administrator
+	fails "user \"root\" refused: a child token logs in as its parent's user, alice" \
+	    "$APITOKEN" create --name c2 --parent p --user root
+	atf_check -s exit:1 -o empty -e save:err "$APITOKEN" create \
+	    --name c3 --parent p --policy sudo --policy login
+	atf_check -o match:"nothing left of the policies asked for" cat err
+	atf_check -s exit:0 -o inline:"p\n" -e empty -x \
+	    "\"$APITOKEN\" list -o json | jq -r .name"
+	mk c4 --parent p --user alice --role User
+	jis c4 .user alice
+	jis c4 .role User
+	mk c5 --parent p
+	jis c5 .user alice
+	jis c5 .policies '["sshd","su"]'
+	atf_check -s exit:0 -o save:c6.tok -e match:"policy sudo dropped" \
+	    "$APITOKEN" create -q --name c6 --parent p --policy sudo --policy su
+	jis c6 .policies '["su"]'
+}
+
+atf_test_case create__unwritable_token_not_kept
+create__unwritable_token_not_kept_head() {
+	atf_set descr "create -q > /dev/full fails and keeps no token (the name stays free); regenerate -q > /dev/full keeps the old secret"
+}
+create__unwritable_token_not_kept_body() {
+	[ -w /dev/full ] || atf_skip "no /dev/full"
+	store
+	atf_check -s exit:1 -o empty -e match:"standard output" -x \
+	    "\"$APITOKEN\" create -q --name full >/dev/full"
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" list
+	mk full --user bob
+	atf_check -s exit:1 -o empty -e match:"standard output" -x \
+	    "\"$APITOKEN\" regenerate -q full >/dev/full"
+	ok full.tok bob
+}
+
+atf_test_case role__typo_refused
+role__typo_refused_head() {
+	atf_set descr "A role neither built in nor carried by a token is refused (a typo) unless --new-role"
+}
+role__typo_refused_body() {
+	store
+	usage_fails "unknown role \"Adminstrator\": not Administrator or User, and no token has it \(--new-role to make it\)" \
+	    "$APITOKEN" create --name t --role Adminstrator
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" list
+	mk a --role Administrator
+	mk u --role User
+	mk d --role Deployer --new-role
+	mk d2 --role Deployer
+	jis d2 .role Deployer
+	atf_check -s exit:2 -o empty -e match:"unknown role" "$APITOKEN" \
+	    import --name i --role Deplyer <d.tok
+}
+
 atf_init_test_cases() {
+	atf_add_test_case default_user__sa
+	atf_add_test_case export__private
+	atf_add_test_case parent__takes_user_and_role
+	atf_add_test_case create__unwritable_token_not_kept
+	atf_add_test_case role__typo_refused
 	atf_add_test_case values__never_echo_tokens
 	atf_add_test_case stored_text__escaped
 }

@@ -195,7 +195,7 @@ create_warns_body()
 atf_test_case create_defaults
 create_defaults_head()
 {
-	atf_set "descr" "user service-account-<id>, role User, expires never"
+	atf_set "descr" "user sa-<id>, role User, expires never"
 }
 create_defaults_body()
 {
@@ -346,7 +346,7 @@ list_json_head()
 list_json_body()
 {
 	store
-	mk p --policy sshd --policy su
+	mk p --role Administrator --policy sshd --policy su
 	mk j --role Administrator --policy sshd --policy su --from 10.0.0.0/8 \
 	    --expires 2099-01-01 --description "CI deploys" --parent p
 	atf_check -s exit:0 -o save:out -e ignore "$APITOKEN" list -o json
@@ -720,8 +720,8 @@ parent_body()
 	jis child .policies '["sshd"]'
 	jis child .expires "$(jshow boss .expires)"
 	jis child .parent "$(tid boss.tok)"
-	ok child.tok "$(defuser child.tok)" --policy sshd
-	refused child.tok "$(defuser child.tok)" "policy" --policy sudo
+	ok child.tok "$(defuser boss.tok)" --policy sshd
+	refused child.tok "$(defuser boss.tok)" "policy" --policy sudo
 	# Asking for nothing gets the parent's; an earlier expiry stays.
 	atf_check -s exit:0 -o ignore -e empty "$APITOKEN" create -q \
 	    --name heir --parent "$(tid boss.tok)" --expires PT1H

@@ -415,6 +415,7 @@ prompt__revoke_delete_restore_during_prompt_body() {
 	new_token revoke-me alice revoke.tok
 	new_token delete-me alice delete.tok
 	# An export from before the next token was made.
+	umask 077	# export refuses a file others may read
 	atf_check -s exit:0 -o save:before.json -e ignore ./admin export
 	new_token restored-away alice restore.tok
 	service "auth required $MODULE socket=$SOCK"

@@ -28,6 +28,7 @@ make_exports()
 		atf_check -s exit:0 -o save:$t.tok "$APITOKEN" create -q \
 		    --name $t --user ci
 	done
+	umask 077	# export refuses a file others may read
 	atf_check -s exit:0 -o save:A.json "$APITOKEN" export
 	atf_check -s exit:0 "$APITOKEN" delete a1
 	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" revoke r1

@@ -40,11 +40,11 @@ struct command {
 #define CMD_NAME_CHARS	"abcdefghijklmnopqrstuvwxyz-"
 
 static const struct command commands[] = {
-	{ "init", cmd_init, "init [--prefix P]" },
+	{ "init", cmd_init, "init [--prefix P] [--user-prefix P]" },
 	{ "create", cmd_create, "create --name N [--user U] [--role R] "
 	    "[--policy P]... [--from CIDR]...\n"
 	    "\t[--expires DUR|DATE|never] [--description D] "
-	    "[--parent ID|NAME] [-q]" },
+	    "[--parent ID|NAME] [--new-role] [-q]" },
 	{ "list", cmd_list, "list [-o table|json] [--user U] [--role R] "
 	    "[--expired|--active] [--expiring DUR]" },
 	{ "show", cmd_show, "show ID|NAME [-o table|json]" },
@@ -55,11 +55,11 @@ static const struct command commands[] = {
 	{ "import", cmd_import, "import --name N [--user U] [--role R] "
 	    "[--policy P]... [--from CIDR]...\n"
 	    "\t[--expires DUR|DATE|never] [--description D] "
-	    "[--parent ID|NAME] [-q] < TOKEN" },
+	    "[--parent ID|NAME] [--new-role] [-q] < TOKEN" },
 	{ "verify", cmd_verify, "verify --user U [--service S] "
 	    "[--rhost HOST] [--role R] [--policy P]" },
 	{ "prune", cmd_prune, "prune [--older-than DUR]" },
-	{ "export", cmd_export, "export > FILE" },
+	{ "export", cmd_export, "export [-o FILE]" },
 	{ "restore", cmd_restore, "restore [--atomic] < FILE" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

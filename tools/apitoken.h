@@ -23,6 +23,17 @@
 #define TOOL_TOKEN_BUFSZ	(TOKEN_MAX_LEN + 4)
 #define TOOL_PROMPT		"API token: "
 #define TOOL_ROLE_DEFAULT	"User"
+#define TOOL_ROLE_ADMIN		"Administrator"
+/*
+ * A new token's user unless --user: the store's "user-prefix" setting
+ * (init --user-prefix), else "sa-", then the id in lower case.  The prefix
+ * is a letter or "_", then letters, digits, "_" or "-", and short enough
+ * for the user name to stay within useradd's 32 characters.
+ */
+#define TOOL_USER_PREFIX_DEFAULT "sa-"
+#define TOOL_SETTING_USER_PREFIX "user-prefix"
+#define TOOL_USER_NAME_MAX	32
+#define TOOL_USER_PREFIX_MAX	(TOOL_USER_NAME_MAX - TOKEN_ID_CHARS)
 /* prune keeps expired and revoked tokens this long for audit. */
 #define TOOL_PRUNE_DEFAULT	"P30D"
 /* The first line of an export. */

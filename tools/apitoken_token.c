@@ -42,6 +42,7 @@ struct create_opts {
 	const char	**from;
 	size_t		 nfrom;
 	int		 quiet;
+	int		 new_role;	/* --new-role */
 };
 
 /* What an option parser returns when the command goes on. */
@@ -50,7 +51,7 @@ struct create_opts {
 enum {
 	OPT_NAME = 256, OPT_USER, OPT_ROLE, OPT_POLICY, OPT_FROM, OPT_EXPIRES,
 	OPT_DESCRIPTION, OPT_PARENT, OPT_PREFIX, OPT_GRACE, OPT_REASON,
-	OPT_SERVICE, OPT_RHOST,
+	OPT_SERVICE, OPT_RHOST, OPT_USER_PREFIX, OPT_NEW_ROLE,
 };
 
 static void
@@ -59,15 +60,67 @@ oom(void)
 	warnx("out of memory");
 }
 
+/*
+ * A user-prefix that makes user names useradd takes (its default
+ * NAME_REGEX, [a-z_][a-z0-9_-]*, and at most 32 characters) with any id
+ * in lower case after it.
+ */
+static int
+user_prefix_valid(const char *p)
+{
+	size_t n = strlen(p);
+
+	return n >= 1 && n <= TOOL_USER_PREFIX_MAX &&
+	    ((p[0] >= 'a' && p[0] <= 'z') || p[0] == '_') &&
+	    strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* Keep the user-prefix setting in the store just made. */
+static int
+init_user_prefix(const struct ctx *ctx, const char *uprefix)
+{
+	struct store *s = NULL;
+	struct store_txn *txn = NULL;
+	char why[STORE_WHY_MAX];
+	int r, rv = -1;
+
+	if (tool_open(ctx, 0, &s) != 0)
+		return -1;
+	errno = 0;
+	why[0] = '\0';
+	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0) {
+		txn = NULL;
+		tool_store_warn(ctx, "write transaction", r, why);
+		goto out;
+	}
+	if ((r = store_setting_put(txn, TOOL_SETTING_USER_PREFIX,
+	    uprefix)) != 0) {
+		tool_store_warn(ctx, TOOL_SETTING_USER_PREFIX, r, NULL);
+		goto out;
+	}
+	r = store_txn_commit(txn, why, sizeof(why));
+	txn = NULL;
+	if (r != 0) {
+		tool_store_warn(ctx, TOOL_SETTING_USER_PREFIX, r, why);
+		goto out;
+	}
+	rv = 0;
+out:
+	store_txn_abort(txn);
+	store_close(s);
+	return rv;
+}
+
 int
 cmd_init(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "prefix", required_argument, NULL, OPT_PREFIX },
+		{ "user-prefix", required_argument, NULL, OPT_USER_PREFIX },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *prefix = TOKEN_PREFIX_DEFAULT;
+	const char *prefix = TOKEN_PREFIX_DEFAULT, *uprefix = NULL;
 	struct shown sh;
 	char why[STORE_WHY_MAX];
 	int ch, r;
@@ -76,6 +129,9 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		switch (ch) {
 		case OPT_PREFIX:
 			prefix = optarg;
+			break;
+		case OPT_USER_PREFIX:
+			uprefix = optarg;
 			break;
 		case 'h':
 			return help_cmd("init");
@@ -92,6 +148,14 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 		    TOKEN_PREFIX_MAX - 1);
 		return EXIT_USAGE;
 	}
+	if (uprefix != NULL && !user_prefix_valid(uprefix)) {
+		warnx("init: bad user prefix %s: a lower-case letter or '_', "
+		    "then lower-case letters, digits, '_' or '-', at most %d "
+		    "in all, so that it and a %d-character id make a user name "
+		    "useradd takes", tool_shown(uprefix, &sh),
+		    TOOL_USER_PREFIX_MAX, TOKEN_ID_CHARS);
+		return EXIT_USAGE;
+	}
 	errno = 0;
 	why[0] = '\0';
 	if ((r = store_init(ctx->db, prefix, why, sizeof(why))) != 0) {
@@ -101,6 +165,8 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 			tool_why_warn(ctx, why, r);
 		return 1;
 	}
+	if (uprefix != NULL && init_user_prefix(ctx, uprefix) != 0)
+		return 1;
 	/* Made, but where the module will not read it: say so now. */
 	if (store_check_path(ctx->db, geteuid(), why, sizeof(why)) ==
 	    ATK_ERR_UNSAFE)
@@ -120,6 +186,7 @@ static const struct option create_longopts[] = {
 	{ "expires", required_argument, NULL, OPT_EXPIRES },
 	{ "description", required_argument, NULL, OPT_DESCRIPTION },
 	{ "parent", required_argument, NULL, OPT_PARENT },
+	{ "new-role", no_argument, NULL, OPT_NEW_ROLE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -162,6 +229,9 @@ create_parse(const char *cmd, int argc, char **argv, struct create_opts *o)
 			break;
 		case OPT_PARENT:
 			o->parent = optarg;
+			break;
+		case OPT_NEW_ROLE:
+			o->new_role = 1;
 			break;
 		case 'q':
 			o->quiet = 1;
@@ -370,20 +440,42 @@ nomem:
 /*
  * The Direktiv rule, made visible: a child token never gets a policy its
  * parent lacks, nor a later expiry, and we say what was taken away.
- * Asking for no policy at all gets the parent's.
+ * Asking for no policy at all gets the parent's; asking only for policies
+ * the parent lacks is refused, as is another user or role than the
+ * parent's, which the child takes.
  */
 static int
 apply_parent(const struct ctx *ctx, const char *cmd, struct store_txn *txn,
-    const char *parent, struct record *rec)
+    const struct create_opts *o, struct record *rec)
 {
 	struct record p;
+	struct shown sh;
 	char when[RFC3339_BUFSZ];
 	size_t i, kept;
 	int rv = -1;
 
 	memset(&p, 0, sizeof(p));
-	if (tool_find(ctx, txn, parent, &p) != 0)
+	if (tool_find(ctx, txn, o->parent, &p) != 0)
 		return -1;
+	if (o->user != NULL && strcmp(o->user, p.user) != 0) {
+		warnx("%s %s: user %s refused: a child token logs in as its "
+		    "parent's user, %s", cmd, rec->name,
+		    tool_shown(o->user, &sh), p.user);
+		goto out;
+	}
+	if (o->role != NULL && strcmp(o->role, p.role) != 0) {
+		warnx("%s %s: role %s refused: a child token has its parent's "
+		    "role, %s", cmd, rec->name, tool_shown(o->role, &sh),
+		    p.role);
+		goto out;
+	}
+	free(rec->user);
+	free(rec->role);
+	if ((rec->user = strdup(p.user)) == NULL ||
+	    (rec->role = strdup(p.role)) == NULL) {
+		oom();
+		goto out;
+	}
 	if (p.revoked != 0) {
 		warnx("%s %s: parent %s is revoked", cmd, rec->name, p.name);
 		goto out;
@@ -415,6 +507,11 @@ apply_parent(const struct ctx *ctx, const char *cmd, struct store_txn *txn,
 		free(rec->policies[i]);
 	}
 	rec->npolicies = kept;
+	if (o->npolicies > 0 && kept == 0) {
+		warnx("%s %s: nothing left of the policies asked for: parent "
+		    "%s has none of them", cmd, rec->name, p.name);
+		goto out;
+	}
 	if (p.expires != 0 && (rec->expires == 0 || rec->expires > p.expires)) {
 		if (rfc3339_format(p.expires, when, sizeof(when)) != 0)
 			goto out;
@@ -430,6 +527,43 @@ out:
 	return rv;
 }
 
+static int
+role_cb(const struct record *rec, void *arg)
+{
+	const char **role = arg;
+
+	return strcmp(rec->role, *role) == 0;
+}
+
+/*
+ * A role that is built in or that another token carries; anything else is
+ * more likely a typo ("Adminstrator") than a new role, which role= would
+ * refuse at every login: --new-role says it is meant.  0, or an exit
+ * status after saying why.
+ */
+static int
+role_known(const struct ctx *ctx, const char *cmd, struct store_txn *txn,
+    const char *name, const char *role)
+{
+	struct shown sh;
+	int r;
+
+	if (strcmp(role, TOOL_ROLE_DEFAULT) == 0 ||
+	    strcmp(role, TOOL_ROLE_ADMIN) == 0)
+		return 0;
+	errno = 0;
+	if ((r = store_foreach(txn, role_cb, &role)) == 1)
+		return 0;
+	if (r != 0) {
+		tool_store_warn(ctx, name, r, NULL);
+		return 1;
+	}
+	warnx("%s %s: unknown role %s: not %s or %s, and no token has it "
+	    "(--new-role to make it)", cmd, name, tool_shown(role, &sh),
+	    TOOL_ROLE_ADMIN, TOOL_ROLE_DEFAULT);
+	return EXIT_USAGE;
+}
+
 /*
  * The keyed verifier of a token's secret: of the secret bytes for a native
  * token, of the whole text for an imported one (found by its digest).
@@ -440,20 +574,33 @@ set_verifier(struct store *s, const struct token *tok, struct record *rec)
 	return store_token_verifier(s, tok, rec->verifier);
 }
 
-/* "service-account-<id in lower case>" unless --user said otherwise. */
+/*
+ * The store's user-prefix (TOOL_USER_PREFIX_DEFAULT when unset) and the id
+ * in lower case, unless --user said otherwise.
+ */
 static int
-default_user(struct record *rec)
+default_user(struct store_txn *txn, struct record *rec)
 {
-	char user[RECORD_DEFAULT_USER_BUFSZ];
+	char id[TOKEN_ID_BUFSZ], *set = NULL;
+	const char *prefix = TOOL_USER_PREFIX_DEFAULT;
+	size_t i;
 	int r;
 
 	if (rec->user != NULL)
 		return 0;
-	if ((r = record_default_user(rec->id, user, sizeof(user))) != 0)
+	if ((r = store_setting_get(txn, TOOL_SETTING_USER_PREFIX, &set)) == 0)
+		prefix = set;
+	else if (r != ATK_ERR_NOTFOUND)
 		return r;
-	if ((rec->user = strdup(user)) == NULL)
-		return ATK_ERR_NOMEM;
-	return 0;
+	token_id_format(rec->id, id);
+	for (i = 0; id[i] != '\0'; i++)
+		if (id[i] >= 'A' && id[i] <= 'Z')
+			id[i] = (char)(id[i] - 'A' + 'a');
+	r = asprintf(&rec->user, "%s%s", prefix, id) < 0 ? ATK_ERR_NOMEM : 0;
+	if (r != 0)
+		rec->user = NULL;
+	free(set);
+	return r;
 }
 
 /*
@@ -524,7 +671,31 @@ fail:
 	return -1;
 }
 
-/* After the commit: the token once, and what it is. */
+/*
+ * Commit what announce() has shown; when the commit fails, say that the
+ * token shown does not exist.  0 or -1.
+ */
+static int
+commit_token(const struct ctx *ctx, struct store_txn **txnp,
+    const struct record *rec, int shown)
+{
+	char why[STORE_WHY_MAX];
+	int r;
+
+	why[0] = '\0';
+	errno = 0;
+	r = store_txn_commit(*txnp, why, sizeof(why));
+	*txnp = NULL;
+	if (r == 0)
+		return 0;
+	tool_store_warn(ctx, rec->name, r, why);
+	if (shown)
+		warnx("%s: not stored: the token printed does not work",
+		    rec->name);
+	return -1;
+}
+
+/* Before the commit: the token once, and what it is. */
 static int
 announce(const char *verb, const struct record *rec, const char *text,
     size_t len, int quiet)
@@ -583,8 +754,12 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 		goto out;
 	}
 	if (o.parent != NULL &&
-	    apply_parent(ctx, cmd, txn, o.parent, &rec) != 0)
+	    apply_parent(ctx, cmd, txn, &o, &rec) != 0)
 		goto out;
+	if (o.parent == NULL && !o.new_role &&
+	    (rv = role_known(ctx, cmd, txn, rec.name, rec.role)) != 0)
+		goto out;
+	rv = 1;
 	if (import) {
 		if (import_token(cmd, s, txn, in, inlen, &tok, &rec) != 0)
 			goto out;
@@ -597,7 +772,7 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 		memcpy(rec.id, tok.id, sizeof(rec.id));
 	}
 	if ((r = set_verifier(s, &tok, &rec)) != 0 ||
-	    (r = default_user(&rec)) != 0) {
+	    (r = default_user(txn, &rec)) != 0) {
 		warnx("%s %s: %s", cmd, rec.name, tool_strerror(r));
 		goto out;
 	}
@@ -609,14 +784,14 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 			tool_store_warn(ctx, rec.name, r, NULL);
 		goto out;
 	}
-	r = store_txn_commit(txn, why, sizeof(why));
-	txn = NULL;
-	if (r != 0) {
-		tool_store_warn(ctx, rec.name, r, why);
-		goto out;
-	}
+	/*
+	 * The token goes out before the commit: one whose value could not
+	 * be written (a full disk, a closed pipe) is never kept.
+	 */
 	if (announce(import ? "imported" : "created", &rec,
 	    import ? NULL : text, strlen(text), o.quiet) != 0)
+		goto out;
+	if (commit_token(ctx, &txn, &rec, !import) != 0)
 		goto out;
 	rv = 0;
 out:
@@ -763,15 +938,20 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		    tool_strerror(r));
 		goto out;
 	}
-	if (save_token(ctx, &txn, &rec) != 0)
+	errno = 0;
+	if ((r = store_put(txn, &rec, STORE_REPLACE)) != 0) {
+		tool_store_warn(ctx, rec.name, r, NULL);
+		goto out;
+	}
+	/* As create: a new secret that could not be written is not kept. */
+	if (announce("regenerated", &rec, text, strlen(text), quiet) != 0 ||
+	    commit_token(ctx, &txn, &rec, 1) != 0)
 		goto out;
 	if (!quiet && rec.old_until != 0 &&
 	    rfc3339_format(rec.old_until, when, sizeof(when)) == 0)
 		fprintf(stderr, "The old secret works until %s.\n", when);
 	else if (!quiet)
 		fprintf(stderr, "The old secret no longer works.\n");
-	if (announce("regenerated", &rec, text, strlen(text), quiet) != 0)
-		goto out;
 	rv = 0;
 out:
 	store_txn_abort(txn);
