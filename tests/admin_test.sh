@@ -200,7 +200,148 @@ role__typo_refused_body() {
 	    import --name i --role Deplyer <d.tok
 }
 
+atf_test_case habits__kubectl
+habits__kubectl_head() {
+	atf_set descr "kubectl habits: -o=json, --output json, --output=json; --db after the command; delete and revoke of several names at once"
+}
+habits__kubectl_body() {
+	local f
+	store
+	mk a
+	mk b
+	mk c
+	for f in -o=json "--output json" --output=json "-o json"; do
+		# shellcheck disable=SC2086
+		atf_check -s exit:0 -o match:'^\{"id":' -e empty "$APITOKEN" list $f
+		# shellcheck disable=SC2086
+		atf_check -s exit:0 -o match:'"name":"a"' -e empty "$APITOKEN" show a $f
+	done
+	# The global --db anywhere after the command too.
+	atf_check -s exit:0 -o empty -e match:"^Made the store" "$APITOKEN" \
+	    init --db "$PWD/other.db"
+	atf_check -s exit:0 -o save:o.tok -e ignore "$APITOKEN" create -q \
+	    --name o --db="$PWD/other.db"
+	atf_check -s exit:0 -o match:"^o " -e empty "$APITOKEN" list \
+	    --db "$PWD/other.db"
+	atf_check -s exit:0 -o not-match:"^o " -e empty "$APITOKEN" list
+	usage_fails "option --db needs a value" "$APITOKEN" list --db
+	# Several names: all of them, or none when one is wrong.
+	atf_check -s exit:1 -o empty -e match:"nosuch: no such token" \
+	    "$APITOKEN" revoke a nosuch b
+	jis a .revoked null
+	atf_check -s exit:0 -o empty -e inline:"Revoked 2 tokens: a, b.\n" \
+	    "$APITOKEN" revoke a b --reason "two at once"
+	jis b .revoke_reason "two at once"
+	atf_check -s exit:0 -o empty -e inline:"Deleted 3 tokens: a, b, c.\n" \
+	    "$APITOKEN" delete a b c
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" list
+}
+
+atf_test_case habits__help
+habits__help_head() {
+	atf_set descr "apitoken help [COMMAND]; an unknown command names the closest one in one line; COMMAND --help says what each option does"
+}
+habits__help_body() {
+	local cmd o
+	atf_check -s exit:0 -o match:"^usage: apitoken" -o match:"help \[COMMAND\]" \
+	    -e empty "$APITOKEN" help
+	atf_check -s exit:0 -o match:"^usage: apitoken \[--db PATH\] create" \
+	    -o match:"^  --expires WHEN +a duration" -e empty "$APITOKEN" help create
+	atf_check -s exit:2 -o empty -e inline:"apitoken: lsit: unknown command; did you mean list?\n" \
+	    "$APITOKEN" lsit
+	atf_check -s exit:2 -o empty -e inline:"apitoken: ver: unknown command; did you mean verify?\n" \
+	    "$APITOKEN" ver
+	atf_check -s exit:2 -o empty -e inline:"apitoken: frobnicate: unknown command (apitoken help lists them)\n" \
+	    "$APITOKEN" frobnicate
+	atf_check -s exit:2 -o empty -e match:"did you mean restore" \
+	    "$APITOKEN" help restor
+	# Every option of every command's synopsis is described.
+	for cmd in init create list show regenerate revoke delete import \
+	    verify prune export restore; do
+		"$APITOKEN" "$cmd" --help >help.out
+		sed '/^$/q' help.out | grep -E -o -- '(^|[[ |])--?[a-z][a-z-]*' |
+		    sed 's/^[[ |]//' | grep -v -x -e --db -e --help |
+		    sort -u >opts
+		while read -r o; do
+			grep -q -E -e "^  (-[a-z], )?$o( |,|\$)" help.out ||
+			    atf_fail "$cmd --help does not describe $o"
+		done <opts
+	done
+}
+
+atf_test_case habits__say_what_was_done
+habits__say_what_was_done_head() {
+	atf_set descr "init, delete, revoke, restore and prune say what they did in one line on stderr, with counts; -q silences it"
+}
+habits__say_what_was_done_body() {
+	APITOKEN_DB="$PWD/tokens.db"
+	export APITOKEN_DB
+	umask 077
+	atf_check -s exit:0 -o empty \
+	    -e inline:"Made the store $PWD/tokens.db: tokens atk_..., users sa-<id>.\n" \
+	    "$APITOKEN" init
+	mk a
+	mk b --expires PT1S
+	atf_check -s exit:0 -o empty -e inline:"Revoked 1 token: a.\n" \
+	    "$APITOKEN" revoke a
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" export -o dump
+	atf_check -s exit:0 -o empty \
+	    -e inline:"Restored 2 tokens into $PWD/tokens.db.\n" \
+	    "$APITOKEN" restore <dump
+	sleep 2
+	atf_check -s exit:0 -o match:"^pruned a " -o match:"^pruned b " \
+	    -e inline:"Pruned 2 tokens (revoked or expired more than PT0S ago).\n" \
+	    "$APITOKEN" prune --older-than PT0S
+	mk c
+	atf_check -s exit:0 -o empty -e inline:"Deleted 1 token: c.\n" \
+	    "$APITOKEN" delete c
+	# -q: nothing.
+	mk d
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db "$PWD/q.db" init -q
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q <dump
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke -q d
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" delete -q d
+	atf_check -s exit:0 -o ignore -e empty "$APITOKEN" prune -q
+}
+
+atf_test_case habits__durations
+habits__durations_head() {
+	atf_set descr "Every duration option gives the same ISO 8601 hint for 7d, 30d, 720h, 30m; --expires PT0S is a duration error, not a date error"
+}
+habits__durations_body() {
+	local v want
+	store
+	mk g
+	while read -r v want; do
+		usage_fails "create n: bad duration \"$v\": ISO 8601 spells it $want " \
+		    "$APITOKEN" create --name n --expires "$v"
+		usage_fails "list --expiring: bad duration \"$v\": ISO 8601 spells it $want " \
+		    "$APITOKEN" list --expiring "$v"
+		usage_fails "regenerate --grace: bad duration \"$v\": ISO 8601 spells it $want " \
+		    "$APITOKEN" regenerate g --grace "$v"
+		usage_fails "prune --older-than: bad duration \"$v\": ISO 8601 spells it $want " \
+		    "$APITOKEN" prune --older-than "$v"
+	done <<EOF
+7d P7D
+30d P30D
+720h PT720H
+30m PT30M
+2w P2W
+1y P1Y
+EOF
+	for v in PT0S P0D; do
+		usage_fails "^apitoken: create n: bad duration \"$v\": it must end after now" \
+		    "$APITOKEN" create --name n --expires "$v"
+		atf_check -s exit:1 grep -F "date" err
+	done
+	usage_fails "bad duration \"P1X\": want ISO 8601" "$APITOKEN" list --expiring P1X
+}
+
 atf_init_test_cases() {
+	atf_add_test_case habits__kubectl
+	atf_add_test_case habits__help
+	atf_add_test_case habits__say_what_was_done
+	atf_add_test_case habits__durations
 	atf_add_test_case default_user__sa
 	atf_add_test_case export__private
 	atf_add_test_case parent__takes_user_and_role

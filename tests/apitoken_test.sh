@@ -69,7 +69,7 @@ apitoken-decode:.option.--text.takes.no.value $dec --text=$v
 EOF
 	# A token given as the command.
 	atf_check -s exit:2 -o empty -e save:err "$APITOKEN" "$v"
-	atf_check -o ignore grep -E -e "^apitoken: unknown command\$" err
+	atf_check -o ignore grep -E -e "^apitoken: unknown command \(apitoken help lists them\)\$" err
 	atf_check -s exit:1 grep -F -e "$v" err
 	# Short options: the letter alone.
 	atf_check -s exit:2 -o empty -e save:err "$gen" "-Z$v"
@@ -91,7 +91,7 @@ init_body()
 	    --prefix Bad
 	usage_fails "bad prefix" "$APITOKEN" --db other.db init \
 	    --prefix abcdefghijklmnopq
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db other.db init \
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db other.db init -q \
 	    --prefix ci2
 	atf_check -s exit:0 -o match:'^ci2_[0-9A-Za-z]{22}_' -e empty \
 	    "$APITOKEN" --db other.db create -q --name x
@@ -108,14 +108,14 @@ init_directory_body()
 {
 	# Whatever the umask: 0700, and a store the module would read.
 	atf_check -s exit:0 -o empty -e empty \
-	    sh -c "umask 000 && exec \"\$0\" --db \"\$1\" init" \
+	    sh -c "umask 000 && exec \"\$0\" --db \"\$1\" init -q" \
 	    "$APITOKEN" "$PWD/made/tokens.db"
 	atf_check -o inline:"700\n600\n600\n" \
 	    stat -c %a made made/tokens.db made/tokens.db-lock
 	atf_check -s exit:0 -o empty -e empty \
 	    "$APITOKEN" --db "$PWD/made/tokens.db" list
 	# A relative path, as --db takes it.
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db rel/t.db init
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db rel/t.db init -q
 	atf_check -o inline:"700\n" stat -c %a rel
 	# One directory only: no grandparent, one line, nothing made.
 	atf_check -s exit:1 -o empty -e inline:"apitoken: $PWD/no/dir/t.db: \
@@ -136,7 +136,7 @@ cannot create directory $PWD/no/dir: No such file or directory\n" \
 	mkdir -m 0700 real
 	ln -s real linked
 	atf_check -s exit:0 -o empty -e empty \
-	    "$APITOKEN" --db "$PWD/linked/t.db" init
+	    "$APITOKEN" --db "$PWD/linked/t.db" init -q
 	atf_check -s exit:0 test -f real/t.db
 }
 
@@ -323,7 +323,7 @@ list_filters_body()
 	mk week --expires P7D --role Administrator
 	mk forever --user ci
 	mk gone
-	atf_check -s exit:0 "$APITOKEN" revoke gone
+	atf_check -s exit:0 "$APITOKEN" revoke -q gone
 	sleep 1
 	names "forever gone soon week"
 	names "forever soon" --user ci
@@ -455,7 +455,7 @@ verify_rules_body()
 	cmp -s typo.tok v.tok && sed 's/.$/y/' v.tok >typo.tok
 	cmp -s typo.tok v.tok && atf_fail "the typo is no typo"
 	refused typo.tok deploy "checksum"
-	atf_check -s exit:0 "$APITOKEN" delete any
+	atf_check -s exit:0 "$APITOKEN" delete -q any
 	refused any.tok deploy "unknown token"
 	# Not from argv: there is no such option.
 	usage_fails "unknown option --token" "$APITOKEN" verify --user deploy \
@@ -481,7 +481,7 @@ verify_unsafe_body()
 	mkdir -m 0755 open
 	APITOKEN_DB="$PWD/open/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" init
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" init -q
 	mk u --user ci
 	chmod 0777 open
 	fails "open/tokens.db: unsafe store, apitokend would refuse it" \
@@ -590,7 +590,7 @@ regenerate_grace_body()
 	sleep 2
 	ok third.tok ci
 	refused new.tok ci "wrong secret"
-	atf_check -s exit:0 "$APITOKEN" revoke g
+	atf_check -s exit:0 "$APITOKEN" revoke -q g
 	fails "g: revoked" "$APITOKEN" regenerate g
 }
 
@@ -604,7 +604,7 @@ revoke_body()
 	store
 	mk k --user ci
 	ok k.tok ci
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke k \
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke -q k \
 	    --reason "laptop stolen"
 	refused k.tok ci "revoked"
 	atf_check -o match:"^Status: +revoked$" -o match:"^Revoked: +20" \
@@ -625,14 +625,14 @@ delete_body()
 	store
 	mk d --user ci
 	mk keep --user ci
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" delete d
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" delete -q d
 	refused d.tok ci "unknown token"
 	ok keep.tok ci
 	fails "d: no such token" "$APITOKEN" show d
 	fails "d: no such token" "$APITOKEN" delete d
 	mk d --user ci
 	ok d.tok ci
-	atf_check -s exit:0 "$APITOKEN" delete "$(tid d.tok)"
+	atf_check -s exit:0 "$APITOKEN" delete -q "$(tid d.tok)"
 	atf_check -o inline:"keep\n" -x "\"$APITOKEN\" list -o json | jq -r .name"
 }
 
@@ -683,20 +683,20 @@ import_body()
 	fails "token longer than 1023 characters" "$APITOKEN" verify \
 	    --user u <huge.tok
 	# Reset as Keptn does it: delete, then create a new one.
-	atf_check -s exit:0 "$APITOKEN" delete keptn
+	atf_check -s exit:0 "$APITOKEN" delete -q keptn
 	refused keptn.tok keptn "unknown token"
 	atf_check -s exit:0 -o save:reset.tok -e empty "$APITOKEN" create -q \
 	    --name keptn --user keptn
 	ok reset.tok keptn
 	# A native token of this store moves by its id to another store.
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db two.db init
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db two.db init -q
 	atf_check -s exit:0 -e ignore "$APITOKEN" --db two.db import \
 	    --name moved --user ci <reset.tok
 	atf_check -o inline:"$(tid reset.tok)\n" -x \
 	    "\"$APITOKEN\" --db two.db show moved -o json | jq -r .id"
 	atf_check -s exit:0 -o match:accepted -e empty \
 	    "$APITOKEN" --db two.db verify --user ci <reset.tok
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db three.db init \
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db three.db init -q \
 	    --prefix other
 	fails "native one of prefix atk" "$APITOKEN" --db three.db import \
 	    --name x <reset.tok
@@ -732,7 +732,7 @@ parent_body()
 	    "$APITOKEN" show heir
 	fails "nosuch: no such token" "$APITOKEN" create --name x \
 	    --parent nosuch
-	atf_check -s exit:0 "$APITOKEN" revoke boss
+	atf_check -s exit:0 "$APITOKEN" revoke -q boss
 	fails "parent boss is revoked" "$APITOKEN" create --name x --parent boss
 }
 
@@ -747,12 +747,12 @@ prune_body()
 	mk live
 	mk old --expires PT1S
 	mk bad
-	atf_check -s exit:0 "$APITOKEN" revoke bad
+	atf_check -s exit:0 "$APITOKEN" revoke -q bad
 	sleep 1
 	# The default retention (P30D) keeps them for audit.
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" prune
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" prune -q
 	atf_check -o inline:"3\n" -x "\"$APITOKEN\" list -o json | wc -l | tr -d ' '"
-	atf_check -s exit:0 -o save:out -e empty "$APITOKEN" prune \
+	atf_check -s exit:0 -o save:out -e empty "$APITOKEN" prune -q \
 	    --older-than PT0S
 	atf_check -o inline:"pruned bad $(tid bad.tok)\npruned old $(tid old.tok)\n" \
 	    sort out
@@ -773,7 +773,7 @@ export_restore_body()
 	    --from 192.0.2.0/24 --expires P1Y --description "rich token"
 	mk kid --user ci --parent rich --policy sshd --expires P1D
 	mk dead --user ci
-	atf_check -s exit:0 "$APITOKEN" revoke dead --reason "gone"
+	atf_check -s exit:0 "$APITOKEN" revoke -q dead --reason "gone"
 	mk rot --user ci
 	atf_check -s exit:0 -o save:rot2.tok -e ignore "$APITOKEN" \
 	    regenerate rot --grace P1D -q
@@ -790,7 +790,7 @@ export_restore_body()
 	done
 	atf_check -s exit:1 grep -F "$(cat imp.tok)" dump
 	# Into a fresh store on "another host".
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db new.db restore \
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db new.db restore -q \
 	    <dump
 	atf_check -o inline:"600\n" stat -c %a new.db
 	export APITOKEN_DB="$PWD/new.db"
@@ -804,9 +804,9 @@ export_restore_body()
 '\"\$(head -1 dump)\""
 	# Into a store with other tokens: they are gone afterwards.
 	export APITOKEN_DB="$PWD/other.db"
-	atf_check -s exit:0 "$APITOKEN" init
+	atf_check -s exit:0 "$APITOKEN" init -q
 	mk stray --user ci
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore --atomic \
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q --atomic \
 	    <dump
 	refused stray.tok ci "unknown token"
 	ok plain.tok ci
@@ -824,7 +824,7 @@ restore_openssl_export_body()
 	local data="$SRCDIR/tests/data"
 
 	# Exported by apitoken at 71425e0, whose HMAC-SHA-256 was OpenSSL's.
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db old.db restore \
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db old.db restore -q \
 	    <"$data/openssl-export.jsonl"
 	export APITOKEN_DB="$PWD/old.db"
 	sed -n 1p "$data/openssl-export.tokens" >native.tok
@@ -851,7 +851,7 @@ last_used_body()
 	# Logins record their use; here restore plants one.
 	jq -c 'if .name == "used" then .last_used = "2026-01-02T03:04:05Z" |
 	    .last_from = "192.0.2.9" else . end' dump >dump2
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore <dump2
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q <dump2
 	atf_check -o match:"^Last used: +2026-01-02T03:04:05Z from 192.0.2.9$" \
 	    "$APITOKEN" show used
 	atf_check -o match:"^Last used: +never$" "$APITOKEN" show idle

@@ -80,7 +80,7 @@ export_67ddc10__restores_head()
 }
 export_67ddc10__restores_body()
 {
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db new.db restore \
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db new.db restore -q \
 	    <"$OLD.jsonl"
 	APITOKEN_DB="$PWD/new.db"
 	export APITOKEN_DB

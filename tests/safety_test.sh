@@ -40,7 +40,7 @@ setup() {
 	chmod 0755 .
 	mkdir -m 0700 d
 	atf_check -s exit:0 -o ignore -e empty "$APITOKEN" \
-	    --db "$PWD/d/tokens.db" init
+	    --db "$PWD/d/tokens.db" init -q
 	atf_check -s exit:0 -o save:alice.tok -e empty "$APITOKEN" \
 	    --db "$PWD/d/tokens.db" create --name alice-ci --user alice -q
 	mkdir -m 0700 svc

@@ -68,7 +68,7 @@ tokens()
 {
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 "$APITOKEN" init
+	atf_check -s exit:0 "$APITOKEN" init -q
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name "$LONGNAME" \
 	    --role Administrator --expires P3D
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name month \
@@ -77,7 +77,7 @@ tokens()
 	    --user deploy
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name gone \
 	    --expires P2D
-	atf_check -s exit:0 "$APITOKEN" revoke gone
+	atf_check -s exit:0 "$APITOKEN" revoke -q gone
 	if [ "${1-}" = expired ]; then
 		atf_check -s exit:0 -o ignore "$APITOKEN" create -q \
 		    --name brief --expires PT1S
@@ -152,7 +152,7 @@ list_width_body()
 	# 80: dates to the day, the long name and the default users cut.
 	tty 80 "$APITOKEN" list
 	atf_check -o not-match:"$LONGNAME" -o match:"^a-very-[a-z-]*~ " \
-	    -o match:" service[a-z-]*~ " -o not-match:"T[0-9:]{8}Z" \
+	    -o match:" sa-[a-z0-9]*~ " -o not-match:"T[0-9:]{8}Z" \
 	    -o match:" 20[0-9]{2}-[0-9]{2}-[0-9]{2} " \
 	    -o match:"^forever .* deploy +User +never " cat out
 	[ "$(widest out)" -le 80 ] || atf_fail "wider than 80: $(cat out)"
@@ -247,7 +247,7 @@ expiring_body()
 	    "$APITOKEN" list --expiring P7D --user deploy
 	# The same when the store holds nothing at all.
 	APITOKEN_DB="$PWD/empty.db" atf_check -s exit:0 -o empty -e empty \
-	    "$APITOKEN" --db "$PWD/empty.db" init
+	    "$APITOKEN" --db "$PWD/empty.db" init -q
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db "$PWD/empty.db" list
 	# No store: a failure, which a timer reports.
 	atf_check -s exit:1 -o empty -e match:"no store here" \

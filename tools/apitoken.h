@@ -59,9 +59,14 @@ struct shown {
 
 /* apitoken.c: messages and shared checks. */
 const char *tool_shown(const char *, struct shown *);
+/* A duration option's bad value: the hint every one of them gives. */
+#define TOOL_DURATION_DIGITS	9
+void	tool_duration_warn(const char *, const char *, int);
 const char *tool_strerror(int);
 void	tool_store_warn(const struct ctx *, const char *, int, const char *);
 int	tool_open(const struct ctx *, int, struct store **);
+int	tool_open_txn(const struct ctx *, int, struct store **,
+	    struct store_txn **);
 void	tool_why_warn(const struct ctx *, const char *, int);
 int	tool_find(const struct ctx *, struct store_txn *, const char *,
 	    struct record *);

@@ -368,6 +368,7 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "atomic", no_argument, NULL, 'a' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -380,12 +381,15 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	char *line = NULL;
 	size_t linesz = 0, lineno = 1;
 	json_int_t count = 0;
-	int atomic = 0, ch, created = 0, rv = 1, r;
+	int atomic = 0, ch, created = 0, quiet = 0, rv = 1, r;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			atomic = 1;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'h':
 			return help_cmd("restore");
@@ -466,6 +470,10 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
+	if (!quiet)
+		fprintf(stderr, "Restored %lld token%s into %s%s.\n",
+		    (long long)count, count == 1 ? "" : "s", ctx->db,
+		    atomic ? " (swapped in whole)" : "");
 	rv = 0;
 out:
 	store_txn_abort(txn);

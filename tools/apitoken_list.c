@@ -206,6 +206,9 @@ parse_format(const char *cmd, const char *s, enum format *f)
 {
 	struct shown sh;
 
+	/* kubectl's "-o=json": getopt leaves the "=" to the value. */
+	if (*s == '=')
+		s++;
 	if (strcmp(s, "table") == 0)
 		*f = FMT_TABLE;
 	else if (strcmp(s, "json") == 0)
@@ -441,27 +444,6 @@ print_json(const struct item *it)
 	return r;
 }
 
-/* A read transaction on the store; 0 or -1 after saying why. */
-static int
-open_read(const struct ctx *ctx, struct store **sp, struct store_txn **txnp)
-{
-	char why[STORE_WHY_MAX];
-	int r;
-
-	*sp = NULL;
-	*txnp = NULL;
-	if (tool_open(ctx, STORE_RDONLY, sp) != 0)
-		return -1;
-	errno = 0;
-	if ((r = store_txn_begin(*sp, STORE_RDONLY, txnp, why,
-	    sizeof(why))) != 0) {
-		*txnp = NULL;
-		tool_store_warn(ctx, "read transaction", r, why);
-		return -1;
-	}
-	return 0;
-}
-
 int
 cmd_list(struct ctx *ctx, int argc, char **argv)
 {
@@ -477,7 +459,6 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	};
 	struct collect c;
 	struct duration d;
-	struct shown sh;
 	struct term t;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
@@ -523,11 +504,10 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 		return usage_cmd("list");
 	if (expiring != NULL && ((r = duration_parse(expiring, &d)) != 0 ||
 	    (r = duration_add(ctx->now, &d, &c.until)) != 0)) {
-		warnx("list: bad duration %s: %s", tool_shown(expiring, &sh),
-		    atk_strerror(r));
+		tool_duration_warn("list --expiring", expiring, r);
 		return EXIT_USAGE;
 	}
-	if (open_read(ctx, &s, &txn) != 0)
+	if (tool_open_txn(ctx, STORE_RDONLY, &s, &txn) != 0)
 		goto out;
 	if ((r = collect(txn, &c, 1)) != 0) {
 		tool_store_warn(ctx, "list", r, NULL);
@@ -687,7 +667,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return usage_cmd("show");
-	if (open_read(ctx, &s, &txn) != 0 ||
+	if (tool_open_txn(ctx, STORE_RDONLY, &s, &txn) != 0 ||
 	    tool_find(ctx, txn, argv[optind], &it.rec) != 0)
 		goto out;
 	errno = 0;
@@ -719,24 +699,27 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "older-than", required_argument, NULL, OPT_OLDER },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct collect c;
 	struct duration d;
-	struct shown sh;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	const char *older = TOOL_PRUNE_DEFAULT;
 	char id[TOKEN_ID_BUFSZ], why[STORE_WHY_MAX];
 	size_t i;
-	int ch, rv = 1, r;
+	int ch, quiet = 0, rv = 1, r;
 
 	memset(&c, 0, sizeof(c));
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_OLDER:
 			older = optarg;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'h':
 			return help_cmd("prune");
@@ -748,20 +731,13 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return usage_cmd("prune");
 	if ((r = duration_parse(older, &d)) != 0) {
-		warnx("prune: bad duration %s: %s", tool_shown(older, &sh),
-		    atk_strerror(r));
+		tool_duration_warn("prune --older-than", older, r);
 		return EXIT_USAGE;
 	}
 	c.now = ctx->now;
 	c.older = &d;
-	if (tool_open(ctx, 0, &s) != 0)
+	if (tool_open_txn(ctx, 0, &s, &txn) != 0)
 		goto out;
-	errno = 0;
-	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0) {
-		txn = NULL;
-		tool_store_warn(ctx, "write transaction", r, why);
-		goto out;
-	}
 	if ((r = collect(txn, &c, 0)) != 0)
 		goto fail;
 	for (i = 0; i < c.n; i++)
@@ -779,6 +755,9 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 		warn("prune: standard output");
 		goto out;
 	}
+	if (!quiet)
+		fprintf(stderr, "Pruned %zu token%s (revoked or expired more "
+		    "than %s ago).\n", c.n, c.n == 1 ? "" : "s", older);
 	rv = 0;
 	goto out;
 fail:

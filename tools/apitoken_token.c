@@ -28,6 +28,8 @@
 /* A bare "YYYY-MM-DD" expiry means midnight UTC that day. */
 #define DATE_LEN	10
 #define MIDNIGHT	"T00:00:00Z"
+/* "create NAME" for a message: a command and a name. */
+#define CMD_WHAT_BUFSZ	(16 + RECORD_NAME_MAX + 2)
 
 /* Options shared by create and import. */
 struct create_opts {
@@ -84,15 +86,8 @@ init_user_prefix(const struct ctx *ctx, const char *uprefix)
 	char why[STORE_WHY_MAX];
 	int r, rv = -1;
 
-	if (tool_open(ctx, 0, &s) != 0)
+	if (tool_open_txn(ctx, 0, &s, &txn) != 0)
 		return -1;
-	errno = 0;
-	why[0] = '\0';
-	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0) {
-		txn = NULL;
-		tool_store_warn(ctx, "write transaction", r, why);
-		goto out;
-	}
 	if ((r = store_setting_put(txn, TOOL_SETTING_USER_PREFIX,
 	    uprefix)) != 0) {
 		tool_store_warn(ctx, TOOL_SETTING_USER_PREFIX, r, NULL);
@@ -117,21 +112,25 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "prefix", required_argument, NULL, OPT_PREFIX },
 		{ "user-prefix", required_argument, NULL, OPT_USER_PREFIX },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *prefix = TOKEN_PREFIX_DEFAULT, *uprefix = NULL;
 	struct shown sh;
 	char why[STORE_WHY_MAX];
-	int ch, r;
+	int ch, quiet = 0, r;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_PREFIX:
 			prefix = optarg;
 			break;
 		case OPT_USER_PREFIX:
 			uprefix = optarg;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'h':
 			return help_cmd("init");
@@ -167,6 +166,10 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	}
 	if (uprefix != NULL && init_user_prefix(ctx, uprefix) != 0)
 		return 1;
+	if (!quiet)
+		fprintf(stderr, "Made the store %s: tokens %s_..., users "
+		    "%s<id>.\n", ctx->db, prefix, uprefix != NULL ? uprefix :
+		    TOOL_USER_PREFIX_DEFAULT);
 	/* Made, but where the module will not read it: say so now. */
 	if (store_check_path(ctx->db, geteuid(), why, sizeof(why)) ==
 	    ATK_ERR_UNSAFE)
@@ -276,11 +279,18 @@ date_valid(const char *s)
 static void
 expiry_warn(const char *cmd, const char *name, const char *s, int r)
 {
-	const char *kind = s[0] == 'P' ? "duration" :
-	    (s[0] >= '0' && s[0] <= '9') ? "date" : "expiry";
+	const char *kind = (s[0] >= '0' && s[0] <= '9') ? "date" : "expiry";
 	struct shown sh;
 	const char *v = tool_shown(s, &sh);
+	char what[CMD_WHAT_BUFSZ];
+	size_t n = strlen(s);
 
+	/* A duration, or a "7d" habit: the words of every duration option. */
+	if (s[0] == 'P' || (n > 1 && strspn(s, "0123456789") == n - 1)) {
+		(void)snprintf(what, sizeof(what), "%s %s", cmd, name);
+		tool_duration_warn(what, s, r);
+		return;
+	}
 	if (r == ATK_ERR_RANGE && !date_valid(s))
 		warnx("%s %s: bad date %s: a field is out of range", cmd,
 		    name, v);
@@ -672,13 +682,17 @@ fail:
 }
 
 /*
- * Commit what announce() has shown; when the commit fails, say that the
- * token shown does not exist.  0 or -1.
+ * Commit, then write the token out.  A token whose value could not be
+ * written (a full disk, a closed pipe) is not kept: undo, a second write
+ * transaction, takes the change back (removes a new token, puts back the
+ * record before a regenerate).  text is NULL for an import.  0 or -1.
  */
 static int
-commit_token(const struct ctx *ctx, struct store_txn **txnp,
-    const struct record *rec, int shown)
+commit_token(const struct ctx *ctx, struct store *s, struct store_txn **txnp,
+    const struct record *rec, const char *text, size_t len,
+    const struct record *undo)
 {
+	struct store_txn *txn = NULL;
 	char why[STORE_WHY_MAX];
 	int r;
 
@@ -686,40 +700,45 @@ commit_token(const struct ctx *ctx, struct store_txn **txnp,
 	errno = 0;
 	r = store_txn_commit(*txnp, why, sizeof(why));
 	*txnp = NULL;
-	if (r == 0)
+	if (r != 0) {
+		tool_store_warn(ctx, rec->name, r, why);
+		return -1;
+	}
+	if (text == NULL || tool_write_secret(text, len) == 0)
 		return 0;
-	tool_store_warn(ctx, rec->name, r, why);
-	if (shown)
-		warnx("%s: not stored: the token printed does not work",
-		    rec->name);
+	warn("%s: standard output", rec->name);
+	errno = 0;
+	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0 ||
+	    (r = undo != NULL ? store_put(txn, undo, STORE_REPLACE) :
+	    store_delete(txn, rec->id)) != 0 ||
+	    (r = store_txn_commit(txn, why, sizeof(why))) != 0) {
+		if (r != 0 && txn != NULL)
+			store_txn_abort(txn);
+		warnx("%s: %s: %s: cannot take the change back: the token "
+		    "was not shown", ctx->db, rec->name,
+		    why[0] != '\0' ? why : tool_strerror(r));
+	}
 	return -1;
 }
 
-/* Before the commit: the token once, and what it is. */
-static int
-announce(const char *verb, const struct record *rec, const char *text,
-    size_t len, int quiet)
+/* After the commit: what the token is, and that it is shown once. */
+static void
+announce(const char *verb, const struct record *rec, int secret, int quiet)
 {
 	char id[TOKEN_ID_BUFSZ], when[RFC3339_BUFSZ];
 
+	if (quiet)
+		return;
 	token_id_format(rec->id, id);
-	if (!quiet) {
-		if (rec->expires == 0)
-			strlcpy(when, DURATION_NEVER, sizeof(when));
-		else if (rfc3339_format(rec->expires, when, sizeof(when)) != 0)
-			strlcpy(when, "?", sizeof(when));
-		fprintf(stderr, "Token %s %s: id %s, user %s, role %s, "
-		    "expires %s.\n", rec->name, verb, id, rec->user, rec->role,
-		    when);
-		if (text != NULL)
-			fprintf(stderr, "Copy it now: it is not stored and "
-			    "will never be shown again.\n");
-	}
-	if (text != NULL && tool_write_secret(text, len) != 0) {
-		warn("%s: standard output", rec->name);
-		return -1;
-	}
-	return 0;
+	if (rec->expires == 0)
+		strlcpy(when, DURATION_NEVER, sizeof(when));
+	else if (rfc3339_format(rec->expires, when, sizeof(when)) != 0)
+		strlcpy(when, "?", sizeof(when));
+	fprintf(stderr, "Token %s %s: id %s, user %s, role %s, expires %s.\n",
+	    rec->name, verb, id, rec->user, rec->role, when);
+	if (secret)
+		fprintf(stderr, "Copy it now: it is not stored and will never "
+		    "be shown again.\n");
 }
 
 static int
@@ -732,7 +751,6 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	char text[TOKEN_NATIVE_BUFSZ], in[TOOL_TOKEN_BUFSZ];
-	char why[STORE_WHY_MAX];
 	size_t inlen = 0;
 	int rv, r;
 
@@ -746,13 +764,8 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 	rv = 1;
 	if (import && tool_read_token(cmd, in, sizeof(in), &inlen) != 0)
 		goto out;
-	if (tool_open(ctx, 0, &s) != 0)
+	if (tool_open_txn(ctx, 0, &s, &txn) != 0)
 		goto out;
-	errno = 0;
-	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0) {
-		tool_store_warn(ctx, "write transaction", r, why);
-		goto out;
-	}
 	if (o.parent != NULL &&
 	    apply_parent(ctx, cmd, txn, &o, &rec) != 0)
 		goto out;
@@ -784,15 +797,10 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 			tool_store_warn(ctx, rec.name, r, NULL);
 		goto out;
 	}
-	/*
-	 * The token goes out before the commit: one whose value could not
-	 * be written (a full disk, a closed pipe) is never kept.
-	 */
-	if (announce(import ? "imported" : "created", &rec,
-	    import ? NULL : text, strlen(text), o.quiet) != 0)
+	if (commit_token(ctx, s, &txn, &rec, import ? NULL : text,
+	    strlen(text), NULL) != 0)
 		goto out;
-	if (commit_token(ctx, &txn, &rec, !import) != 0)
-		goto out;
+	announce(import ? "imported" : "created", &rec, !import, o.quiet);
 	rv = 0;
 out:
 	store_txn_abort(txn);
@@ -828,42 +836,9 @@ static int
 open_token(const struct ctx *ctx, const char *cmd, const char *what,
     struct store **sp, struct store_txn **txnp, struct record *rec)
 {
-	char why[STORE_WHY_MAX];
-	int r;
-
-	*sp = NULL;
-	*txnp = NULL;
-	if (tool_open(ctx, 0, sp) != 0)
+	if (tool_open_txn(ctx, 0, sp, txnp) != 0)
 		return -1;
-	errno = 0;
-	if ((r = store_txn_begin(*sp, 0, txnp, why, sizeof(why))) != 0) {
-		*txnp = NULL;
-		tool_store_warn(ctx, "write transaction", r, why);
-		return -1;
-	}
 	return tool_find(ctx, *txnp, what, rec);
-}
-
-/* Put the changed record back and commit; 0 or -1 after saying why. */
-static int
-save_token(const struct ctx *ctx, struct store_txn **txnp,
-    const struct record *rec)
-{
-	char why[STORE_WHY_MAX];
-	int r;
-
-	errno = 0;
-	if ((r = store_put(*txnp, rec, STORE_REPLACE)) != 0) {
-		tool_store_warn(ctx, rec->name, r, NULL);
-		return -1;
-	}
-	r = store_txn_commit(*txnp, why, sizeof(why));
-	*txnp = NULL;
-	if (r != 0) {
-		tool_store_warn(ctx, rec->name, r, why);
-		return -1;
-	}
-	return 0;
 }
 
 int
@@ -876,8 +851,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct duration d;
-	struct record rec;
-	struct shown sh;
+	struct record rec, old;
 	struct token tok;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
@@ -887,6 +861,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 	int ch, quiet = 0, rv = 1, r;
 
 	memset(&rec, 0, sizeof(rec));
+	memset(&old, 0, sizeof(old));
 	memset(&tok, 0, sizeof(tok));
 	memset(text, 0, sizeof(text));
 	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
@@ -908,12 +883,16 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		return usage_cmd("regenerate");
 	if (grace != NULL && ((r = duration_parse(grace, &d)) != 0 ||
 	    (r = duration_add(ctx->now, &d, &until)) != 0)) {
-		warnx("regenerate: bad duration %s: %s",
-		    tool_shown(grace, &sh), atk_strerror(r));
+		tool_duration_warn("regenerate --grace", grace, r);
 		return EXIT_USAGE;
 	}
 	if (open_token(ctx, "regenerate", argv[optind], &s, &txn, &rec) != 0)
 		goto out;
+	/* What an undo puts back (commit_token()). */
+	if ((r = record_copy(&rec, &old)) != 0) {
+		warnx("regenerate %s: %s", rec.name, tool_strerror(r));
+		goto out;
+	}
 	if (rec.imported) {
 		warnx("%s: an imported token has no secret of ours to "
 		    "regenerate: delete it and create or import another",
@@ -944,9 +923,9 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	/* As create: a new secret that could not be written is not kept. */
-	if (announce("regenerated", &rec, text, strlen(text), quiet) != 0 ||
-	    commit_token(ctx, &txn, &rec, 1) != 0)
+	if (commit_token(ctx, s, &txn, &rec, text, strlen(text), &old) != 0)
 		goto out;
+	announce("regenerated", &rec, 1, quiet);
 	if (!quiet && rec.old_until != 0 &&
 	    rfc3339_format(rec.old_until, when, sizeof(when)) == 0)
 		fprintf(stderr, "The old secret works until %s.\n", when);
@@ -959,7 +938,89 @@ out:
 	token_clear(&tok);
 	explicit_bzero(text, sizeof(text));
 	record_free(&rec);
+	record_free(&old);
 	return rv;
+}
+
+/* What revoke or delete does to one token in the write transaction. */
+typedef int (*each_fn)(const struct ctx *, struct store_txn *,
+    struct record *, const void *);
+
+/*
+ * Apply fn to every token names gives, in one write transaction: all of
+ * them or, when one is not there or cannot be changed, none.  Then one
+ * line on stderr, unless quiet: "<done> N tokens: a, b."
+ */
+static int
+each_token(const struct ctx *ctx, char **names, int n, each_fn fn,
+    const void *arg, const char *done, int quiet)
+{
+	struct record rec;
+	struct store *s = NULL;
+	struct store_txn *txn = NULL;
+	char why[STORE_WHY_MAX], *list = NULL;
+	size_t listsz = (size_t)n * (RECORD_NAME_MAX + 2) + 1;
+	int i, r, rv = 1;
+
+	memset(&rec, 0, sizeof(rec));
+	if ((list = calloc(1, listsz)) == NULL) {
+		oom();
+		return 1;
+	}
+	if (tool_open_txn(ctx, 0, &s, &txn) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (tool_find(ctx, txn, names[i], &rec) != 0 ||
+		    fn(ctx, txn, &rec, arg) != 0)
+			goto out;
+		if (i > 0)
+			strlcat(list, ", ", listsz);
+		strlcat(list, rec.name, listsz);
+		record_free(&rec);
+		memset(&rec, 0, sizeof(rec));
+	}
+	why[0] = '\0';
+	errno = 0;
+	r = store_txn_commit(txn, why, sizeof(why));
+	txn = NULL;
+	if (r != 0) {
+		tool_store_warn(ctx, "commit", r, why);
+		goto out;
+	}
+	if (!quiet)
+		fprintf(stderr, "%s %d token%s: %s.\n", done, n,
+		    n == 1 ? "" : "s", list);
+	rv = 0;
+out:
+	store_txn_abort(txn);
+	store_close(s);
+	record_free(&rec);
+	free(list);
+	return rv;
+}
+
+static int
+revoke_one(const struct ctx *ctx, struct store_txn *txn, struct record *rec,
+    const void *arg)
+{
+	const char *reason = arg;
+	int r;
+
+	if (rec->revoked != 0) {
+		warnx("%s: already revoked", rec->name);
+		return -1;
+	}
+	rec->revoked = ctx->now;
+	if (reason != NULL && (rec->revoke_reason = strdup(reason)) == NULL) {
+		oom();
+		return -1;
+	}
+	errno = 0;
+	if ((r = store_put(txn, rec, STORE_REPLACE)) != 0) {
+		tool_store_warn(ctx, rec->name, r, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -967,20 +1028,20 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct record rec;
-	struct store *s = NULL;
-	struct store_txn *txn = NULL;
 	const char *reason = NULL;
-	int ch, rv = 1;
+	int ch, quiet = 0;
 
-	memset(&rec, 0, sizeof(rec));
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_REASON:
 			reason = optarg;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'h':
 			return help_cmd("revoke");
@@ -989,50 +1050,46 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 			return usage_cmd("revoke");
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind >= argc)
 		return usage_cmd("revoke");
 	if (reason != NULL && !tool_text_valid(reason)) {
-		warnx("revoke %s: bad reason: one line of UTF-8 text of at "
-		    "most %d bytes", argv[optind], RECORD_TEXT_MAX);
+		warnx("revoke: bad reason: one line of UTF-8 text of at most "
+		    "%d bytes", RECORD_TEXT_MAX);
 		return EXIT_USAGE;
 	}
-	if (open_token(ctx, "revoke", argv[optind], &s, &txn, &rec) != 0)
-		goto out;
-	if (rec.revoked != 0) {
-		warnx("%s: already revoked", rec.name);
-		goto out;
+	return each_token(ctx, argv + optind, argc - optind, revoke_one,
+	    reason, "Revoked", quiet);
+}
+
+static int
+delete_one(const struct ctx *ctx, struct store_txn *txn, struct record *rec,
+    const void *arg)
+{
+	int r;
+
+	errno = 0;
+	if ((r = store_delete(txn, rec->id)) != 0) {
+		tool_store_warn(ctx, rec->name, r, NULL);
+		return -1;
 	}
-	rec.revoked = ctx->now;
-	if (reason != NULL && (rec.revoke_reason = strdup(reason)) == NULL) {
-		oom();
-		goto out;
-	}
-	if (save_token(ctx, &txn, &rec) != 0)
-		goto out;
-	rv = 0;
-out:
-	store_txn_abort(txn);
-	store_close(s);
-	record_free(&rec);
-	return rv;
+	return 0;
 }
 
 int
 cmd_delete(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct record rec;
-	struct store *s = NULL;
-	struct store_txn *txn = NULL;
-	char why[STORE_WHY_MAX];
-	int ch, rv = 1, r;
+	int ch, quiet = 0;
 
-	memset(&rec, 0, sizeof(rec));
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'q':
+			quiet = 1;
+			break;
 		case 'h':
 			return help_cmd("delete");
 		default:
@@ -1040,27 +1097,10 @@ cmd_delete(struct ctx *ctx, int argc, char **argv)
 			return usage_cmd("delete");
 		}
 	}
-	if (optind + 1 != argc)
+	if (optind >= argc)
 		return usage_cmd("delete");
-	if (open_token(ctx, "delete", argv[optind], &s, &txn, &rec) != 0)
-		goto out;
-	errno = 0;
-	if ((r = store_delete(txn, rec.id)) != 0) {
-		tool_store_warn(ctx, rec.name, r, NULL);
-		goto out;
-	}
-	r = store_txn_commit(txn, why, sizeof(why));
-	txn = NULL;
-	if (r != 0) {
-		tool_store_warn(ctx, rec.name, r, why);
-		goto out;
-	}
-	rv = 0;
-out:
-	store_txn_abort(txn);
-	store_close(s);
-	record_free(&rec);
-	return rv;
+	return each_token(ctx, argv + optind, argc - optind, delete_one,
+	    NULL, "Deleted", quiet);
 }
 
 /* --- verify ------------------------------------------------------------ */
