@@ -37,6 +37,7 @@
 /* Bytes read at a time: input and output buffers stay in L2. */
 #define IO_BUF		(64 * 1024)
 #define GNU_COLS	76		/* GNU base64's default line width. */
+#define TEXT_MAX	(16 * 1024 * 1024) /* Most --text held back. */
 #define COLS_MAX	((uint64_t)SIZE_MAX / 8)
 #define JSON_MAX	(16 * 1024 * 1024) /* Largest Secret read. */
 #define JSON_DATA	"data"		/* A Secret's values. */
@@ -53,6 +54,7 @@
 
 enum {
 	OPT_CERTUTIL = 256,
+	OPT_DECODE,
 	OPT_HELP,
 	OPT_SECRET_KEY,
 	OPT_TEXT,
@@ -67,6 +69,8 @@ struct opts {
 	int		text;
 	int		certutil;
 	int		cols_set;
+	int		decode;		/* -d, -decode: said so. */
+	int		garbage;	/* -i: skip what is not base64. */
 	size_t		cols;
 	const char	*secret_key;
 	const char	*inpath;
@@ -126,6 +130,9 @@ struct sink {
 	struct utf16_decoder u;
 	char		*tbuf;
 	size_t		tbufsz;
+	char		*held;		/* --text: the text, out at the end. */
+	size_t		nheld, capheld;
+	int		latin;		/* --text: a code unit below 0x100. */
 	char		last;		/* Last byte written (for --text). */
 	uint64_t	nout;
 };
@@ -134,11 +141,14 @@ static volatile sig_atomic_t caught;
 
 static const struct option longopts[] = {
 	{ "certutil",	no_argument,		NULL,	OPT_CERTUTIL },
+	{ "decode",	no_argument,		NULL,	'd' },
 	{ "help",	no_argument,		NULL,	OPT_HELP },
+	{ "ignore-garbage", no_argument,	NULL,	'i' },
 	{ "secret-key",	required_argument,	NULL,	OPT_SECRET_KEY },
 	{ "text",	no_argument,		NULL,	OPT_TEXT },
 	{ "url",	no_argument,		NULL,	OPT_URL },
 	{ "version",	no_argument,		NULL,	OPT_VERSION },
+	{ "wrap",	required_argument,	NULL,	'w' },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -146,11 +156,12 @@ static void
 print_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: " PROG " [-f] [--url] [--text] [--secret-key KEY] "
+	    "usage: " PROG " [-d] [-f] [-i] [--url] [--text] [--secret-key KEY] "
 	    "[INFILE [OUTFILE]]\n"
 	    "       " PROG " -e [-f] [--certutil] [--url] [-w COLS] "
 	    "[INFILE [OUTFILE]]\n"
-	    "       " PROG " --help | --version\n");
+	    "       " PROG " [-f] -decode|-encode INFILE OUTFILE\n"
+	    "       " PROG " -h | --help | --version\n");
 }
 
 static void __attribute__((noreturn))
@@ -176,16 +187,21 @@ help(void)
 	    "Decode base64 (GNU base64, certutil armor, base64url) from INFILE\n"
 	    "to OUTFILE, or encode with -e.  \"-\" or no name is stdin/stdout.\n"
 	    "\n"
+	    "  -d, --decode      decode (the default; GNU base64's spelling)\n"
 	    "  -e                encode instead of decode\n"
 	    "  -f                overwrite an existing OUTFILE\n"
+	    "  -i, --ignore-garbage  skip bytes that are not base64\n"
 	    "  --url             base64url alphabet (encode: no padding)\n"
 	    "  --text            show decoded UTF-16LE bytes as UTF-8 text\n"
 	    "  --secret-key KEY  decode .data[KEY] of a Kubernetes Secret "
 	    "(JSON)\n"
 	    "  --certutil        encode as certutil -encode does\n"
-	    "  -w COLS           wrap encoded lines at COLS (0: one line; "
+	    "  -w, --wrap=COLS   wrap encoded lines at COLS (0: one line; "
 	    "default 76)\n"
-	    "  --help, --version\n");
+	    "  -decode IN OUT    certutil's spelling: decode IN into OUT\n"
+	    "  -encode IN OUT    certutil's spelling: encode IN as certutil "
+	    "does\n"
+	    "  -h, --help, --version\n");
 	done_stdout();
 }
 
@@ -271,24 +287,64 @@ sink_write(struct sink *s, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * --text: n more bytes of text held back until the end, so that nothing
+ * is printed of bytes that turn out not to be UTF-16LE text.  Grown by
+ * hand so that no copy of a secret is left behind.
+ */
+static int
+sink_hold(struct sink *s, const char *text, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (n > TEXT_MAX - s->nheld) {
+		warnx("--text: more than %d bytes of text", TEXT_MAX);
+		return -1;
+	}
+	if (s->nheld + n > s->capheld) {
+		cap = s->capheld == 0 ? IO_BUF : s->capheld * 2;
+		while (cap < s->nheld + n)
+			cap *= 2;
+		if ((p = malloc(cap)) == NULL) {
+			warn(NULL);
+			return -1;
+		}
+		if (s->held != NULL) {
+			memcpy(p, s->held, s->nheld);
+			explicit_bzero(s->held, s->capheld);
+			free(s->held);
+		}
+		s->held = p;
+		s->capheld = cap;
+	}
+	memcpy(s->held + s->nheld, text, n);
+	s->nheld += n;
+	return 0;
+}
+
 /* Decoded bytes out, as they are or as text. */
 static int
 sink_put(struct sink *s, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
-	size_t n, k;
+	uint64_t at;
+	size_t n, k, i;
 
 	if (!s->text)
 		return sink_write(s, buf, len);
 	for (; len > 0; p += k, len -= k) {
 		k = len < IO_BUF ? len : IO_BUF;
+		/* A zero high byte: a code unit of a Latin character. */
+		at = s->u.pos;
+		for (i = 0; i < k && !s->latin; i++)
+			s->latin = (at + i) % 2 == 1 && p[i] == 0;
 		if (utf16_decoder_update(&s->u, p, k, s->tbuf, &n) != 0) {
-			(void)sink_write(s, s->tbuf, n);
 			warnx("decoded bytes are not UTF-16LE text (byte %ju)",
 			    (uintmax_t)s->u.errpos);
 			return -1;
 		}
-		if (sink_write(s, s->tbuf, n) != 0)
+		if (sink_hold(s, s->tbuf, n) != 0)
 			return -1;
 	}
 	return 0;
@@ -304,6 +360,18 @@ sink_final(struct sink *s)
 		    (uintmax_t)s->u.errpos);
 		return -1;
 	}
+	/*
+	 * Eight-bit text ("hell") is valid UTF-16LE too, of CJK noise: text
+	 * of the PowerShell recipe is ASCII, so without a byte-order mark a
+	 * text with no Latin character at all is refused.
+	 */
+	if (s->nheld > 0 && !s->latin && !s->u.bom) {
+		warnx("decoded bytes do not look like UTF-16LE text (no "
+		    "byte-order mark, no Latin character): leave out --text");
+		return -1;
+	}
+	if (sink_write(s, s->held, s->nheld) != 0)
+		return -1;
 	/* Text ends with a line end. */
 	if (s->nout > 0 && s->last != '\n')
 		return sink_write(s, "\n", 1);
@@ -332,7 +400,8 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 		warn(NULL);
 		goto out;
 	}
-	armor_reader_init(ar, o->url ? BASE64_URL : 0);
+	armor_reader_init(ar, (o->url ? BASE64_URL : 0) |
+	    (o->garbage ? BASE64_GARBAGE : 0));
 	while ((got = read_some(fd, in, IO_BUF)) > 0) {
 		if ((size_t)got > most)
 			most = (size_t)got;
@@ -519,7 +588,8 @@ run_secret(const struct opts *o, int fd, struct sink *s)
 		warn(NULL);
 		goto out;
 	}
-	armor_reader_init(ar, o->url ? BASE64_URL : 0);
+	armor_reader_init(ar, (o->url ? BASE64_URL : 0) |
+	    (o->garbage ? BASE64_GARBAGE : 0));
 	if ((r = armor_reader_update(ar, str, slen, out, &n)) == 0) {
 		if (sink_put(s, out, n) != 0)
 			goto out;
@@ -598,6 +668,27 @@ out:
 	return ret;
 }
 
+/*
+ * certutil's verbs, "-decode IN OUT" and "-encode IN OUT" (any case, as
+ * certutil takes them), rewritten in argv to what getopt knows: "-decode"
+ * to "-d", "-encode" to "-e" with --certutil's output set here.
+ */
+static void
+certutil_verbs(int argc, char **argv, struct opts *o)
+{
+	static char dflag[] = "-d", eflag[] = "-e";
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcasecmp(argv[i], "-decode") == 0)
+			argv[i] = dflag;
+		else if (strcasecmp(argv[i], "-encode") == 0) {
+			argv[i] = eflag;
+			o->certutil = 1;
+		}
+	}
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -606,11 +697,21 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->cols = GNU_COLS;
-	while ((ch = getopt_long(argc, argv, ":efw:", longopts, NULL)) != -1) {
+	certutil_verbs(argc, argv, o);
+	while ((ch = getopt_long(argc, argv, ":defhiw:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'd':
+			o->decode = 1;
+			break;
 		case 'e':
 			o->encode = 1;
 			break;
+		case 'i':
+			o->garbage = 1;
+			break;
+		case 'h':
+			help();
 		case 'f':
 			o->force = 1;
 			break;
@@ -649,6 +750,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	argv += optind;
 	if (argc > 2)
 		usage();
+	if (o->encode && o->decode) {
+		warnx("-d and -e exclude each other");
+		usage();
+	}
+	if (o->encode && o->garbage) {
+		warnx("-i is for decoding");
+		usage();
+	}
 	if (o->encode && (o->text || o->secret_key != NULL)) {
 		warnx("--text and --secret-key are for decoding");
 		usage();
@@ -720,6 +829,10 @@ main(int argc, char *argv[])
 	if (s.tbuf != NULL) {
 		explicit_bzero(s.tbuf, s.tbufsz);
 		free(s.tbuf);
+	}
+	if (s.held != NULL) {
+		explicit_bzero(s.held, s.capheld);
+		free(s.held);
 	}
 	if (fd != STDIN_FILENO)
 		(void)close(fd);
