@@ -53,6 +53,7 @@ require_built() {
 	[ -f "$MODULE" ] || atf_fail "module not built: $MODULE"
 	[ -x "$APITOKEN" ] || atf_fail "apitoken not built: $APITOKEN"
 	[ -x "$APITOKEND" ] || atf_fail "apitokend not built: $APITOKEND"
+	free_pam_slots 2
 	cat > drive <<EOF
 #!/bin/sh
 exec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \\
@@ -629,7 +630,33 @@ log__fields_escaped_cleanup() {
 	stop_daemon
 }
 
+atf_test_case harness__pam_slots
+harness__pam_slots_head() {
+	atf_set descr "The PAM cases wait for free pam_wrapper directories" \
+	    "(/tmp/pam.X, shared by the machine) and skip, not fail, when" \
+	    "another run took them all"
+}
+harness__pam_slots_body() {
+	local c
+	mkdir pool
+	PAM_DIRS="$PWD/pool/pam.?"
+	PAM_SLOT_WAIT=2
+	pam_slots_free 62 || atf_fail "an empty pool is not free"
+	for c in 0 1 2 3 4 5 6 7 8 9 a b c d e f g h i j k l m n o p q r s t \
+	    u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y; do
+		mkdir "pool/pam.$c"
+	done
+	pam_slots_free 1 || atf_fail "the last slot is not seen free"
+	pam_slots_free 2 && atf_fail "61 of 62 taken, yet 2 free"
+	mkdir pool/pam.Z
+	pam_slots_free 1 && atf_fail "a full pool is free"
+	# The cases skip then: free_pam_slots ends the case as skipped.
+	( free_pam_slots 1; echo "went on" ) >out 2>&1 || true
+	atf_check -s exit:1 grep -q "went on" out
+}
+
 atf_init_test_cases() {
+	atf_add_test_case harness__pam_slots
 	atf_add_test_case log__fields_escaped
 	atf_add_test_case auth__right_token
 	atf_add_test_case auth__custom_prompt

@@ -279,8 +279,28 @@ systemd_units_body()
 	    systemd-analyze verify --man=no ./bad.timer
 }
 
+atf_test_case plumbing__some_tests
+plumbing__some_tests_head()
+{
+	atf_set "descr" "make check KYUA_FILTERS=PROGRAM:CASE (scripts/dev test PROGRAM[:CASE]) runs that case alone"
+	atf_set "require.progs" "kyua make"
+}
+plumbing__some_tests_body()
+{
+	atf_check -s exit:0 -o ignore -e ignore make -C "$BUILDDIR" check-local \
+	    KYUA_FILTERS="escape_test:escape_text__controls man_test:lint" \
+	    KYUA_RESULTS="$PWD/r.db" KYUA_LOG="$PWD/k.log" \
+	    KYUA_FAILURES="$PWD/f.txt"
+	atf_check -s exit:0 \
+	    -o match:"^Test cases: 2 total, 0 skipped, 0 expected failures, 0 broken, 0 failed" \
+	    -e ignore kyua --config=none report --results-file="$PWD/r.db"
+	grep -q 'KYUA_FILTERS="\$\*"' "$SRCDIR/scripts/dev" ||
+	    atf_fail "scripts/dev test does not pass its arguments on"
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case plumbing__some_tests
 	atf_add_test_case help_version
 	atf_add_test_case list_width
 	atf_add_test_case list_colour
