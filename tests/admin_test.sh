@@ -296,9 +296,9 @@ habits__say_what_was_done_body() {
 	atf_check -s exit:0 -o empty -e inline:"Deleted 1 token: c.\n" \
 	    "$APITOKEN" delete c
 	# -q: nothing.
-	mk d
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db "$PWD/q.db" init -q
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q <dump
+	mk d
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke -q d
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" delete -q d
 	atf_check -s exit:0 -o ignore -e empty "$APITOKEN" prune -q

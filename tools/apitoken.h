@@ -75,6 +75,15 @@ int	tool_text_valid(const char *);
 int	tool_read_token(const char *, char *, size_t, size_t *);
 int	tool_write_secret(const char *, size_t);
 
+/*
+ * apitoken_token.c: a new token out once and its commit (undone when it
+ * could not be written), and what it is, on stderr.
+ */
+int	tool_commit_token(const struct ctx *, struct store *,
+	    struct store_txn **, const struct record *, const char *, size_t,
+	    const struct record *);
+void	tool_announce(const char *, const struct record *, int, int);
+
 /* apitoken_json.c: records to and from JSON objects. */
 json_t	*json_from_record(const struct record *, int64_t, const char *,
 	    int);
