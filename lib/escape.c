@@ -21,7 +21,7 @@ int
 escape_secretlike(const char *s)
 {
 	size_t n = strlen(s), body = strspn(s, B64ISH_CHARS), i;
-	int upper = 0, lower = 0;
+	int upper = 0, lower = 0, digit = 0, b64 = 0;
 
 	if (n >= ESCAPE_HEX_SECRET_MIN && strspn(s, HEX_CHARS) == n)
 		return 1;
@@ -31,8 +31,14 @@ escape_secretlike(const char *s)
 	for (i = 0; i < body; i++) {
 		upper |= s[i] >= 'A' && s[i] <= 'Z';
 		lower |= s[i] >= 'a' && s[i] <= 'z';
+		digit |= s[i] >= '0' && s[i] <= '9';
+		b64 |= s[i] == '+' || s[i] == '/';
 	}
-	return upper && lower;
+	/*
+	 * Random text of 16 or more characters has a digit but for a few in
+	 * a hundred; a CamelCase name ("GitHubActionsRunner") has none.
+	 */
+	return upper && lower && (digit || b64 || body < n);
 }
 
 /*

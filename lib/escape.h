@@ -10,9 +10,9 @@
 /*
  * A string of 16 or more characters that looks like an encoded secret
  * rather than a name: base64, base64url or base62 (a native token's
- * "_" included) with both upper- and lower-case letters, or hex of 32 or
- * more.  A file name with a dot, a user name in one case, a sentence:
- * none of those.
+ * "_" included) with both upper- and lower-case letters and a digit, a
+ * '+', a '/' or padding; or hex of 32 or more.  A file name with a dot, a
+ * user name in one case, a CamelCase name, a sentence: none of those.
  */
 #define ESCAPE_SECRET_MIN	16
 #define ESCAPE_HEX_SECRET_MIN	32

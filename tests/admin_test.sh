@@ -36,6 +36,8 @@ prune --older-than $PASTED
 regenerate base --grace $PASTED
 init --prefix $PASTED
 EOF
+	# A CamelCase name is a name, not a secret.
+	mk GitHubActionsRunner --role User
 	# The same through APITOKEN_DB.
 	atf_check -s exit:2 -o empty -e save:err env APITOKEN_DB="$PASTED" \
 	    "$APITOKEN" list

@@ -57,6 +57,10 @@ ATF_TC_BODY(escape_secretlike__shapes, tc)
 	ATF_CHECK(!escape_secretlike("ShortMixed1"));
 	ATF_CHECK(!escape_secretlike("a=b=c=dEFGHIJKLMNOP"));
 	ATF_CHECK(!escape_secretlike("0123456789abcdef"));
+	ATF_CHECK(!escape_secretlike("GitHubActionsRunner"));
+	ATF_CHECK(!escape_secretlike("GitHub-Actions-Runner"));
+	ATF_CHECK(escape_secretlike("qUxvYUJWahPugz+KVauNvg=="));
+	ATF_CHECK(escape_secretlike("qUxvYUJWahPugzbKVauNvg=="));
 }
 
 ATF_TP_ADD_TCS(tp)
