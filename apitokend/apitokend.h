@@ -8,6 +8,7 @@
  *	shared.c	the store shared by the workers, reopened on a swap
  *	usage.c		last_used in batches: one write txn a second at most
  *	limit.c		failed attempts counted per user and per peer
+ *	fleet.c		--etcd: the store kept equal to a prefix in etcd
  */
 #ifndef APITOKEND_H
 #define APITOKEND_H
@@ -28,6 +29,8 @@
 #define DEFAULT_MAX_FAILURES	10	/* A user or a peer, a minute. */
 #define WHY_MAX			256
 
+struct fleet;
+struct fleet_conf;
 struct shared;
 struct store;
 struct usage;
@@ -41,6 +44,8 @@ struct conf {
 	int		 workers;
 	int		 max_failures;	/* 0: no limit. */
 	uid_t		 self;		/* Our own uid: asks like root. */
+	/* --etcd and the rest (tools/fleet.h); etcd NULL: no fleet. */
+	char		*etcd, *prefix, *cacert, *cert, *key, *trust;
 };
 
 struct daemon {
@@ -60,6 +65,12 @@ int	shared_open(const char *, struct shared **, char *, size_t);
  */
 int	shared_acquire(struct shared *, struct store **, char *, size_t);
 void	shared_release(struct shared *);
+/*
+ * fn(arg) with no request in the store and the store closed (it replaces
+ * the store file: LMDB must not have a file open twice in a process); the
+ * next shared_acquire() opens what is there then.
+ */
+int	shared_swap(struct shared *, int (*)(void *), void *);
 /* 1 when the store could be opened for reading only: no last_used. */
 int	shared_rdonly(struct shared *);
 void	shared_close(struct shared *);
@@ -70,6 +81,11 @@ int	usage_start(struct shared *, struct usage **);
 void	usage_note(struct usage *, const char *, int64_t, const char *);
 /* Flush what is pending, stop the writer thread, free. */
 void	usage_stop(struct usage *);
+
+/* fleet.c: a thread that keeps the store at path equal to etcd's prefix. */
+int	fleet_start(struct shared *, const char *, const struct fleet_conf *,
+	    struct fleet **, char *, size_t);
+void	fleet_stop(struct fleet *);		/* NULL-safe. */
 
 /* limit.c */
 int	limiter_new(int, struct limiter **);

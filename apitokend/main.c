@@ -30,6 +30,8 @@
 #include "number.h"
 #include "nocore.h"
 #include "opterr.h"
+#include "etcd.h"
+#include "fleet.h"
 #include "store.h"
 
 #define EXIT_USAGE		2
@@ -74,7 +76,10 @@ usage(FILE *f)
 	fprintf(f, "usage: %s [--db PATH] [--socket PATH] "
 	    "[--allow-group GROUP]...\n"
 	    "                 [--workers N] [--max-failures N] "
-	    "[--stderr]\n", PROG);
+	    "[--stderr]\n"
+	    "                 [--etcd URL[,URL...] [--prefix P] "
+	    "[--cacert FILE] [--cert FILE] [--key FILE]\n"
+	    "                  [--trust FILE]]\n", PROG);
 }
 
 /* Room for the connections: the soft descriptor limit up to the hard. */
@@ -244,7 +249,8 @@ group_id(const char *name)
 }
 
 enum { OPT_DB = 256, OPT_SOCKET, OPT_ALLOW_GROUP, OPT_WORKERS,
-    OPT_MAX_FAILURES, OPT_STDERR, OPT_VERSION };
+    OPT_MAX_FAILURES, OPT_STDERR, OPT_VERSION, OPT_ETCD, OPT_PREFIX,
+    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TRUST };
 
 static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -253,6 +259,12 @@ static const struct option longopts[] = {
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "max-failures", required_argument, NULL, OPT_MAX_FAILURES },
 	{ "stderr", no_argument, NULL, OPT_STDERR },
+	{ "etcd", required_argument, NULL, OPT_ETCD },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -261,6 +273,8 @@ static const struct option longopts[] = {
 static void
 parse_args(int argc, char *argv[], struct conf *c)
 {
+	static char default_prefix[] = FLEET_PREFIX_DEFAULT;
+	char why[WHY_MAX];
 	const char *env;
 	uint64_t n;
 	int ch;
@@ -306,6 +320,34 @@ parse_args(int argc, char *argv[], struct conf *c)
 		case OPT_STDERR:
 			log_stderr = 1;
 			break;
+		case OPT_ETCD:
+			if (etcd_endpoints_check(optarg, why, sizeof(why)) !=
+			    0)
+				errx(EXIT_USAGE, "--etcd: %s", why);
+			c->etcd = optarg;
+			break;
+		case OPT_PREFIX:
+			if (!fleet_prefix_valid(optarg))
+				errx(EXIT_USAGE, "--prefix: it starts and "
+				    "ends with '/' and is at most %d printable "
+				    "characters", FLEET_PREFIX_MAX);
+			c->prefix = optarg;
+			break;
+		case OPT_TRUST:
+			if (optarg[0] != '/')
+				errx(EXIT_USAGE, "--trust: an absolute path");
+			c->trust = optarg;
+			break;
+		case OPT_CACERT:
+		case OPT_CERT:
+		case OPT_KEY:
+			if (optarg[0] != '/')
+				errx(EXIT_USAGE, "--%s: an absolute path",
+				    ch == OPT_CACERT ? "cacert" :
+				    ch == OPT_CERT ? "cert" : "key");
+			*(ch == OPT_CACERT ? &c->cacert : ch == OPT_CERT ?
+			    &c->cert : &c->key) = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(fflush(stdout) == EOF ? 1 : 0);
@@ -324,12 +366,20 @@ parse_args(int argc, char *argv[], struct conf *c)
 		usage(stderr);
 		exit(EXIT_USAGE);
 	}
+	if (c->etcd == NULL && (c->prefix != NULL || c->cacert != NULL ||
+	    c->cert != NULL || c->key != NULL || c->trust != NULL))
+		errx(EXIT_USAGE, "--prefix, --cacert, --cert, --key and "
+		    "--trust go with --etcd");
+	if (c->etcd != NULL && c->prefix == NULL)
+		c->prefix = default_prefix;
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct conf conf;
+	struct fleet_conf fc;
+	struct fleet *fleet = NULL;
 	struct daemon d;
 	sigset_t set;
 	char why[WHY_MAX] = "";
@@ -364,15 +414,37 @@ main(int argc, char *argv[])
 	    (r = usage_start(d.shared, &d.usage)) != 0)
 		errx(1, "%s", atk_strerror(r));
 
-	logmsg(LOG_INFO, "serving %s on %s%s (%d workers)", conf.db,
+	if (conf.etcd != NULL) {
+		memset(&fc, 0, sizeof(fc));
+		fc.etcd = conf.etcd;
+		fc.prefix = conf.prefix;
+		fc.cacert = conf.cacert;
+		fc.cert = conf.cert;
+		fc.key = conf.key;
+		fc.trusted = conf.trust != NULL;
+		if (fc.trusted && fleet_trust_read(conf.trust, fc.trust, why,
+		    sizeof(why)) != 0)
+			errx(1, "--trust: %s", why);
+		if (!fc.trusted)
+			logmsg(LOG_WARNING, "fleet: no --trust: applying "
+			    "whatever the writers of %s in etcd put there",
+			    fc.prefix);
+		if ((r = fleet_start(d.shared, conf.db, &fc, &fleet, why,
+		    sizeof(why))) != 0)
+			errx(1, "--etcd: %s%s%s", atk_strerror(r),
+			    why[0] != '\0' ? ": " : "", why);
+	}
+	logmsg(LOG_INFO, "serving %s on %s%s%s (%d workers)", conf.db,
 	    activated ? "the socket systemd passed" : conf.socket,
-	    "", conf.workers);
+	    conf.etcd != NULL ? ", in step with etcd at " : "",
+	    conf.etcd != NULL ? conf.etcd : "", conf.workers);
 	notify("READY=1");
 	r = server_run(&d, lfd, sigfd);
 	notify("STOPPING=1");
 	close(lfd);
 	if (!activated)
 		unlink(conf.socket);
+	fleet_stop(fleet);
 	usage_stop(d.usage);
 	limiter_free(d.limiter);
 	shared_close(d.shared);

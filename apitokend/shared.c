@@ -153,6 +153,19 @@ shared_acquire(struct shared *sh, struct store **stp, char *why,
 	return ATK_ERR_STORE;
 }
 
+int
+shared_swap(struct shared *sh, int (*fn)(void *), void *arg)
+{
+	int r;
+
+	pthread_rwlock_wrlock(&sh->lock);
+	store_close(sh->st);
+	sh->st = NULL;
+	r = fn(arg);
+	pthread_rwlock_unlock(&sh->lock);
+	return r;
+}
+
 void
 shared_release(struct shared *sh)
 {

@@ -32,6 +32,9 @@ static const char *const atk_errors[] = {
 	"too many changes in one transaction",	/* ATK_ERR_TXNFULL */
 	"the store is in use by another transaction", /* ATK_ERR_BUSY */
 	"timed out",				/* ATK_ERR_TIMEOUT */
+	"etcd unreachable",			/* ATK_ERR_UNREACHABLE */
+	"etcd refused the request",		/* ATK_ERR_REMOTE */
+	"revision compacted",			/* ATK_ERR_COMPACTED */
 };
 
 const char *

@@ -34,7 +34,10 @@
 #define ATK_ERR_TXNFULL		-23	/* Too many changes in one txn. */
 #define ATK_ERR_BUSY		-24	/* Store in use by another txn. */
 #define ATK_ERR_TIMEOUT		-25	/* No answer in time. */
-#define ATK_ERR_LAST		-25
+#define ATK_ERR_UNREACHABLE	-26	/* No etcd endpoint answered. */
+#define ATK_ERR_REMOTE		-27	/* etcd refused the request. */
+#define ATK_ERR_COMPACTED	-28	/* The revision was compacted. */
+#define ATK_ERR_LAST		-28
 
 const char	*atk_strerror(int);
 

@@ -225,7 +225,8 @@ store_gen_begin(const char *path, int flags, const char *prefix,
 
 /*
  * This host's "usage" rows of the ids the new store has: last used is a
- * fact of this host, not of the export.
+ * fact of this host, not of the export.  The settings the new store does
+ * not set are carried too (store_settings_carry()).
  */
 static int
 carry_usage(struct store_txn *from, struct store_txn *to, char *why,
@@ -273,6 +274,11 @@ store_gen_commit(struct store_gen *g, char *why, size_t whysz)
 		    (r = store_txn_begin(g->st, 0, &nt, why, whysz)) != 0 ||
 		    (r = carry_usage(ot, nt, why, whysz)) != 0)
 			goto out;
+		/* Where it publishes, say: the export does not say. */
+		if ((r = store_settings_carry(ot, nt)) != 0) {
+			store_set_why(why, whysz, "%s", "settings");
+			goto out;
+		}
 		r = store_txn_commit(nt, why, whysz);
 		nt = NULL;
 		if (r != 0)

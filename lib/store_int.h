@@ -126,6 +126,9 @@ void	store_key_add(struct store *, struct store_key *);
 int	store_user_key(struct store *, const char *, unsigned char *);
 int	store_env_open(const char *, int, size_t, MDB_env **, char *, size_t);
 
+/* store_meta.c */
+int	store_settings_carry(struct store_txn *, struct store_txn *);
+
 /* store_path.c */
 int	store_lock_path(const char *, char **);
 const char *store_base_name(const char *);

@@ -137,3 +137,32 @@ store_setting_foreach(struct store_txn *t,
 		r = store_rc(rc);
 	return r;
 }
+
+/* For store_gen_commit(): the settings of from that to does not have. */
+struct carry {
+	struct store_txn *to;
+};
+
+static int
+carry_cb(const char *name, const char *value, void *arg)
+{
+	struct carry *c = arg;
+	char *have;
+	int r;
+
+	if ((r = store_setting_get(c->to, name, &have)) == 0) {
+		free(have);
+		return 0;
+	}
+	if (r != ATK_ERR_NOTFOUND)
+		return r;
+	return store_setting_put(c->to, name, value);
+}
+
+int
+store_settings_carry(struct store_txn *from, struct store_txn *to)
+{
+	struct carry c = { to };
+
+	return store_setting_foreach(from, carry_cb, &c);
+}

@@ -62,13 +62,13 @@ commands_head()
 commands_body()
 {
 	offers "apitoken " init create list show regenerate revoke delete \
-	    import verify prune export restore
+	    import verify prune export restore publish fleet-key
 	offers "apitoken re" regenerate restore revoke
 	offers "apitoken --" --db --help --version
 	offers "apitoken --db /x/t.db li" list
 	offers "apitoken --db=/x/t.db li" list
 	# The same commands as apitoken --help.
-	"$APITOKEN" --help | sed -n 's/^ *apitoken \[--db PATH\] \([a-z]*\).*/\1/p' |
+	"$APITOKEN" --help | sed -n 's/^ *apitoken \[--db PATH\] \([a-z-]*\).*/\1/p' |
 	    LC_ALL=C sort >want
 	comp "$COMPLETION/apitoken" _apitoken "$APITOKEN " >got
 	atf_check -o empty -e empty diff want got
@@ -85,7 +85,7 @@ options_body()
 	offers "apitoken create --p" --parent --policy
 	offers "apitoken --db x regenerate abc -" --grace -q --help
 	for cmd in $("$APITOKEN" --help |
-	    sed -n 's/^ *apitoken \[--db PATH\] \([a-z]*\).*/\1/p'); do
+	    sed -n 's/^ *apitoken \[--db PATH\] \([a-z-]*\).*/\1/p'); do
 		help_opts "$APITOKEN" "$cmd" >want
 		comp "$COMPLETION/apitoken" _apitoken "$APITOKEN $cmd -" |
 		    grep -v -x -e --help >got

@@ -11,8 +11,9 @@
  *		Send FILE's bytes as they are (-s: then shut down the sending
  *		side) and print the reply's status number, or "closed" when
  *		the daemon closes without a reply.
- *	daemon_client ask SOCKET USER TOKENFILE
+ *	daemon_client ask [-u] SOCKET USER TOKENFILE
  *		One VERIFY, as the module sends it; prints the status word.
+ *		-u: with last_used, from the remote host ASK_RHOST.
  *	daemon_client load SOCKET THREADS SECONDS USER:TOKENFILE:ok|refused...
  *		THREADS threads send HAS_TOKEN, VERIFY (with last_used) and,
  *		for an accepted token, ACCOUNT, in a loop for SECONDS; every
@@ -68,6 +69,7 @@
 #define RAW_MAX		65536
 #define REPLY_WAIT_MS	10000	/* The daemon's own deadline is 2 s. */
 #define ASK_TIMEOUT	10	/* Seconds, as the module's timeout=. */
+#define ASK_RHOST	"fleet.example"	/* ask -u: the remote host noted. */
 #define THREADS_MAX	64
 #define NOTIFY_MAX	4096	/* One sd_notify(3) message. */
 #define SPECS_MAX	64
@@ -365,14 +367,23 @@ cmd_ask(int argc, char *argv[])
 {
 	struct proto_msg req, rep;
 	char tok[TOKEN_BUFSZ], why[WHY_BUFSZ];
-	int r;
+	int used = 0, r;
 
+	if (argc == 5 && strcmp(argv[1], "-u") == 0) {
+		used = 1;
+		argc--;
+		argv++;
+	}
 	if (argc != 4)
 		return -1;
 	read_token(argv[3], tok, sizeof(tok));
 	proto_init(&req, PROTO_VERIFY);
 	req.user = argv[2];
 	req.service = SERVICE;
+	if (used) {
+		req.flags = PROTO_LAST_USED;
+		req.rhost = ASK_RHOST;
+	}
 	req.token = tok;
 	req.tokenlen = strlen(tok);
 	r = client_ask(argv[1], ASK_TIMEOUT, &req, &rep, why, sizeof(why));
@@ -696,7 +707,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: daemon_client flood socket n seconds\n"
 	    "       daemon_client raw [-s] socket file\n"
-	    "       daemon_client ask socket user tokenfile\n"
+	    "       daemon_client ask [-u] socket user tokenfile\n"
 	    "       daemon_client load socket threads seconds "
 	    "user:tokenfile:ok|refused ...\n"
 	    "       daemon_client notify socket seconds\n"

@@ -47,7 +47,7 @@ help_version_body()
 		    atf_fail "$name --help and SYNOPSIS differ: $(cat diff)"
 	done
 	# Each command's own --help: its line of apitoken --help, on stdout.
-	"$APITOKEN" --help | sed -n 's/^ *apitoken \[--db PATH\] \([a-z]*\).*/\1/p' >cmds
+	"$APITOKEN" --help | sed -n 's/^ *apitoken \[--db PATH\] \([a-z-]*\).*/\1/p' >cmds
 	atf_check -o match:"^init$" -o match:"^restore$" cat cmds
 	for cmd in $(cat cmds); do
 		atf_check -s exit:0 -o save:one -e empty "$APITOKEN" "$cmd" --help

@@ -109,6 +109,9 @@ static const struct command commands[] = {
 	{ "restore", cmd_restore, "restore [--atomic] [-q] < FILE",
 	    "  --atomic         swap a new store file in with one rename\n"
 	    "  -q, --quiet      do not say how many were restored\n" },
+	{ "publish", cmd_publish, "publish [--etcd URL[,URL...] [--prefix P] "
+	    "[--cacert FILE] [--cert FILE] [--key FILE]] [-q]", NULL },
+	{ "fleet-key", cmd_fleet_key, "fleet-key", NULL },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -15,6 +15,8 @@
 #include "store.h"
 
 #define EXIT_USAGE		2
+/* A write kept in the store but not published to etcd. */
+#define EXIT_UNPUBLISHED	3
 
 /*
  * Token text read from stdin or a prompt: the longest token, CR, LF, one
@@ -96,14 +98,24 @@ int	json_line_to_record(const char *, struct record *, int64_t *, char **,
 int	json_b64_encode(const unsigned char *, size_t, char *, size_t);
 int	json_b64_decode(const char *, unsigned char *, size_t);
 
+/*
+ * apitoken_publish.c: after a write command's commit, publish the tokens
+ * of ids (n of them, TOKEN_ID_BYTES each; NULL: everything) when the store
+ * publishes; 0, or EXIT_UNPUBLISHED after saying so.
+ */
+int	tool_publish(const struct ctx *, const char *, struct store *,
+	    const unsigned char *, size_t);
+
 /* The commands: each parses its own options and returns an exit status. */
 int	cmd_create(struct ctx *, int, char **);
 int	cmd_delete(struct ctx *, int, char **);
 int	cmd_export(struct ctx *, int, char **);
+int	cmd_fleet_key(struct ctx *, int, char **);
 int	cmd_import(struct ctx *, int, char **);
 int	cmd_init(struct ctx *, int, char **);
 int	cmd_list(struct ctx *, int, char **);
 int	cmd_prune(struct ctx *, int, char **);
+int	cmd_publish(struct ctx *, int, char **);
 int	cmd_regenerate(struct ctx *, int, char **);
 int	cmd_restore(struct ctx *, int, char **);
 int	cmd_revoke(struct ctx *, int, char **);

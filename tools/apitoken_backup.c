@@ -469,12 +469,14 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 			    why[0] != '\0' ? why : tool_strerror(r));
 			goto out;
 		}
+		if (tool_open(ctx, 0, &s) != 0)
+			goto out;
 	}
 	if (!quiet)
 		fprintf(stderr, "Restored %lld token%s into %s%s.\n",
 		    (long long)count, count == 1 ? "" : "s", ctx->db,
 		    atomic ? " (swapped in whole)" : "");
-	rv = 0;
+	rv = tool_publish(ctx, "restore", s, NULL, 0);
 out:
 	store_txn_abort(txn);
 	if (gen != NULL)

@@ -622,7 +622,7 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 	    strlen(text), NULL) != 0)
 		goto out;
 	tool_announce(import ? "imported" : "created", &rec, !import, o.quiet);
-	rv = 0;
+	rv = tool_publish(ctx, cmd, s, rec.id, 1);
 out:
 	store_txn_abort(txn);
 	store_close(s);

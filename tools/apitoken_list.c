@@ -758,7 +758,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr, "Pruned %zu token%s (revoked or expired more "
 		    "than %s ago).\n", c.n, c.n == 1 ? "" : "s", older);
-	rv = 0;
+	rv = c.n > 0 ? tool_publish(ctx, "prune", s, NULL, 0) : 0;
 	goto out;
 fail:
 	/* Words only from the commit: the others leave why empty. */

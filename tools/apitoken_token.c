@@ -317,7 +317,7 @@ cmd_regenerate(struct ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "The old secret works until %s.\n", when);
 	else if (!quiet)
 		fprintf(stderr, "The old secret no longer works.\n");
-	rv = 0;
+	rv = tool_publish(ctx, "regenerate", s, rec.id, 1);
 out:
 	store_txn_abort(txn);
 	store_close(s);
@@ -338,19 +338,22 @@ typedef int (*each_fn)(const struct ctx *, struct store_txn *,
  * line on stderr, unless quiet: "<done> N tokens: a, b."
  */
 static int
-each_token(const struct ctx *ctx, char **names, int n, each_fn fn,
-    const void *arg, const char *done, int quiet)
+each_token(const struct ctx *ctx, const char *cmd, char **names, int n,
+    each_fn fn, const void *arg, const char *done, int quiet)
 {
 	struct record rec;
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	char why[STORE_WHY_MAX], *list = NULL;
+	unsigned char *ids = NULL;
 	size_t listsz = (size_t)n * (RECORD_NAME_MAX + 2) + 1;
 	int i, r, rv = 1;
 
 	memset(&rec, 0, sizeof(rec));
-	if ((list = calloc(1, listsz)) == NULL) {
+	if ((list = calloc(1, listsz)) == NULL ||
+	    (ids = calloc((size_t)n, TOKEN_ID_BYTES)) == NULL) {
 		oom();
+		free(list);
 		return 1;
 	}
 	if (tool_open_txn(ctx, 0, &s, &txn) != 0)
@@ -362,6 +365,8 @@ each_token(const struct ctx *ctx, char **names, int n, each_fn fn,
 		if (i > 0)
 			strlcat(list, ", ", listsz);
 		strlcat(list, rec.name, listsz);
+		memcpy(ids + (size_t)i * TOKEN_ID_BYTES, rec.id,
+		    TOKEN_ID_BYTES);
 		record_free(&rec);
 		memset(&rec, 0, sizeof(rec));
 	}
@@ -376,12 +381,13 @@ each_token(const struct ctx *ctx, char **names, int n, each_fn fn,
 	if (!quiet)
 		fprintf(stderr, "%s %d token%s: %s.\n", done, n,
 		    n == 1 ? "" : "s", list);
-	rv = 0;
+	rv = tool_publish(ctx, cmd, s, ids, (size_t)n);
 out:
 	store_txn_abort(txn);
 	store_close(s);
 	record_free(&rec);
 	free(list);
+	free(ids);
 	return rv;
 }
 
@@ -443,8 +449,8 @@ cmd_revoke(struct ctx *ctx, int argc, char **argv)
 		    "%d bytes", RECORD_TEXT_MAX);
 		return EXIT_USAGE;
 	}
-	return each_token(ctx, argv + optind, argc - optind, revoke_one,
-	    reason, "Revoked", quiet);
+	return each_token(ctx, "revoke", argv + optind, argc - optind,
+	    revoke_one, reason, "Revoked", quiet);
 }
 
 static int
@@ -485,8 +491,8 @@ cmd_delete(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_cmd("delete");
-	return each_token(ctx, argv + optind, argc - optind, delete_one,
-	    NULL, "Deleted", quiet);
+	return each_token(ctx, "delete", argv + optind, argc - optind,
+	    delete_one, NULL, "Deleted", quiet);
 }
 
 /* --- verify ------------------------------------------------------------ */

@@ -1,0 +1,50 @@
+/*
+ * apitokend --etcd, inside: what fleet.c (the thread, the watch, one
+ * token) and fleet_read.c (reading everything again) share.
+ */
+#ifndef APITOKEND_FLEET_INT_H
+#define APITOKEND_FLEET_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etcd.h"
+#include "fleet.h"
+#include "store.h"
+
+/* apply_events()'s and resync()'s "read everything again". */
+#define RESYNC		1
+
+struct fleet {
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	atomic_int	 stop;
+	struct shared	*shared;
+	const char	*db;
+	struct fleet_conf conf;
+	struct etcd	*etcd;
+	char		*prefix;	/* conf.prefix */
+	unsigned char	 end[FLEET_PREFIX_MAX];
+	size_t		 endlen;
+	int		 failing;	/* Said so once; quiet till it works. */
+	unsigned int	 backoff;	/* The next pause, in ms. */
+};
+
+/* fleet.c */
+void	fleet_working(struct fleet *, int64_t);
+int	fleet_put_revision(struct store_txn *, const char *, int64_t);
+void	fleet_skipped(const struct etcd_kv *, const char *);
+const unsigned char *fleet_trusted(const struct fleet *);
+int	fleet_open_value(const struct fleet *, struct store_txn *,
+	    const unsigned char *, const struct etcd_kv *, char **,
+	    uint64_t *);
+int	fleet_put_token(const struct fleet *, struct store_txn *,
+	    const unsigned char *, const struct etcd_kv *, int *);
+
+/* fleet_read.c: everything under the prefix, applied or swapped in. */
+int	fleet_resync(struct fleet *, int64_t *, char *, size_t);
+
+#endif /* APITOKEND_FLEET_INT_H */

@@ -1,0 +1,635 @@
+# A fleet on etcd (SPEC section 11, issue 13): an admin store published
+# with apitoken publish, host daemons (apitokend --etcd) kept equal to it,
+# against a real 3-member etcd cluster on 127.0.0.1 (tests/etcd.subr) that
+# each case starts and stops.  Hosts are asked through their sockets with
+# tests/daemon_client, as the module asks.
+
+. "$SRCDIR/tests/etcd.subr"
+
+APITOKEN="$BUILDDIR/tools/apitoken"
+APITOKEND="$BUILDDIR/apitokend/apitokend"
+CLIENT="$BUILDDIR/tests/daemon_client"
+# Tenths of a second to wait for a change to reach the hosts, a host to
+# start or stop.
+WAIT=150
+HOSTS=5
+# Tokens of the case whose first sync is killed.
+MANY=4000
+
+# alive PID: running, not a zombie.
+alive() {
+	local state
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' \
+	    "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# The admin store in ./admin.db, and ./admin: apitoken on it.
+setup_admin() {
+	umask 077
+	ADMIN_DB="$PWD/admin.db"
+	printf '#!/bin/sh\nexec "%s" --db "%s" "$@"\n' "$APITOKEN" \
+	    "$ADMIN_DB" > admin
+	chmod 0755 admin
+	atf_check -s exit:0 -o ignore -e ignore ./admin init
+}
+
+# token NAME: one more token for user ci, its text in ./NAME.tok.
+token() {
+	atf_check -s exit:0 -o save:"$1.tok" -e ignore ./admin create \
+	    --name "$1" --user ci -q
+}
+
+# host_start N [OPTIONS...]: apitokend --etcd on ./hN/tokens.db and
+# ./hN/sock, its log in ./hN/log; returns once it serves.
+host_start() {
+	local n=$1 i=0 pid
+	shift
+	mkdir -p -m 0700 "h$n"
+	"$APITOKEND" --db "$PWD/h$n/tokens.db" --socket "$PWD/h$n/sock" \
+	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" "$@" \
+	    2>>"h$n/log" &
+	pid=$!
+	echo "$pid" > "h$n/pid"
+	until [ -S "h$n/sock" ] &&
+	    grep -q "^apitokend\[$pid\]: serving " "h$n/log"; do
+		alive "$pid" || { cat "h$n/log" >&2; atf_fail "host $n died"; }
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "host $n: not serving"
+		sleep 0.1
+	done
+}
+
+# host_stop N [SIGNAL]: stop host N and wait until it is gone.
+host_stop() {
+	local pid i=0
+	[ -f "h$1/pid" ] || return 0
+	pid=$(cat "h$1/pid")
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	while alive "$pid"; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || { kill -KILL "$pid"; break; }
+		sleep 0.1
+	done
+	rm -f "h$1/pid"
+}
+
+hosts_start() {
+	local n=1
+	while [ $n -le $HOSTS ]; do
+		host_start $n "$@"
+		n=$((n + 1))
+	done
+}
+
+# The cleanup of every case: hosts, then the cluster.
+stop_all() {
+	local d
+	for d in h*; do
+		[ -f "$d/pid" ] && host_stop "${d#h}"
+	done
+	etcd_stop
+}
+
+# ask N TOKEN: what host N's daemon answers for ./TOKEN.tok (user ci).
+ask() {
+	"$CLIENT" ask "$PWD/h$1/sock" ci "$2.tok" 2>/dev/null
+}
+
+# until_all WANT TOKEN: every running host answers WANT for TOKEN, within
+# the wait; else fail naming the first that does not.
+until_all() {
+	local want=$1 tok=$2 n=1 i=0
+	while [ $n -le $HOSTS ]; do
+		while [ "$(ask $n "$tok")" != "$want" ]; do
+			i=$((i + 1))
+			[ $i -lt $WAIT ] || atf_fail "host $n: $tok is" \
+			    "'$(ask $n "$tok")', not $want"
+			sleep 0.1
+		done
+		n=$((n + 1))
+	done
+}
+
+# The tokens of an export, without each host's last use, sorted; and the
+# export's prefix and key.
+canon() {
+	"$APITOKEN" --db "$1" export > canon.tmp || return 1
+	head -n 1 canon.tmp | jq -c '{prefix, key}'
+	tail -n +2 canon.tmp | jq -c 'del(.last_used, .last_from)' | sort
+	rm -f canon.tmp
+}
+
+# until_equal N: host N's store holds exactly what the admin store holds.
+until_equal() {
+	local i=0
+	canon "$ADMIN_DB" > want.canon || atf_fail "admin export"
+	while ! canon "$PWD/h$1/tokens.db" > got.canon 2>/dev/null ||
+	    ! cmp -s want.canon got.canon; do
+		i=$((i + 1))
+		if [ $i -ge $WAIT ]; then
+			diff want.canon got.canon >&2
+			tail -20 "h$1/log" >&2
+			atf_fail "host $1 is not equal to the admin store"
+		fi
+		sleep 0.1
+	done
+}
+
+all_equal() {
+	local n=1
+	while [ $n -le $HOSTS ]; do
+		[ -f "h$n/pid" ] && until_equal $n
+		n=$((n + 1))
+	done
+}
+
+# fleet_up TOKEN...: the cluster, the admin store with these tokens
+# published, and $HOSTS hosts that accept the first.
+fleet_up() {
+	local t
+	etcd_start
+	setup_admin
+	for t in "$@"; do
+		token "$t"
+	done
+	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
+	hosts_start
+	until_all ok "$1"
+}
+
+# ---------------------------------------------------------------------------
+
+atf_test_case publish_reaches_hosts cleanup
+publish_reaches_hosts_head() {
+	atf_set descr "publish, then five hosts get the tokens; revoke," \
+	    "regenerate and delete each reach every host; publish is" \
+	    "idempotent"
+	atf_set timeout 300
+}
+publish_reaches_hosts_body() {
+	etcd_start
+	setup_admin
+	token a
+	token b
+	token c
+	atf_check -s exit:0 -o empty -e match:"published 3 tokens.*4 written" \
+	    ./admin publish --etcd "$ETCD_ENDPOINTS"
+	atf_check -s exit:0 -o empty -e match:"already equal" ./admin publish
+	hosts_start
+	all_equal
+	until_all ok a
+	until_all ok b
+	# Each change reaches every host, through the daemons.
+	atf_check -s exit:0 -o empty -e empty ./admin revoke -q a
+	until_all refused a
+	atf_check -s exit:0 -o save:b2.tok -e ignore ./admin regenerate -q b
+	until_all ok b2
+	until_all refused b
+	atf_check -s exit:0 -o empty -e empty ./admin delete -q c
+	until_all refused c
+	token d
+	until_all ok d
+	all_equal
+	# What is in etcd: the meta and one key per token, nothing else.
+	etcd_ctl get --prefix --keys-only /apitoken/v1/ | grep . | sort \
+	    > keys
+	atf_check -o inline:"4\n" grep -c . keys
+	atf_check -o match:"^/apitoken/v1/meta$" cat keys
+	atf_check -s exit:0 -e match:"3 tokens.*0 written, 0 removed" \
+	    ./admin publish
+}
+publish_reaches_hosts_cleanup() {
+	stop_all
+}
+
+atf_test_case member_down cleanup
+member_down_head() {
+	atf_set descr "one etcd member killed (the endpoint named first):" \
+	    "publishing and the hosts go on through the others"
+	atf_set timeout 300
+}
+member_down_body() {
+	fleet_up a
+	etcd_kill_member 1
+	atf_check -s exit:0 -e empty ./admin revoke -q a
+	until_all refused a
+	token b
+	until_all ok b
+	etcd_start_member 1
+	token c
+	until_all ok c
+	all_equal
+}
+member_down_cleanup() {
+	stop_all
+}
+
+atf_test_case cluster_down cleanup
+cluster_down_head() {
+	atf_set descr "the whole cluster stopped: hosts keep verifying, a" \
+	    "write exits 3 naming publish and keeps its change; the cluster" \
+	    "back, publish and the hosts catch up with nothing lost"
+	atf_set timeout 300
+}
+cluster_down_body() {
+	fleet_up a b
+	etcd_stop_member 1 2 3
+	# Logins never wait on the network.
+	until_all ok a
+	until_all ok b
+	atf_check -s exit:3 -o save:c.tok \
+	    -e match:"create: saved in .* but not published to etcd: .*'apitoken publish' sends it" \
+	    ./admin create --name c --user ci -q
+	atf_check -o match:"^c " ./admin list
+	atf_check -s exit:3 -e match:"revoke: .*apitoken publish" \
+	    ./admin revoke b
+	atf_check -s exit:1 -e match:"publish: " ./admin publish
+	etcd_start_member 1 2 3
+	atf_check -s exit:0 -e match:"published 3 tokens" ./admin publish
+	until_all ok c
+	until_all refused b
+	all_equal
+	# The cluster stopped again, a write fails, and the next write once
+	# it is back publishes everything (the store says one is pending).
+	etcd_stop_member 1 2 3
+	atf_check -s exit:3 -e ignore ./admin revoke a
+	etcd_start_member 1 2 3
+	token d
+	until_all refused a
+	until_all ok d
+	all_equal
+}
+cluster_down_cleanup() {
+	stop_all
+}
+
+atf_test_case compaction cleanup
+compaction_head() {
+	atf_set descr "a host down across a compaction reads everything" \
+	    "again when it comes back and ends equal to the admin store"
+	atf_set timeout 300
+}
+compaction_body() {
+	HOSTS=2
+	fleet_up a b
+	host_stop 1
+	atf_check -s exit:0 -e ignore ./admin revoke a
+	atf_check -s exit:0 -e ignore ./admin delete b
+	token c
+	token d
+	etcd_compact
+	host_start 1
+	until_all ok c
+	until_all refused a
+	until_all refused b
+	all_equal
+	atf_check -o match:"revision compacted: reading everything again" \
+	    cat h1/log
+	# A restart without a compaction resumes from the revision it has.
+	host_stop 2
+	token e
+	host_start 2
+	until_all ok e
+	atf_check -o match:"holds revision [0-9]+: watching from the next" \
+	    cat h2/log
+}
+compaction_cleanup() {
+	stop_all
+}
+
+atf_test_case new_key cleanup
+new_key_head() {
+	atf_set descr "the admin store restored from another store (another" \
+	    "key): every host reads everything again, swaps it in whole, and" \
+	    "verifies the new tokens, not the old"
+	atf_set timeout 300
+}
+new_key_body() {
+	HOSTS=2
+	fleet_up a
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" --db "$PWD/o.db" \
+	    init
+	atf_check -s exit:0 -o save:x.tok -e ignore "$APITOKEN" --db \
+	    "$PWD/o.db" create -q --name x --user ci
+	"$APITOKEN" --db "$PWD/o.db" export > other.jsonl
+	atf_check -s exit:0 -o ignore -e ignore ./admin restore --atomic \
+	    < other.jsonl
+	until_all ok x
+	until_all refused a
+	all_equal
+	atf_check -o match:"a new key, prefix or store: reading everything" \
+	    cat h1/log
+}
+new_key_cleanup() {
+	stop_all
+}
+
+# log_all REGEX: every host's log matches the extended REGEX, within the
+# wait.
+log_all() {
+	local n=1 i=0
+	while [ $n -le $HOSTS ]; do
+		until grep -Eq "$1" "h$n/log"; do
+			i=$((i + 1))
+			[ $i -lt $WAIT ] || { cat "h$n/log" >&2;
+			    atf_fail "host $n did not log: $1"; }
+			sleep 0.1
+		done
+		n=$((n + 1))
+	done
+}
+
+atf_test_case signed cleanup
+signed_head() {
+	atf_set descr "with --trust: a forged record (another store's key)," \
+	    "a record with its signature stripped, an older signed version" \
+	    "replayed after a revoke and a meta swapped for another store's" \
+	    "are each refused and logged, and the revoke holds"
+	atf_set timeout 300
+}
+signed_body() {
+	HOSTS=2
+	etcd_start
+	setup_admin
+	token a
+	token b
+	atf_check -s exit:0 -o save:trust.pub -e empty ./admin fleet-key
+	atf_check -s exit:0 -o match:"^[A-Za-z0-9+/]{43}=$" cat trust.pub
+	atf_check -s exit:0 -o file:trust.pub -e empty ./admin fleet-key
+	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
+	hosts_start --trust "$PWD/trust.pub"
+	until_all ok a
+	# Another store, with its own signing key, under another prefix.
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" --db "$PWD/o.db" \
+	    init
+	atf_check -s exit:0 -o save:x.tok -e ignore "$APITOKEN" --db \
+	    "$PWD/o.db" create -q --name x --user ci
+	atf_check -s exit:0 -e ignore "$APITOKEN" --db "$PWD/o.db" publish \
+	    --etcd "$ETCD_ENDPOINTS" --prefix /other/
+	ida=$(cut -d_ -f2 a.tok)
+	idx=$(cut -d_ -f2 x.tok)
+	# Forged: x's signed value put under this prefix.
+	./etcd/etcdctl get --print-value-only "/other/tokens/$idx" > x.val
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$idx" \
+	    "$(cat x.val)"
+	log_all "skipped the value of /apitoken/v1/tokens/$idx: the signature does not verify"
+	# Stripped: a's own value without its serial and signature.
+	./etcd/etcdctl get --print-value-only "/apitoken/v1/tokens/$ida" \
+	    > a.val
+	sed 's/,"serial":[0-9]*,"sig":"[^"]*"}$/}/' a.val > a.body
+	atf_check -s exit:1 cmp -s a.val a.body
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$ida" \
+	    "$(cat a.body)"
+	log_all "skipped the value of /apitoken/v1/tokens/$ida: not signed"
+	# Replayed: a revoked, then its older signed version put back.
+	atf_check -s exit:0 -e empty ./admin revoke -q a
+	until_all refused a
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$ida" \
+	    "$(cat a.val)"
+	log_all "skipped the value of /apitoken/v1/tokens/$ida: serial [0-9]+ is older than [0-9]+, the version applied here: a replay"
+	# The meta of the other store.
+	./etcd/etcdctl get --print-value-only /other/meta > o.meta
+	atf_check -o ignore ./etcd/etcdctl put /apitoken/v1/meta \
+	    "$(cat o.meta)"
+	log_all "skipped the value of /apitoken/v1/meta: the signature does not verify"
+	# Hosts serve on, the revoke holds, x is unknown here, and a change
+	# published after all that still arrives.
+	token c
+	until_all ok c
+	until_all refused a
+	until_all ok b
+	until_all refused x
+	# A restart reads everything again after a compaction: the replayed
+	# value is still refused, the revoke still holds.
+	atf_check -s exit:0 -e ignore ./admin publish
+	host_stop 1
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$ida" \
+	    "$(cat a.val)"
+	token d
+	etcd_compact
+	host_start 1 --trust "$PWD/trust.pub"
+	until_all ok d
+	until_all refused a
+	# Without --trust a host says once whom it trusts.
+	HOSTS=3
+	host_start 3
+	atf_check -o match:"no --trust: applying whatever the writers of /apitoken/v1/ in etcd put there" \
+	    cat h3/log
+	atf_check -s exit:1 -o ignore -e match:"^apitokend: --trust: " \
+	    "$APITOKEND" --db "$PWD/x.db" --socket "$PWD/x.sock" --etcd \
+	    "$ETCD_ENDPOINTS" --trust "$PWD/a.tok"
+}
+signed_cleanup() {
+	stop_all
+}
+
+# gen_export N: an export of N tokens (their verifiers random: none of
+# them verifies, and none needs to), on standard output.
+gen_export() {
+	local key
+	key=$(head -c 32 /dev/urandom | base64)
+	printf '{"format":"apitoken-export","version":1,"schema":1,'
+	printf '"prefix":"atk","key":"%s","count":%d}\n' "$key" "$1"
+	head -c $(($1 * 65)) /dev/urandom | od -An -v -tu1 | tr -s ' ' '\n' |
+	    grep . | awk -v n="$1" '
+	BEGIN { a = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		b = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" }
+	{ r[NR % 65] = $1
+	  if (NR % 65 != 0) next
+	  id = "0"; for (i = 1; i <= 21; i++) id = id substr(a, r[i] % 62 + 1, 1)
+	  v = ""; for (i = 22; i <= 63; i++) v = v substr(b, r[i] % 64 + 1, 1)
+	  k++
+	  printf "{\"id\":\"%s\",\"name\":\"t%d\",\"description\":null,", id, k
+	  printf "\"user\":\"ci\",\"role\":\"User\",\"policies\":[],\"from\":[],"
+	  printf "\"created\":\"2026-01-01T00:00:00Z\",\"expires\":null,"
+	  printf "\"revoked\":null,\"revoke_reason\":null,\"last_used\":null,"
+	  printf "\"last_from\":null,\"parent\":null,\"imported\":false,"
+	  printf "\"verifier\":\"%sA=\",\"old_verifier\":null,", v
+	  printf "\"old_until\":null}\n" }'
+}
+
+atf_test_case first_sync_killed cleanup
+first_sync_killed_head() {
+	atf_set descr "a host kill -9ed during its first sync of thousands" \
+	    "of tokens, restarted, ends equal to the admin store"
+	atf_set timeout 600
+}
+first_sync_killed_body() {
+	HOSTS=1
+	etcd_start
+	setup_admin
+	gen_export $MANY > many.jsonl
+	atf_check -s exit:0 -o ignore -e ignore ./admin restore < many.jsonl
+	token a
+	atf_check -s exit:0 -e match:"published $((MANY + 1)) tokens" \
+	    ./admin publish --etcd "$ETCD_ENDPOINTS"
+	host_start 1
+	# The first read of $MANY tokens is under way: kill the host in it.
+	sleep 0.0$(od -An -N1 -tu1 /dev/urandom | tr -d ' ' | cut -c1)
+	host_stop 1 KILL
+	host_start 1
+	until_all ok a
+	until_equal 1
+	# What a killed read left is gone: the store and at most the
+	# generation before it.
+	ls h1 | grep -c '^tokens\.db\.g[0-9]*$' > gens || true
+	atf_check -s exit:0 test "$(cat gens)" -le 2
+}
+first_sync_killed_cleanup() {
+	stop_all
+}
+
+atf_test_case garbage_value cleanup
+garbage_value_head() {
+	atf_set descr "a garbage value or key planted under the prefix is" \
+	    "skipped and logged; the hosts keep serving; publish puts the" \
+	    "prefix right again"
+	atf_set timeout 300
+}
+garbage_value_body() {
+	fleet_up a b
+	id=$(cut -d_ -f2 a.tok)
+	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$id" 'not JSON'
+	atf_check -o ignore ./etcd/etcdctl put /apitoken/v1/tokens/garbage xx
+	atf_check -o ignore ./etcd/etcdctl put /apitoken/v1/meta '{"format":1}'
+	token c
+	until_all ok c
+	# Skipped: a still has what it had, b is untouched.
+	until_all ok a
+	until_all ok b
+	n=1
+	while [ $n -le $HOSTS ]; do
+		atf_check -o match:"skipped the value of /apitoken/v1/tokens/$id: not JSON" \
+		    cat "h$n/log"
+		atf_check -o match:"skipped the value of /apitoken/v1/tokens/garbage" \
+		    cat "h$n/log"
+		atf_check -o match:"skipped the value of /apitoken/v1/meta" \
+		    cat "h$n/log"
+		n=$((n + 1))
+	done
+	atf_check -s exit:0 -e match:"2 written, 1 removed" ./admin publish
+	all_equal
+	until_all ok a
+}
+garbage_value_cleanup() {
+	stop_all
+}
+
+# used N TOKEN: host N's last use of TOKEN, as its list says.
+used() {
+	"$APITOKEN" --db "$PWD/h$1/tokens.db" list -o json |
+	    jq -r --arg n "$2" 'select(.name == $n) | "\(.last_used) \(.last_from)"'
+}
+
+atf_test_case last_used_survives cleanup
+last_used_survives_head() {
+	atf_set descr "a host's own last_used survives a change of the" \
+	    "token, a restart and a full read again after a compaction"
+	atf_set timeout 300
+}
+last_used_survives_body() {
+	HOSTS=1
+	fleet_up a b
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask -u "$PWD/h1/sock" \
+	    ci a.tok
+	i=0
+	until used 1 a | grep -q ' fleet.example$'; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "last use not recorded"
+		sleep 0.1
+	done
+	used 1 a > used.want
+	# A change of the token itself, through the watch.
+	atf_check -s exit:0 -o ignore -e ignore ./admin regenerate -q a \
+	    --grace P1D
+	atf_check -s exit:0 -e ignore ./admin revoke b
+	until_all refused b
+	used 1 a > used.got
+	atf_check -o file:used.want cat used.got
+	# A restart, then a compaction: everything read again.
+	host_stop 1
+	token c
+	token d
+	etcd_compact
+	host_start 1
+	until_all ok d
+	atf_check -o match:"revision compacted" cat h1/log
+	used 1 a > used.got
+	atf_check -o file:used.want cat used.got
+	# The admin store never sees a host's use.
+	atf_check -o match:"^null null$" sh -c \
+	    "'$APITOKEN' --db '$ADMIN_DB' list -o json | jq -r 'select(.name == \"a\") | \"\(.last_used) \(.last_from)\"'"
+}
+last_used_survives_cleanup() {
+	stop_all
+}
+
+atf_test_case tls cleanup
+tls_head() {
+	atf_set descr "https with a CA and a client certificate: publish and" \
+	    "a host work with them, and publish without the certificate is" \
+	    "refused with one line"
+	atf_set timeout 300
+}
+tls_body() {
+	HOSTS=1
+	etcd_start tls
+	setup_admin
+	token a
+	atf_check -s exit:1 -e match:"^apitoken: publish: " ./admin publish \
+	    --etcd "$ETCD_ENDPOINTS" --cacert "$ETCD_CACERT"
+	atf_check -s exit:1 -e match:"publishes nowhere yet" ./admin publish
+	atf_check -s exit:0 -e match:"published 1 token" ./admin publish \
+	    --etcd "$ETCD_ENDPOINTS" --cacert "$ETCD_CACERT" \
+	    --cert "$ETCD_CERT" --key "$ETCD_KEY"
+	host_start 1 --cacert "$ETCD_CACERT" --cert "$ETCD_CERT" \
+	    --key "$ETCD_KEY"
+	until_all ok a
+	# The store remembers the files too.
+	atf_check -s exit:0 -e empty ./admin revoke -q a
+	until_all refused a
+}
+tls_cleanup() {
+	stop_all
+}
+
+atf_test_case usage_errors
+usage_errors_head() {
+	atf_set descr "bad endpoints and prefixes are refused with one line" \
+	    "before anything is written"
+}
+usage_errors_body() {
+	setup_admin
+	atf_check -s exit:2 -e match:"^apitoken: publish: bad --etcd: " \
+	    ./admin publish --etcd ftp://x:1
+	atf_check -s exit:2 -e match:"^apitoken: publish: bad --prefix: " \
+	    ./admin publish --etcd http://127.0.0.1:1 --prefix nope
+	atf_check -s exit:2 -e match:"go with --etcd" ./admin publish \
+	    --prefix /a/
+	atf_check -s exit:2 -e match:"^apitokend: --etcd: " "$APITOKEND" \
+	    --db "$PWD/x.db" --etcd 'http://a:1/v3'
+	atf_check -s exit:2 -e match:"^apitokend: --prefix: " "$APITOKEND" \
+	    --db "$PWD/x.db" --etcd http://a:1 --prefix x
+	atf_check -s exit:2 -e match:"go with --etcd" "$APITOKEND" \
+	    --db "$PWD/x.db" --cert /x
+	# A store that never published is not marked by a failed publish.
+	atf_check -s exit:1 -e match:"publish: " ./admin publish \
+	    --etcd http://127.0.0.1:1
+	atf_check -s exit:0 -o ignore -e empty ./admin create --name z \
+	    --user ci -q
+}
+
+atf_init_test_cases() {
+	atf_add_test_case publish_reaches_hosts
+	atf_add_test_case member_down
+	atf_add_test_case cluster_down
+	atf_add_test_case compaction
+	atf_add_test_case new_key
+	atf_add_test_case signed
+	atf_add_test_case first_sync_killed
+	atf_add_test_case garbage_value
+	atf_add_test_case last_used_survives
+	atf_add_test_case tls
+	atf_add_test_case usage_errors
+}
