@@ -27,6 +27,7 @@
 #define DEFAULT_WORKERS		4
 #define WORKERS_MAX		64
 #define DEFAULT_MAX_FAILURES	10	/* A user or a peer, a minute. */
+#define DEFAULT_REPORT		10	/* Seconds between fleet reports. */
 #define WHY_MAX			256
 
 struct fleet;
@@ -45,11 +46,13 @@ struct conf {
 	int		 max_failures;	/* 0: no limit. */
 	uid_t		 self;		/* Our own uid: asks like root. */
 	/* --etcd and the rest (tools/fleet.h); etcd NULL: no fleet. */
-	char		*etcd, *prefix, *cacert, *cert, *key, *trust;
+	char		*etcd, *prefix, *cacert, *cert, *key, *trust, *host;
+	long		 report;	/* Seconds between reports; 0: none. */
 };
 
 struct daemon {
 	const struct conf	*conf;
+	struct fleet		*fleet;		/* NULL without --etcd. */
 	struct shared		*shared;
 	struct usage		*usage;
 	struct limiter		*limiter;
@@ -86,6 +89,12 @@ void	usage_stop(struct usage *);
 int	fleet_start(struct shared *, const char *, const struct fleet_conf *,
 	    struct fleet **, char *, size_t);
 void	fleet_stop(struct fleet *);		/* NULL-safe. */
+/*
+ * Seconds since the store was last known to be in step with etcd (a
+ * change applied, everything read, or a linearizable read through the
+ * watch's member while the watch runs); -1 if not since the start.
+ */
+int64_t	fleet_age(struct fleet *);
 
 /* limit.c */
 int	limiter_new(int, struct limiter **);

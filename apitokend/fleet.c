@@ -26,11 +26,14 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "apitokend.h"
 #include "error.h"
 #include "etcd.h"
 #include "fleet.h"
 #include "fleet_int.h"
+#include "rfc3339.h"
 #include "random.h"
 #include "record.h"
 #include "store.h"
@@ -38,6 +41,8 @@
 
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
+#define PROBE_MS	1000	/* Freshness reads while the watch runs. */
+#define PROBE_TIMEOUT	2	/* Seconds one may take. */
 #define REV_BUFSZ	24
 
 
@@ -71,10 +76,35 @@ jitter(unsigned int ms)
 	return ms / 2 + x % (ms / 2 + 1);
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+fleet_fresh(struct fleet *f)
+{
+	atomic_store(&f->fresh_at, mono_ms() / 1000);
+	f->fresh_wall = (int64_t)time(NULL);
+}
+
+int64_t
+fleet_age(struct fleet *f)
+{
+	int64_t at = atomic_load(&f->fresh_at);
+
+	return at < 0 ? -1 : mono_ms() / 1000 - at;
+}
+
 /* In step with etcd again. */
 void
 fleet_working(struct fleet *f, int64_t rev)
 {
+	fleet_fresh(f);
 	f->backoff = BACKOFF_MIN_MS;
 	if (!f->failing)
 		return;
@@ -248,13 +278,87 @@ struct apply {
 	int64_t		 rev;		/* Applied up to. */
 };
 
-/* etcd_watch()'s stop: polled with the apply_events() argument. */
+static int
+probe_cb(const struct etcd_kv *kv, void *arg)
+{
+	(void)kv;
+	(void)arg;
+	return 0;
+}
+
+/*
+ * While the watch runs, once every PROBE_MS: a linearizable read (which
+ * needs the cluster's quorum) through the watch's own member.  When it
+ * answers, that member is in the cluster and its watch stream is not
+ * behind by more than what is in flight: the store is fresh.
+ */
+static void
+probe(struct fleet *f)
+{
+	char why[WHY_MAX];
+	int64_t now = mono_ms(), rev;
+	int more;
+
+	if (now - f->probed_ms < PROBE_MS)
+		return;
+	f->probed_ms = now;
+	etcd_pin(f->probe, etcd_current(f->etcd));
+	if (etcd_range(f->probe, f->meta_key, strlen(f->meta_key), NULL, 0, 0,
+	    1, probe_cb, NULL, &rev, &more, why, sizeof(why)) == 0)
+		fleet_fresh(f);
+}
+
+/*
+ * Every --report seconds while the watch runs: this host's revision and
+ * when it was last in step, under <prefix>hosts/<host>, for apitoken
+ * status.  A report that fails is tried again at the next.
+ */
+static void
+report(struct fleet *f, int64_t rev)
+{
+	struct etcd_op op;
+	char why[WHY_MAX], fresh[RFC3339_BUFSZ], now[RFC3339_BUFSZ];
+	char *value;
+	int64_t ms = mono_ms(), got;
+	json_t *o;
+
+	if (f->conf.report <= 0 || (f->reported_ms != 0 &&
+	    ms - f->reported_ms < f->conf.report * 1000))
+		return;
+	f->reported_ms = ms;
+	if (rfc3339_format((int64_t)time(NULL), now, sizeof(now)) != 0 ||
+	    (f->fresh_wall != 0 && rfc3339_format(f->fresh_wall, fresh,
+	    sizeof(fresh)) != 0))
+		return;
+	o = json_pack("{s:s, s:I, s:s?, s:s}", "host", f->conf.host,
+	    "revision", (json_int_t)rev, "in_step", f->fresh_wall != 0 ?
+	    fresh : NULL, "reported", now);
+	value = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (value == NULL)
+		return;
+	op.key = f->host_key;
+	op.keylen = strlen(f->host_key);
+	op.value = value;
+	op.valuelen = strlen(value);
+	(void)etcd_txn(f->probe, &op, 1, &got, why, sizeof(why));
+	free(value);
+}
+
+/*
+ * etcd_watch()'s stop: polled with the apply_events() argument about once
+ * a second and whenever data comes; it also probes freshness and reports.
+ */
 static int
 stopping(void *arg)
 {
 	struct apply *a = arg;
 
-	return atomic_load(&a->f->stop);
+	if (atomic_load(&a->f->stop))
+		return 1;
+	probe(a->f);
+	report(a->f, a->rev);
+	return 0;
 }
 
 /*
@@ -391,8 +495,9 @@ run(void *arg)
 			goto again;
 		}
 		why[0] = '\0';
-		r = etcd_watch(f->etcd, f->prefix, strlen(f->prefix), f->end,
-		    f->endlen, a.rev + 1, apply_events, stopping, &a, &compact,
+		r = etcd_watch(f->etcd, f->meta_key, strlen(f->meta_key),
+		    f->end, f->endlen, a.rev + 1, apply_events, stopping, &a,
+		    &compact,
 		    why, sizeof(why));
 		if (r == 0)
 			break;		/* Stopped. */
@@ -429,10 +534,19 @@ fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
 	f->backoff = BACKOFF_MIN_MS;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->wake, NULL);
-	if ((r = etcd_prefix_end(f->prefix, strlen(f->prefix), f->end,
-	    &f->endlen)) != 0 ||
-	    (r = fleet_client(conf, &f->etcd, why, whysz)) != 0)
+	atomic_store(&f->fresh_at, -1);
+	if ((r = fleet_client(conf, &f->etcd, why, whysz)) != 0 ||
+	    (r = fleet_client(conf, &f->probe, why, whysz)) != 0)
 		goto fail;
+	/* The meta and the tokens, not the hosts' reports. */
+	if ((f->meta_key = fleet_meta_key(f->prefix)) == NULL ||
+	    (f->end = fleet_range_end(f->prefix)) == NULL ||
+	    (f->host_key = fleet_host_key(f->prefix, conf->host)) == NULL) {
+		r = ATK_ERR_NOMEM;
+		goto fail;
+	}
+	f->endlen = strlen(f->end);
+	etcd_set_timeout(f->probe, PROBE_TIMEOUT);
 	if ((r = pthread_create(&f->thread, NULL, run, f)) != 0) {
 		r = ATK_ERR_SYSTEM;
 		goto fail;
@@ -441,6 +555,10 @@ fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
 	return 0;
 fail:
 	etcd_free(f->etcd);
+	etcd_free(f->probe);
+	free(f->meta_key);
+	free(f->end);
+	free(f->host_key);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -459,6 +577,10 @@ fleet_stop(struct fleet *f)
 	etcd_interrupt(f->etcd);
 	pthread_join(f->thread, NULL);
 	etcd_free(f->etcd);
+	etcd_free(f->probe);
+	free(f->meta_key);
+	free(f->end);
+	free(f->host_key);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);

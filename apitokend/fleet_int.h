@@ -27,14 +27,24 @@ struct fleet {
 	struct fleet_conf conf;
 	struct etcd	*etcd;
 	char		*prefix;	/* conf.prefix */
-	unsigned char	 end[FLEET_PREFIX_MAX];
+	char		*end;		/* Of the range applied. */
 	size_t		 endlen;
 	int		 failing;	/* Said so once; quiet till it works. */
 	unsigned int	 backoff;	/* The next pause, in ms. */
+	/* Freshness: a second client for the watch's member, and when. */
+	struct etcd	*probe;
+	int64_t		 probed_ms;
+	char		*meta_key;
+	_Atomic int64_t	 fresh_at;	/* Monotonic seconds; -1: never. */
+	int64_t		 fresh_wall;	/* The same, in Unix time. */
+	int64_t		 reported_ms;	/* The last report, monotonic. */
+	char		*host_key;
 };
 
 /* fleet.c */
 void	fleet_working(struct fleet *, int64_t);
+/* The store is in step with etcd as of now. */
+void	fleet_fresh(struct fleet *);
 int	fleet_put_revision(struct store_txn *, const char *, int64_t);
 void	fleet_skipped(const struct etcd_kv *, const char *);
 const unsigned char *fleet_trusted(const struct fleet *);

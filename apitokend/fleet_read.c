@@ -146,8 +146,8 @@ snap_read(struct fleet *f, struct snap *sn, char *why, size_t whysz)
 	int64_t got;
 	int more, r;
 
-	sn->lastlen = strlen(f->prefix);
-	if ((sn->last = dup_bytes(f->prefix, sn->lastlen)) == NULL)
+	sn->lastlen = strlen(f->meta_key);
+	if ((sn->last = dup_bytes(f->meta_key, sn->lastlen)) == NULL)
 		return ATK_ERR_NOMEM;
 	do {
 		r = etcd_range(f->etcd, sn->last, sn->lastlen, f->end,

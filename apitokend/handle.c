@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 
 #include <grp.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include "apitokend.h"
 #include "error.h"
 #include "escape.h"
+#include "number.h"
 #include "proto.h"
 #include "store.h"
 #include "verify.h"
@@ -224,6 +227,56 @@ encode_reply(const struct proto_msg *rep, unsigned char *out, size_t outsz,
 		*outlen = 0;		/* Cannot happen: all ours, bounded. */
 }
 
+/*
+ * maxstale= (SPEC section 11): on a fleet host last in step with etcd
+ * longer ago than the request allows, stale=deny is answered "error" (the
+ * module's PAM_AUTHINFO_UNAVAIL) and stale=allow goes on, with a warning
+ * at most once a minute.  1 when the reply is made.  A host without
+ * --etcd has no etcd to be behind.
+ */
+static int
+too_stale(struct daemon *d, const struct proto_msg *req,
+    struct proto_msg *rep, char *why, size_t whysz)
+{
+	static _Atomic int64_t warned;
+	uint64_t max;
+	int64_t age, now, last;
+
+	if (req->maxstale == NULL)
+		return 0;
+	if (number_parse(req->maxstale, 1, INT32_MAX, &max) != 0) {
+		rep->status = PROTO_ST_MALFORMED;
+		return 1;
+	}
+	if (d->fleet == NULL || ((age = fleet_age(d->fleet)) >= 0 &&
+	    (uint64_t)age <= max))
+		return 0;
+	if (age < 0)
+		snprintf(why, whysz, "stale: not in step with etcd since "
+		    "apitokend started (maxstale %llu s)",
+		    (unsigned long long)max);
+	else
+		snprintf(why, whysz, "stale: last in step with etcd %lld s "
+		    "ago (maxstale %llu s)", (long long)age,
+		    (unsigned long long)max);
+	if (req->flags >= 0 && (req->flags & PROTO_STALE_DENY)) {
+		logmsg(LOG_WARNING, "service=%s user=%s: %s: refused "
+		    "(stale=deny)", or_none(req->service),
+		    user_shown(req->user), why);
+		rep->status = PROTO_ST_ERROR;
+		rep->why = why;
+		return 1;
+	}
+	now = (int64_t)time(NULL);
+	last = atomic_load(&warned);
+	if (now - last >= 60 && atomic_compare_exchange_strong(&warned,
+	    &last, now))
+		logmsg(LOG_WARNING, "service=%s user=%s: %s: answered all the "
+		    "same (stale=allow; said once a minute)",
+		    or_none(req->service), user_shown(req->user), why);
+	return 0;
+}
+
 void
 handle_request(struct daemon *d, const struct ucred *cred,
     const unsigned char *frame, size_t len, unsigned char *out,
@@ -231,6 +284,7 @@ handle_request(struct daemon *d, const struct ucred *cred,
 {
 	struct proto_msg *req, rep;
 	struct verify_result res;
+	char whybuf[WHY_MAX];
 
 	*outlen = 0;
 	memset(&res, 0, sizeof(res));
@@ -257,7 +311,7 @@ handle_request(struct daemon *d, const struct ucred *cred,
 	}
 	if (req->type == PROTO_HAS_TOKEN)
 		has_token(d, req, &rep);
-	else
+	else if (!too_stale(d, req, &rep, whybuf, sizeof(whybuf)))
 		decide(d, cred, req, &rep, &res);
  out:
 	encode_reply(&rep, out, outsz, outlen);

@@ -79,7 +79,8 @@ usage(FILE *f)
 	    "[--stderr]\n"
 	    "                 [--etcd URL[,URL...] [--prefix P] "
 	    "[--cacert FILE] [--cert FILE] [--key FILE]\n"
-	    "                  [--trust FILE]]\n", PROG);
+	    "                  [--trust FILE] [--host-name NAME] "
+	    "[--report SECONDS]]\n", PROG);
 }
 
 /* Room for the connections: the soft descriptor limit up to the hard. */
@@ -250,7 +251,7 @@ group_id(const char *name)
 
 enum { OPT_DB = 256, OPT_SOCKET, OPT_ALLOW_GROUP, OPT_WORKERS,
     OPT_MAX_FAILURES, OPT_STDERR, OPT_VERSION, OPT_ETCD, OPT_PREFIX,
-    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TRUST };
+    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TRUST, OPT_HOST_NAME, OPT_REPORT };
 
 static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -265,6 +266,8 @@ static const struct option longopts[] = {
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "trust", required_argument, NULL, OPT_TRUST },
+	{ "host-name", required_argument, NULL, OPT_HOST_NAME },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -274,6 +277,7 @@ static void
 parse_args(int argc, char *argv[], struct conf *c)
 {
 	static char default_prefix[] = FLEET_PREFIX_DEFAULT;
+	static char hostbuf[FLEET_HOST_MAX + 2];
 	char why[WHY_MAX];
 	const char *env;
 	uint64_t n;
@@ -285,6 +289,7 @@ parse_args(int argc, char *argv[], struct conf *c)
 	c->socket = DEFAULT_SOCKET;
 	c->workers = DEFAULT_WORKERS;
 	c->max_failures = DEFAULT_MAX_FAILURES;
+	c->report = DEFAULT_REPORT;
 	c->self = geteuid();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -333,6 +338,18 @@ parse_args(int argc, char *argv[], struct conf *c)
 				    "characters", FLEET_PREFIX_MAX);
 			c->prefix = optarg;
 			break;
+		case OPT_HOST_NAME:
+			if (!fleet_host_valid(optarg))
+				errx(EXIT_USAGE, "--host-name: 1 to %d letters, "
+				    "digits, '.', '_' or '-'", FLEET_HOST_MAX);
+			c->host = optarg;
+			break;
+		case OPT_REPORT:
+			if (number_parse(optarg, 0, 86400, &n) != 0)
+				errx(EXIT_USAGE, "--report: seconds, 0 to 86400 "
+				    "(0: no report)");
+			c->report = (long)n;
+			break;
 		case OPT_TRUST:
 			if (optarg[0] != '/')
 				errx(EXIT_USAGE, "--trust: an absolute path");
@@ -367,9 +384,18 @@ parse_args(int argc, char *argv[], struct conf *c)
 		exit(EXIT_USAGE);
 	}
 	if (c->etcd == NULL && (c->prefix != NULL || c->cacert != NULL ||
-	    c->cert != NULL || c->key != NULL || c->trust != NULL))
-		errx(EXIT_USAGE, "--prefix, --cacert, --cert, --key and "
-		    "--trust go with --etcd");
+	    c->cert != NULL || c->key != NULL || c->trust != NULL ||
+	    c->host != NULL || c->report != DEFAULT_REPORT))
+		errx(EXIT_USAGE, "--prefix, --cacert, --cert, --key, --trust, "
+		    "--host-name and --report go with --etcd");
+	if (c->etcd != NULL && c->host == NULL) {
+		/* The last byte stays the NUL of the static buffer. */
+		if (gethostname(hostbuf, sizeof(hostbuf) - 1) != 0 ||
+		    !fleet_host_valid(hostbuf))
+			errx(EXIT_USAGE, "this host's name is not one a report "
+			    "can carry: give --host-name");
+		c->host = hostbuf;
+	}
 	if (c->etcd != NULL && c->prefix == NULL)
 		c->prefix = default_prefix;
 }
@@ -422,6 +448,8 @@ main(int argc, char *argv[])
 		fc.cert = conf.cert;
 		fc.key = conf.key;
 		fc.trusted = conf.trust != NULL;
+		fc.host = conf.host;
+		fc.report = conf.report;
 		if (fc.trusted && fleet_trust_read(conf.trust, fc.trust, why,
 		    sizeof(why)) != 0)
 			errx(1, "--trust: %s", why);
@@ -434,6 +462,7 @@ main(int argc, char *argv[])
 			errx(1, "--etcd: %s%s%s", atk_strerror(r),
 			    why[0] != '\0' ? ": " : "", why);
 	}
+	d.fleet = fleet;
 	logmsg(LOG_INFO, "serving %s on %s%s%s (%d workers)", conf.db,
 	    activated ? "the socket systemd passed" : conf.socket,
 	    conf.etcd != NULL ? ", in step with etcd at " : "",

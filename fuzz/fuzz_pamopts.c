@@ -3,7 +3,8 @@
  * past an argument; a parse that succeeds leaves every field in its
  * documented domain (socket absolute, timeout 1..600, prompt not empty,
  * role and policy NULL or not empty, flags 0 or 1, not both first_pass
- * flags), each value from the last argument that gave it (pointing into
+ * flags, maxstale 0 or its seconds as a plain reference of the duration
+ * grammar reads them, stale= the last one given), each value from the last argument that gave it (pointing into
  * argv; timeout as a plain reference reads it) or its default; a parse
  * that fails names the first argument a plain reference of the grammar
  * refuses (db= among them: it went with the daemon), or -1 for the
@@ -24,8 +25,14 @@
 #include "pamopts.h"
 
 #define MAX_ARGS	64
-/* A rendering: five flags, four "name=value" texts and timeout=. */
-#define RENDER_MAX	10
+/*
+ * A rendering: five flags, four "name=value" texts, timeout=, maxstale=
+ * and stale=.
+ */
+#define RENDER_MAX	12
+#define MAXSTALE_ARG	"maxstale="
+#define STALE_ALLOW	"stale=allow"
+#define STALE_DENY	"stale=deny"
 #define TIMEOUT_ARG	"timeout="
 /* "timeout=600" and its NUL, and then some. */
 #define TIMEOUT_ARG_MAX	32
@@ -58,11 +65,72 @@ reference_timeout(const char *v)
 	return n >= 1 && n <= PAMOPTS_TIMEOUT_MAX ? (int)n : -1;
 }
 
+/*
+ * The seconds of a maxstale= value, or -1: "P", then "<n>W", "<n>D" (each
+ * optional, in that order), then optionally "T" and at least one of
+ * "<n>H", "<n>M", "<n>S" in that order; at least one part; 1 s to the
+ * limit, counted without overflow.
+ */
+static long
+reference_seconds(const char *v)
+{
+	static const struct { char unit; long mult; int timepart; } parts[] = {
+		{ 'W', 604800, 0 }, { 'D', 86400, 0 },
+		{ 'H', 3600, 1 }, { 'M', 60, 1 }, { 'S', 1, 1 },
+	};
+	unsigned long long total = 0, n;
+	size_t p = 0, i;
+	int intime = 0, timeparts = 0, any = 0;
+	const char *d;
+
+	if (*v++ != 'P')
+		return -1;
+	while (*v != '\0') {
+		if (*v == 'T' && !intime) {
+			intime = 1;
+			v++;
+			while (p < 5 && !parts[p].timepart)
+				p++;
+			continue;
+		}
+		for (d = v, n = 0; *d >= '0' && *d <= '9'; d++)
+			if (n <= PAMOPTS_MAXSTALE_MAX)
+				n = n * 10 + (unsigned long long)(*d - '0');
+		if (d == v)
+			return -1;
+		for (i = p; i < 5; i++)
+			if (parts[i].unit == *d && parts[i].timepart == intime)
+				break;
+		if (i == 5)
+			return -1;
+		if (n <= PAMOPTS_MAXSTALE_MAX)
+			total += n * (unsigned long long)parts[i].mult;
+		else
+			total = PAMOPTS_MAXSTALE_MAX + 1ULL;
+		if (total > PAMOPTS_MAXSTALE_MAX)
+			total = PAMOPTS_MAXSTALE_MAX + 1ULL;
+		p = i + 1;
+		any = 1;
+		timeparts += intime;
+		v = d + 1;
+	}
+	if (!any || (intime && timeparts == 0) || total < 1 ||
+	    total > PAMOPTS_MAXSTALE_MAX)
+		return -1;
+	return (long)total;
+}
+
 /* 1 if arg is an argument SPEC section 8 accepts on its own. */
 static int
 reference_ok(const char *arg)
 {
 	size_t i, n;
+
+	if (strcmp(arg, STALE_ALLOW) == 0 || strcmp(arg, STALE_DENY) == 0)
+		return 1;
+	n = strlen(MAXSTALE_ARG);
+	if (strncmp(arg, MAXSTALE_ARG, n) == 0)
+		return reference_seconds(arg + n) != -1;
 
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (strcmp(arg, flags[i]) == 0)
@@ -127,11 +195,35 @@ timeout_well(int timeout, const char *const *argv, int argc)
 	return timeout == PAMOPTS_DEFAULT_TIMEOUT;
 }
 
+/* maxstale and stale= from the last arguments that gave them, or 0. */
+static int
+stale_well(const struct pamopts *o, const char *const *argv, int argc)
+{
+	size_t n = strlen(MAXSTALE_ARG);
+	long want = 0;
+	int allow = 0, i, seen = 0;
+
+	for (i = argc - 1; i >= 0; i--)
+		if (strncmp(argv[i], MAXSTALE_ARG, n) == 0) {
+			want = reference_seconds(argv[i] + n);
+			break;
+		}
+	for (i = argc - 1; i >= 0 && !seen; i--)
+		if (strcmp(argv[i], STALE_ALLOW) == 0)
+			allow = seen = 1;
+		else if (strcmp(argv[i], STALE_DENY) == 0)
+			seen = 1;
+	return o->maxstale == want && o->stale_allow == allow;
+}
+
 static void
 check_domain(struct pamopts *o, const char *const *argv, int argc)
 {
 	size_t i;
 
+	FUZZ_CHECK(o->maxstale >= 0 && o->maxstale <= PAMOPTS_MAXSTALE_MAX);
+	FUZZ_CHECK(o->stale_allow == 0 || o->stale_allow == 1);
+	FUZZ_CHECK(stale_well(o, argv, argc));
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		FUZZ_CHECK(*flag_field(o, i) == 0 || *flag_field(o, i) == 1);
 	FUZZ_CHECK(!(o->use_first_pass && o->try_first_pass));
@@ -179,6 +271,16 @@ render(struct pamopts *o, char **out)
 		FUZZ_CHECK(w > 0 && w < TIMEOUT_ARG_MAX);
 		k++;
 	}
+	if (o->maxstale != 0) {
+		out[k] = fuzz_malloc(TIMEOUT_ARG_MAX);
+		w = snprintf(out[k], TIMEOUT_ARG_MAX, "%sPT%ldS", MAXSTALE_ARG,
+		    o->maxstale);
+		FUZZ_CHECK(w > 0 && w < TIMEOUT_ARG_MAX);
+		k++;
+	}
+	if (o->stale_allow)
+		out[k++] = fuzz_strndup((const uint8_t *)STALE_ALLOW,
+		    strlen(STALE_ALLOW));
 	return k;
 }
 
@@ -197,7 +299,8 @@ same(struct pamopts *a, struct pamopts *b)
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (*flag_field(a, i) != *flag_field(b, i))
 			return 0;
-	if (a->timeout != b->timeout)
+	if (a->timeout != b->timeout || a->maxstale != b->maxstale ||
+	    a->stale_allow != b->stale_allow)
 		return 0;
 	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
 		if (!same_value(*valued_field(a, i), *valued_field(b, i)))

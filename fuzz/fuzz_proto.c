@@ -50,9 +50,10 @@ static const struct {
 } grammar[] = {
 	{ PROTO_HAS_TOKEN, CONTEXT, B(PROTO_F_USER) },
 	{ PROTO_VERIFY, CONTEXT | B(PROTO_F_TOKEN) | B(PROTO_F_ROLE) |
-	    B(PROTO_F_POLICY) | B(PROTO_F_FLAGS),
+	    B(PROTO_F_POLICY) | B(PROTO_F_FLAGS) | B(PROTO_F_MAXSTALE),
 	    B(PROTO_F_USER) | B(PROTO_F_TOKEN) },
-	{ PROTO_ACCOUNT, CONTEXT | B(PROTO_F_ID),
+	{ PROTO_ACCOUNT, CONTEXT | B(PROTO_F_ID) | B(PROTO_F_FLAGS) |
+	    B(PROTO_F_MAXSTALE),
 	    B(PROTO_F_USER) | B(PROTO_F_ID) },
 	{ PROTO_REPLY, B(PROTO_F_STATUS) | B(PROTO_F_REASON) | B(PROTO_F_ID) |
 	    B(PROTO_F_NAME) | B(PROTO_F_ROLE) | B(PROTO_F_WHY),
@@ -140,6 +141,7 @@ text_of(const struct proto_msg *m, int tag)
 	case PROTO_F_ID:	return m->id;
 	case PROTO_F_NAME:	return m->name;
 	case PROTO_F_WHY:	return m->why;
+	case PROTO_F_MAXSTALE:	return m->maxstale;
 	default:		return NULL;
 	}
 }

@@ -31,6 +31,7 @@ struct etcd {
 	char		*urls[ETCD_ENDPOINTS_MAX];
 	size_t		 n;
 	size_t		 cur;		/* Asked first next time. */
+	int		 pinned;	/* Only cur is asked (etcd_pin()). */
 	char		*cacert, *cert, *key;
 	long		 timeout;
 	CURL		*curl;
@@ -198,6 +199,19 @@ etcd_endpoint(const struct etcd *e)
 	return e->urls[e->cur];
 }
 
+size_t
+etcd_current(const struct etcd *e)
+{
+	return e->cur;
+}
+
+void
+etcd_pin(struct etcd *e, size_t i)
+{
+	e->cur = i % e->n;
+	e->pinned = 1;
+}
+
 void
 etcd_set_timeout(struct etcd *e, long secs)
 {
@@ -292,7 +306,7 @@ request(struct etcd *e, const char *path, const char *body,
 	if ((hdrs = curl_slist_append(NULL,
 	    "Content-Type: application/json")) == NULL)
 		return ATK_ERR_NOMEM;
-	for (k = 0; k < e->n; k++) {
+	for (k = 0; k < (e->pinned ? 1 : e->n); k++) {
 		i = (e->cur + k) % e->n;
 		memset(&a, 0, sizeof(a));
 		if (setup(e, i, path, body, hdrs) != 0 ||
@@ -326,7 +340,7 @@ request(struct etcd *e, const char *path, const char *body,
 		break;
 	}
 	curl_slist_free_all(hdrs);
-	if (r == ATK_ERR_UNREACHABLE || code >= 500)
+	if ((r == ATK_ERR_UNREACHABLE || code >= 500) && !e->pinned)
 		e->cur = (e->cur + 1) % e->n;
 	return r;
 }
@@ -359,6 +373,33 @@ etcd_range(struct etcd *e, const void *key, size_t keylen, const void *end,
 
 	if ((body = etcd_range_body(key, keylen, end, endlen, rev, limit)) ==
 	    NULL)
+		return ATK_ERR_NOMEM;
+	r = request(e, "/v3/kv/range", body, range_decode, &c, why, whysz);
+	free(body);
+	return r;
+}
+
+static int
+newest_cb(const struct etcd_kv *kv, void *arg)
+{
+	int64_t *modp = arg;
+
+	if (kv->mod_revision > *modp)
+		*modp = kv->mod_revision;
+	return 0;
+}
+
+int
+etcd_newest(struct etcd *e, const void *key, size_t keylen, const void *end,
+    size_t endlen, int64_t *modp, int64_t *revp, char *why, size_t whysz)
+{
+	struct range_ctx c = { newest_cb, modp, revp, NULL };
+	int more = 0, r;
+	char *body;
+
+	*modp = 0;
+	c.morep = &more;
+	if ((body = etcd_newest_body(key, keylen, end, endlen)) == NULL)
 		return ATK_ERR_NOMEM;
 	r = request(e, "/v3/kv/range", body, range_decode, &c, why, whysz);
 	free(body);

@@ -63,6 +63,12 @@ int	etcd_new(const char *, const struct etcd_tls *, struct etcd **, char *,
 void	etcd_free(struct etcd *);		/* NULL-safe. */
 /* The endpoint asked last (or first). */
 const char *etcd_endpoint(const struct etcd *);
+/*
+ * The index of the endpoint asked first; etcd_pin() makes a client ask
+ * only the endpoint of that index (another client's etcd_current()).
+ */
+size_t	etcd_current(const struct etcd *);
+void	etcd_pin(struct etcd *, size_t);
 /* Seconds a range or txn may take before it fails (default 10). */
 void	etcd_set_timeout(struct etcd *, long);
 
@@ -78,6 +84,12 @@ void	etcd_set_timeout(struct etcd *, long);
 int	etcd_range(struct etcd *, const void *, size_t, const void *, size_t,
 	    int64_t, int64_t, int (*)(const struct etcd_kv *, void *), void *,
 	    int64_t *, int *, char *, size_t);
+/*
+ * The newest change in [key, end): *modp gets the mod revision of the key
+ * changed last (0 when the range is empty), *revp the answer's revision.
+ */
+int	etcd_newest(struct etcd *, const void *, size_t, const void *, size_t,
+	    int64_t *, int64_t *, char *, size_t);
 /*
  * The ops in one txn (no compares: they always apply), at most
  * ETCD_TXN_OPS_MAX; *revp gets the revision it made.
@@ -115,6 +127,8 @@ int	etcd_prefix_end(const void *, size_t, unsigned char *, size_t *);
 char	*etcd_range_body(const void *, size_t, const void *, size_t, int64_t,
 	    int64_t);
 char	*etcd_txn_body(const struct etcd_op *, size_t);
+/* A range of [key, end) asking for the key changed last, alone. */
+char	*etcd_newest_body(const void *, size_t, const void *, size_t);
 char	*etcd_watch_body(const void *, size_t, const void *, size_t, int64_t);
 int	etcd_range_decode(const char *, size_t,
 	    int (*)(const struct etcd_kv *, void *), void *, int64_t *, int *,

@@ -97,6 +97,26 @@ etcd_range_body(const void *key, size_t keylen, const void *end,
 }
 
 char *
+etcd_newest_body(const void *key, size_t keylen, const void *end,
+    size_t endlen)
+{
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if (set_b64(o, "key", key, keylen) != 0 ||
+	    set_b64(o, "range_end", end, endlen) != 0 ||
+	    json_object_set_new(o, "limit", json_integer(1)) != 0 ||
+	    json_object_set_new(o, "sort_order", json_string("DESCEND")) != 0 ||
+	    json_object_set_new(o, "sort_target", json_string("MOD")) != 0 ||
+	    json_object_set_new(o, "keys_only", json_true()) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return dump(o);
+}
+
+char *
 etcd_txn_body(const struct etcd_op *ops, size_t n)
 {
 	json_t *o, *a, *op, *req;

@@ -23,12 +23,67 @@ option_value(const char *arg, const char *prefix)
 	return strncmp(arg, prefix, n) == 0 ? arg + n : NULL;
 }
 
+/*
+ * One "nX" of a duration at *sp: its value times mult, added to *total;
+ * 0 also when *sp holds no "n" followed by unit (nothing read), -1 past
+ * the bound.
+ */
+static int
+component(const char **sp, char unit, long mult, long *total, int *any)
+{
+	const char *s = *sp;
+	long n = 0;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	while (*s >= '0' && *s <= '9') {
+		if (n > PAMOPTS_MAXSTALE_MAX)
+			return -1;
+		n = n * 10 + (*s++ - '0');
+	}
+	if (*s != unit)
+		return 0;		/* Another unit's: not this one. */
+	if (n > PAMOPTS_MAXSTALE_MAX / mult)
+		return -1;
+	*total += n * mult;
+	if (*total > PAMOPTS_MAXSTALE_MAX)
+		return -1;
+	*sp = s + 1;
+	*any = 1;
+	return 0;
+}
+
+long
+pamopts_seconds(const char *s)
+{
+	long total = 0;
+	int any = 0, t = 0;
+
+	if (*s++ != 'P')
+		return -1;
+	if (component(&s, 'W', 604800, &total, &any) != 0 ||
+	    component(&s, 'D', 86400, &total, &any) != 0)
+		return -1;
+	if (*s == 'T') {
+		s++;
+		if (component(&s, 'H', 3600, &total, &t) != 0 ||
+		    component(&s, 'M', 60, &total, &t) != 0 ||
+		    component(&s, 'S', 1, &total, &t) != 0 || !t)
+			return -1;
+		any = 1;
+	}
+	if (*s != '\0' || !any || total < 1)
+		return -1;
+	return total;
+}
+
 int
 pamopts_parse(int argc, const char *const *argv, struct pamopts *o,
     int *bad)
 {
 	const char *v;
 	uint64_t n;
+	long secs;
 	int i;
 
 	memset(o, 0, sizeof(*o));
@@ -65,6 +120,13 @@ pamopts_parse(int argc, const char *const *argv, struct pamopts *o,
 		else if ((v = option_value(argv[i], "policy=")) != NULL &&
 		    v[0] != '\0')
 			o->policy = v;
+		else if ((v = option_value(argv[i], "maxstale=")) != NULL &&
+		    (secs = pamopts_seconds(v)) > 0)
+			o->maxstale = secs;
+		else if (strcmp(argv[i], "stale=deny") == 0)
+			o->stale_allow = 0;
+		else if (strcmp(argv[i], "stale=allow") == 0)
+			o->stale_allow = 1;
 		else
 			goto bad;
 	}

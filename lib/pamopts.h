@@ -14,6 +14,12 @@
  *			means the PAM service name)
  *	nouserok	PAM_IGNORE for a user with no token at all
  *	last_used	record when and from where a token was used
+ *	maxstale=DUR	a fleet host (apitokend --etcd) last in step with
+ *			etcd longer ago than DUR is stale: an ISO 8601
+ *			duration of weeks, days, hours, minutes and seconds
+ *			(PT2S, PT5M, P1D), 1 s to PAMOPTS_MAXSTALE_MAX
+ *	stale=deny|allow  past maxstale: PAM_AUTHINFO_UNAVAIL (deny, the
+ *			default), or go on with a warning (allow)
  *
  * An argument given twice counts the last time.  "db=" is gone with the
  * daemon (the module no longer opens the store): it is refused as unknown,
@@ -26,6 +32,7 @@
 #define PAMOPTS_DEFAULT_SOCKET	"/run/apitoken/apitokend.sock"
 #define PAMOPTS_DEFAULT_TIMEOUT	5	/* Seconds. */
 #define PAMOPTS_TIMEOUT_MAX	600
+#define PAMOPTS_MAXSTALE_MAX	31622400	/* 366 days, in seconds. */
 
 struct pamopts {
 	/* Into argv, or the defaults (PAMOPTS_DEFAULT_*). */
@@ -39,7 +46,16 @@ struct pamopts {
 	int		 try_first_pass;	/* Never with use_first_pass. */
 	int		 nouserok;
 	int		 last_used;
+	long		 maxstale;	/* Seconds; 0: no bound. */
+	int		 stale_allow;	/* stale=allow; deny is 0. */
 };
+
+/*
+ * An ISO 8601 duration of weeks, days, hours, minutes and seconds
+ * ("P[nW][nD][T[nH][nM][nS]]", at least one, no years or months, which
+ * have no fixed length) in seconds, 1 to PAMOPTS_MAXSTALE_MAX; else -1.
+ */
+long	pamopts_seconds(const char *);
 
 /*
  * 0, or ATK_ERR_INVAL for an unknown or malformed argument (*bad is its

@@ -23,9 +23,11 @@ static const struct {
 } kinds[] = {
 	{ PROTO_HAS_TOKEN, BIT(PROTO_F_USER) | CONTEXT, BIT(PROTO_F_USER) },
 	{ PROTO_VERIFY, BIT(PROTO_F_USER) | CONTEXT | BIT(PROTO_F_TOKEN) |
-	    BIT(PROTO_F_ROLE) | BIT(PROTO_F_POLICY) | BIT(PROTO_F_FLAGS),
+	    BIT(PROTO_F_ROLE) | BIT(PROTO_F_POLICY) | BIT(PROTO_F_FLAGS) |
+	    BIT(PROTO_F_MAXSTALE),
 	    BIT(PROTO_F_USER) | BIT(PROTO_F_TOKEN) },
-	{ PROTO_ACCOUNT, BIT(PROTO_F_USER) | CONTEXT | BIT(PROTO_F_ID),
+	{ PROTO_ACCOUNT, BIT(PROTO_F_USER) | CONTEXT | BIT(PROTO_F_ID) |
+	    BIT(PROTO_F_FLAGS) | BIT(PROTO_F_MAXSTALE),
 	    BIT(PROTO_F_USER) | BIT(PROTO_F_ID) },
 	{ PROTO_REPLY, BIT(PROTO_F_STATUS) | BIT(PROTO_F_REASON) |
 	    BIT(PROTO_F_ID) | BIT(PROTO_F_NAME) | BIT(PROTO_F_ROLE) |
@@ -86,6 +88,7 @@ text_slot(struct proto_msg *m, int tag)
 	case PROTO_F_ID:	return &m->id;
 	case PROTO_F_NAME:	return &m->name;
 	case PROTO_F_WHY:	return &m->why;
+	case PROTO_F_MAXSTALE:	return &m->maxstale;
 	default:		return NULL;
 	}
 }
@@ -114,6 +117,7 @@ proto_init(struct proto_msg *m, int type)
 	m->type = type;
 	m->user = m->service = m->rhost = m->tty = NULL;
 	m->role = m->policy = m->id = m->name = m->why = m->token = NULL;
+	m->maxstale = NULL;
 	m->tokenlen = 0;
 	m->flags = m->status = m->reason = -1;
 }

@@ -51,11 +51,17 @@
 #define PROTO_F_REASON		11
 #define PROTO_F_NAME		12
 #define PROTO_F_WHY		13	/* Reply: the reason in words. */
-#define PROTO_F_MAX		13
+/*
+ * Request (VERIFY, ACCOUNT): maxstale=, in decimal seconds: how long ago
+ * a fleet host may last have been in step with etcd (SPEC section 11).
+ */
+#define PROTO_F_MAXSTALE	14
+#define PROTO_F_MAX		14
 
 /* PROTO_F_FLAGS bits of a request. */
 #define PROTO_LAST_USED		0x01	/* Record the use if accepted. */
-#define PROTO_FLAGS_ALL		0x01
+#define PROTO_STALE_DENY	0x02	/* Past maxstale: refuse (stale=deny). */
+#define PROTO_FLAGS_ALL		0x03
 
 /* PROTO_F_STATUS of a reply. */
 #define PROTO_ST_OK		0	/* Accepted; has tokens; account good. */
@@ -75,7 +81,7 @@
 struct proto_msg {
 	int		 type;
 	const char	*user, *service, *rhost, *tty, *role, *policy, *id;
-	const char	*name, *why;
+	const char	*name, *why, *maxstale;
 	const char	*token;
 	size_t		 tokenlen;
 	int		 flags;		/* -1 when absent, as the two below. */

@@ -45,6 +45,7 @@
 /* What a log line says of a user name that may be a token typed there. */
 #define LOG_USER_SECRET		"(token-shaped, not logged)"
 #define LOG_NOMEM		"(?)"
+#define STALE_BUFSZ		24	/* maxstale= in decimal seconds. */
 
 static const char *
 item_string(pam_handle_t *pamh, int item)
@@ -230,6 +231,25 @@ make_request(pam_handle_t *pamh, int type, const char *user,
 }
 
 /*
+ * maxstale= and stale= into a VERIFY or ACCOUNT request: the daemon of a
+ * fleet host answers "error" past the bound with stale=deny (here
+ * PAM_AUTHINFO_UNAVAIL, so that the next module decides), and goes on
+ * with a warning in its log with stale=allow.  buf holds the text.
+ */
+static void
+set_stale(const struct pamopts *o, struct proto_msg *req, char *buf,
+    size_t size)
+{
+	if (o->maxstale <= 0)
+		return;
+	snprintf(buf, size, "%ld", o->maxstale);
+	req->maxstale = buf;
+	if (!o->stale_allow)
+		req->flags = (req->flags < 0 ? 0 : req->flags) |
+		    PROTO_STALE_DENY;
+}
+
+/*
  * Ask the daemon.  PAM_SUCCESS with its answer in *rep when it decided
  * (status ok, refused, no token or rate limited); otherwise the one log
  * line of the failure and PAM_AUTHINFO_UNAVAIL.
@@ -323,7 +343,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	struct proto_msg req, rep;
 	struct logfields lf;
 	const char *user = NULL;
-	char *tok = NULL, *t;
+	char *tok = NULL, *t, stale[STALE_BUFSZ];
 	int pr, accepted = 0;
 
 	proto_init(&rep, 0);
@@ -354,6 +374,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	req.role = o.role;
 	req.policy = o.policy;
 	req.flags = o.last_used ? PROTO_LAST_USED : 0;
+	set_stale(&o, &req, stale, sizeof(stale));
 	pr = ask(pamh, &o, &lf, &req, &rep);
 	free_token(tok);
 	req.token = tok = NULL;
@@ -414,7 +435,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	struct logfields lf;
 	const void *data = NULL;
 	const char *idtext, *user = NULL;
-	char *t;
+	char *t, stale[STALE_BUFSZ];
 	int pr;
 
 	proto_init(&rep, 0);
@@ -435,6 +456,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	make_request(pamh, PROTO_ACCOUNT, user, &req);
 	req.id = idtext;
 	log_fields(pamh, user, &lf);
+	set_stale(&o, &req, stale, sizeof(stale));
 	if ((pr = ask(pamh, &o, &lf, &req, &rep)) != PAM_SUCCESS)
 		goto out;
 	if (rep.status == PROTO_ST_OK) {

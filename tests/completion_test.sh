@@ -62,7 +62,7 @@ commands_head()
 commands_body()
 {
 	offers "apitoken " init create list show regenerate revoke delete \
-	    import verify prune export restore publish fleet-key
+	    import verify prune export restore publish fleet-key status
 	offers "apitoken re" regenerate restore revoke
 	offers "apitoken --" --db --help --version
 	offers "apitoken --db /x/t.db li" list

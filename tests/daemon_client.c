@@ -11,9 +11,10 @@
  *		Send FILE's bytes as they are (-s: then shut down the sending
  *		side) and print the reply's status number, or "closed" when
  *		the daemon closes without a reply.
- *	daemon_client ask [-u] SOCKET USER TOKENFILE
+ *	daemon_client ask [-u] [-s SECONDS[:allow]] SOCKET USER TOKENFILE
  *		One VERIFY, as the module sends it; prints the status word.
- *		-u: with last_used, from the remote host ASK_RHOST.
+ *		-u: with last_used, from the remote host ASK_RHOST; -s: with
+ *		maxstale SECONDS and stale=deny (or allow).
  *	daemon_client load SOCKET THREADS SECONDS USER:TOKENFILE:ok|refused...
  *		THREADS threads send HAS_TOKEN, VERIFY (with last_used) and,
  *		for an accepted token, ACCOUNT, in a loop for SECONDS; every
@@ -366,13 +367,24 @@ static int
 cmd_ask(int argc, char *argv[])
 {
 	struct proto_msg req, rep;
-	char tok[TOKEN_BUFSZ], why[WHY_BUFSZ];
-	int used = 0, r;
+	char tok[TOKEN_BUFSZ], why[WHY_BUFSZ], stale[32] = "";
+	int used = 0, deny = 1, r;
 
-	if (argc == 5 && strcmp(argv[1], "-u") == 0) {
-		used = 1;
-		argc--;
-		argv++;
+	for (;;) {
+		if (argc >= 5 && strcmp(argv[1], "-u") == 0) {
+			used = 1;
+			argc--;
+			argv++;
+		} else if (argc >= 6 && strcmp(argv[1], "-s") == 0) {
+			snprintf(stale, sizeof(stale), "%s", argv[2]);
+			if (strchr(stale, ':') != NULL) {
+				deny = strcmp(strchr(stale, ':'), ":allow") != 0;
+				*strchr(stale, ':') = '\0';
+			}
+			argc -= 2;
+			argv += 2;
+		} else
+			break;
 	}
 	if (argc != 4)
 		return -1;
@@ -383,6 +395,12 @@ cmd_ask(int argc, char *argv[])
 	if (used) {
 		req.flags = PROTO_LAST_USED;
 		req.rhost = ASK_RHOST;
+	}
+	if (stale[0] != '\0') {
+		req.maxstale = stale;
+		if (deny)
+			req.flags = (req.flags < 0 ? 0 : req.flags) |
+			    PROTO_STALE_DENY;
 	}
 	req.token = tok;
 	req.tokenlen = strlen(tok);
@@ -707,7 +725,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: daemon_client flood socket n seconds\n"
 	    "       daemon_client raw [-s] socket file\n"
-	    "       daemon_client ask [-u] socket user tokenfile\n"
+	    "       daemon_client ask [-u] [-s seconds[:allow]] socket user "
+	    "tokenfile\n"
 	    "       daemon_client load socket threads seconds "
 	    "user:tokenfile:ok|refused ...\n"
 	    "       daemon_client notify socket seconds\n"

@@ -47,8 +47,8 @@ host_start() {
 	shift
 	mkdir -p -m 0700 "h$n"
 	"$APITOKEND" --db "$PWD/h$n/tokens.db" --socket "$PWD/h$n/sock" \
-	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" "$@" \
-	    2>>"h$n/log" &
+	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" \
+	    --host-name "h$n" "$@" 2>>"h$n/log" &
 	pid=$!
 	echo "$pid" > "h$n/pid"
 	until [ -S "h$n/sock" ] &&
@@ -191,9 +191,10 @@ publish_reaches_hosts_body() {
 	token d
 	until_all ok d
 	all_equal
-	# What is in etcd: the meta and one key per token, nothing else.
-	etcd_ctl get --prefix --keys-only /apitoken/v1/ | grep . | sort \
-	    > keys
+	# What is in etcd: the meta and one key per token, and the hosts'
+	# reports.
+	etcd_ctl get --prefix --keys-only /apitoken/v1/ | grep . |
+	    grep -v '^/apitoken/v1/hosts/h[1-5]$' | sort > keys
 	atf_check -o inline:"4\n" grep -c . keys
 	atf_check -o match:"^/apitoken/v1/meta$" cat keys
 	atf_check -s exit:0 -e match:"3 tokens.*0 written, 0 removed" \
@@ -424,6 +425,113 @@ signed_cleanup() {
 	stop_all
 }
 
+# ask_stale N TOKEN SPEC: host N's answer with maxstale (SPEC: SECONDS or
+# SECONDS:allow).
+ask_stale() {
+	"$CLIENT" ask -s "$3" "$PWD/h$1/sock" ci "$2.tok" 2>/dev/null
+}
+
+# until_stale WANT N TOKEN SPEC: ask_stale answers WANT, within the wait.
+until_stale() {
+	local i=0
+	until [ "$(ask_stale "$2" "$3" "$4")" = "$1" ]; do
+		i=$((i + 1))
+		[ $i -lt $((WAIT * 2)) ] ||
+		    atf_fail "host $2: not $1 but $(ask_stale "$2" "$3" "$4")"
+		sleep 0.1
+	done
+}
+
+atf_test_case stale cleanup
+stale_head() {
+	atf_set descr "maxstale=2 s with stale=deny: answered while the host" \
+	    "is in step; with the whole cluster stopped, refused as error" \
+	    "after 2 s (stale=allow answers, and warns); answered again" \
+	    "once the cluster is back"
+	atf_set timeout 300
+}
+stale_body() {
+	HOSTS=1
+	fleet_up a
+	until_stale ok 1 a 2
+	etcd_stop_member 1 2 3
+	start=$(date +%s)
+	until_stale error 1 a 2
+	atf_check -s exit:0 test $(($(date +%s) - start)) -ge 1
+	atf_check -o match:"stale: last in step with etcd [0-9]+ s ago \(maxstale 2 s\): refused \(stale=deny\)" \
+	    cat h1/log
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask -s 2:allow \
+	    "$PWD/h1/sock" ci a.tok
+	atf_check -o match:"answered all the same \(stale=allow" cat h1/log
+	# No bound asked: answered from the store as it is.
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask "$PWD/h1/sock" ci \
+	    a.tok
+	# A bound far away: answered.
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask -s 3600 \
+	    "$PWD/h1/sock" ci a.tok
+	etcd_start_member 1 2 3
+	until_stale ok 1 a 2
+	# A malformed bound is not understood.
+	atf_check -s exit:1 -o inline:"malformed request\n" "$CLIENT" ask \
+	    -s 0 "$PWD/h1/sock" ci a.tok
+}
+stale_cleanup() {
+	stop_all
+}
+
+atf_test_case status cleanup
+status_head() {
+	atf_set descr "apitoken status: every host reports its revision;" \
+	    "a host that missed a change is behind, and the exit status says" \
+	    "so; the reports are not tokens to the hosts or to publish"
+	atf_set timeout 300
+}
+status_body() {
+	HOSTS=3
+	etcd_start
+	setup_admin
+	token a
+	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
+	hosts_start --report 1
+	until_all ok a
+	i=0
+	until ./admin status > st 2>st.err; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || { cat st st.err >&2; atf_fail "not current"; }
+		sleep 0.1
+	done
+	atf_check -o match:"^HOST +REVISION +STATE" cat st
+	for n in 1 2 3; do
+		atf_check -o match:"^h$n +[0-9]+ +current +[0-9]+s ago" cat st
+	done
+	atf_check -o match:"^3 hosts, 0 not current" cat st.err
+	host_stop 2
+	token b
+	for n in 1 3; do
+		i=0
+		until [ "$(ask $n b)" = ok ]; do
+			i=$((i + 1))
+			[ $i -lt $WAIT ] || atf_fail "host $n: b not there"
+			sleep 0.1
+		done
+	done
+	# Reports come every second.
+	sleep 1.5
+	atf_check -s exit:1 -o match:"^h2 +[0-9]+ +behind" \
+	    -e match:"3 hosts, 1 not current" ./admin status
+	atf_check -s exit:1 -o match:'"host":"h2".*"state":"behind"' \
+	    -e empty ./admin status -o json
+	# Hosts skip nothing on account of the reports, and publish keeps
+	# them.
+	atf_check -s exit:1 grep -q "skipped" h1/log
+	atf_check -s exit:0 -e match:"0 written, 0 removed" ./admin publish
+	atf_check -o match:"/apitoken/v1/hosts/h1" ./etcd/etcdctl get \
+	    --prefix --keys-only /apitoken/v1/hosts/
+}
+status_cleanup() {
+	stop_all
+}
+
 # gen_export N: an export of N tokens (their verifiers random: none of
 # them verifies, and none needs to), on standard output.
 gen_export() {
@@ -627,6 +735,8 @@ atf_init_test_cases() {
 	atf_add_test_case compaction
 	atf_add_test_case new_key
 	atf_add_test_case signed
+	atf_add_test_case stale
+	atf_add_test_case status
 	atf_add_test_case first_sync_killed
 	atf_add_test_case garbage_value
 	atf_add_test_case last_used_survives

@@ -396,7 +396,8 @@ args__bad_options_body() {
 	for opt in rol=Administrator nouserOK db=relative/path db= prompt= \
 	    role= policy= "use_first_pass try_first_pass" debug=1 \
 	    socket=relative/d.sock socket= timeout=0 timeout=601 timeout=1s \
-	    timeout=; do
+	    timeout= maxstale= maxstale=2 maxstale=P1M maxstale=PT0S \
+	    stale=yes stale=; do
 		service "auth required $MODULE socket=$SOCK $opt"
 		atf_check -s exit:1 -o inline:"auth PAM_SERVICE_ERR\n" -e ignore \
 		    ./drive "$SVC" alice auth < alice.tok
@@ -404,8 +405,12 @@ args__bad_options_body() {
 	service "account required $MODULE socket=$SOCK bogus"
 	atf_check -s exit:1 -o inline:"acct PAM_SERVICE_ERR\n" -e ignore \
 	    ./drive "$SVC" alice acct < /dev/null
-	# Every documented option is accepted.
-	service "auth required $MODULE socket=$SOCK timeout=5 debug try_first_pass prompt=T: role=Administrator policy=service nouserok last_used"
+	# Every documented option is accepted; a daemon without --etcd is
+	# never stale.
+	service "auth required $MODULE socket=$SOCK timeout=5 debug try_first_pass prompt=T: role=Administrator policy=service nouserok last_used maxstale=PT1S stale=deny"
+	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
+	    ./drive "$SVC" alice auth < alice.tok
+	service "auth required $MODULE socket=$SOCK maxstale=P1W2DT3H4M5S stale=allow"
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\n" -e ignore \
 	    ./drive "$SVC" alice auth < alice.tok
 }

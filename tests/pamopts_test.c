@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <atf-c.h>
@@ -212,6 +213,55 @@ ATF_TC_BODY(pamopts_parse__repeated_last_wins, tc)
 	ATF_CHECK_EQ(o.debug, 1);
 }
 
+ATF_TC_WITHOUT_HEAD(pamopts_parse__maxstale);
+ATF_TC_BODY(pamopts_parse__maxstale, tc)
+{
+	static const struct { const char *v; long secs; } good[] = {
+		{ "PT2S", 2 }, { "PT5M", 300 }, { "PT1H", 3600 },
+		{ "P1D", 86400 }, { "P1W", 604800 }, { "P1DT1S", 86401 },
+		{ "P1W2DT3H4M5S", 788645 }, { "PT90S", 90 },
+		{ "P366D", PAMOPTS_MAXSTALE_MAX },
+	};
+	static const char *const bad[] = {
+		"", "P", "PT", "2", "PT0S", "P1M", "P1Y", "PT1S1M", "P1DT",
+		"pt2s", "PT-1S", "P367D", "PT99999999999999999999S", "P1D1W",
+		"PT2S ", "T2S",
+	};
+	const char *argv[2];
+	struct pamopts o;
+	char arg[64];
+	int bad_i;
+
+	for (size_t i = 0; i < NARGS(good); i++) {
+		ATF_CHECK_EQ_MSG(pamopts_seconds(good[i].v), good[i].secs, "%s",
+		    good[i].v);
+		snprintf(arg, sizeof(arg), "maxstale=%s", good[i].v);
+		argv[0] = arg;
+		ATF_CHECK_EQ(pamopts_parse(1, argv, &o, NULL), 0);
+		ATF_CHECK_EQ(o.maxstale, good[i].secs);
+		ATF_CHECK_EQ(o.stale_allow, 0);
+	}
+	for (size_t i = 0; i < NARGS(bad); i++) {
+		ATF_CHECK_EQ_MSG(pamopts_seconds(bad[i]), -1, "%s", bad[i]);
+		snprintf(arg, sizeof(arg), "maxstale=%s", bad[i]);
+		argv[0] = arg;
+		ATF_CHECK_EQ(pamopts_parse(1, argv, &o, &bad_i),
+		    ATK_ERR_INVAL);
+		ATF_CHECK_EQ(bad_i, 0);
+		ATF_CHECK_EQ(o.maxstale, 0);
+	}
+	argv[0] = "maxstale=PT2S";
+	argv[1] = "stale=allow";
+	ATF_CHECK_EQ(pamopts_parse(2, argv, &o, NULL), 0);
+	ATF_CHECK(o.maxstale == 2 && o.stale_allow == 1);
+	argv[1] = "stale=deny";
+	ATF_CHECK_EQ(pamopts_parse(2, argv, &o, NULL), 0);
+	ATF_CHECK(o.maxstale == 2 && o.stale_allow == 0);
+	argv[1] = "stale=maybe";
+	ATF_CHECK_EQ(pamopts_parse(2, argv, &o, &bad_i), ATK_ERR_INVAL);
+	ATF_CHECK_EQ(bad_i, 1);
+}
+
 /* Values are taken as they are: spaces, '=', any role or policy word. */
 ATF_TC_WITHOUT_HEAD(pamopts_parse__values_verbatim);
 ATF_TC_BODY(pamopts_parse__values_verbatim, tc)
@@ -251,6 +301,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pamopts_parse__first_bad_named);
 	ATF_TP_ADD_TC(tp, pamopts_parse__first_pass_exclusive);
 	ATF_TP_ADD_TC(tp, pamopts_parse__repeated_last_wins);
+	ATF_TP_ADD_TC(tp, pamopts_parse__maxstale);
 	ATF_TP_ADD_TC(tp, pamopts_parse__values_verbatim);
 	ATF_TP_ADD_TC(tp, pamopts_parse__null_argument);
 	return atf_no_error();

@@ -36,9 +36,11 @@ allowed(int type)
 		return B(PROTO_F_USER) | CONTEXT;
 	case PROTO_VERIFY:
 		return B(PROTO_F_USER) | CONTEXT | B(PROTO_F_TOKEN) |
-		    B(PROTO_F_ROLE) | B(PROTO_F_POLICY) | B(PROTO_F_FLAGS);
+		    B(PROTO_F_ROLE) | B(PROTO_F_POLICY) | B(PROTO_F_FLAGS) |
+		    B(PROTO_F_MAXSTALE);
 	case PROTO_ACCOUNT:
-		return B(PROTO_F_USER) | CONTEXT | B(PROTO_F_ID);
+		return B(PROTO_F_USER) | CONTEXT | B(PROTO_F_ID) |
+		    B(PROTO_F_FLAGS) | B(PROTO_F_MAXSTALE);
 	default:
 		return B(PROTO_F_STATUS) | B(PROTO_F_REASON) | B(PROTO_F_ID) |
 		    B(PROTO_F_NAME) | B(PROTO_F_ROLE) | B(PROTO_F_WHY);
@@ -165,6 +167,7 @@ msg_some(struct proto_msg *m, int tag)
 	case PROTO_F_REASON:	m->reason = 0; break;
 	case PROTO_F_NAME:	m->name = "x"; break;
 	case PROTO_F_WHY:	m->why = "x"; break;
+	case PROTO_F_MAXSTALE:	m->maxstale = "x"; break;
 	default:		atf_tc_fail("no field %d", tag);
 	}
 }
@@ -209,6 +212,7 @@ cleared(const struct proto_msg *m)
 	    m->rhost == NULL && m->tty == NULL && m->role == NULL &&
 	    m->policy == NULL && m->id == NULL && m->name == NULL &&
 	    m->why == NULL && m->token == NULL && m->tokenlen == 0 &&
+	    m->maxstale == NULL &&
 	    m->flags == -1 && m->status == -1 && m->reason == -1;
 }
 
@@ -253,6 +257,7 @@ check_same(const struct proto_msg *a, const struct proto_msg *b)
 	ATF_CHECK(same_text(a->id, b->id));
 	ATF_CHECK(same_text(a->name, b->name));
 	ATF_CHECK(same_text(a->why, b->why));
+	ATF_CHECK(same_text(a->maxstale, b->maxstale));
 	ATF_CHECK_EQ(a->token == NULL, b->token == NULL);
 	if (a->token != NULL && b->token != NULL) {
 		ATF_CHECK_EQ(a->tokenlen, b->tokenlen);
@@ -288,7 +293,7 @@ static size_t
 wire_len(const struct proto_msg *m)
 {
 	const char *texts[] = { m->user, m->service, m->rhost, m->tty,
-	    m->role, m->policy, m->id, m->name, m->why };
+	    m->role, m->policy, m->id, m->name, m->why, m->maxstale };
 	const int numbers[] = { m->flags, m->status, m->reason };
 	size_t i, n = PROTO_HEADER_BYTES + 2;
 
@@ -414,6 +419,37 @@ ATF_TC_BODY(proto_encode__golden, tc)
 	ATF_CHECK_EQ(len, sizeof(golden_reply));
 	ATF_CHECK(len == sizeof(golden_reply) &&
 	    memcmp(buf, golden_reply, len) == 0);
+}
+
+/* maxstale= and stale=deny: tag 14 (a text) and flag 0x02. */
+ATF_TC_WITHOUT_HEAD(proto_encode__golden_maxstale);
+ATF_TC_BODY(proto_encode__golden_maxstale, tc)
+{
+	static const unsigned char want[] = {
+		0, 0, 0, 18, PROTO_VERSION, PROTO_VERIFY,
+		1, 0, 1, 'u', 5, 0, 1, 't', 9, 0, 1, 0x02, 14, 0, 1, '2',
+	};
+	unsigned char buf[WIRE_BUFSZ];
+	struct proto_msg m, out;
+	size_t len = 0;
+
+	proto_init(&m, PROTO_VERIFY);
+	m.user = "u";
+	m.token = "t";
+	m.tokenlen = 1;
+	m.flags = PROTO_STALE_DENY;
+	m.maxstale = "2";
+	ATF_REQUIRE_EQ(proto_encode(&m, buf, sizeof(buf), &len), 0);
+	ATF_CHECK(len == sizeof(want) && memcmp(buf, want, len) == 0);
+	ATF_REQUIRE_EQ(proto_decode(want + PROTO_HEADER_BYTES,
+	    sizeof(want) - PROTO_HEADER_BYTES, &out), 0);
+	ATF_CHECK_STREQ(out.maxstale, "2");
+	ATF_CHECK_EQ(out.flags, PROTO_STALE_DENY);
+	/* A reply never carries it. */
+	proto_init(&m, PROTO_REPLY);
+	m.status = PROTO_ST_OK;
+	m.maxstale = "2";
+	ATF_CHECK_EQ(proto_encode(&m, buf, sizeof(buf), &len), ATK_ERR_INVAL);
 }
 
 ATF_TC_WITHOUT_HEAD(proto_decode__golden);
@@ -1145,6 +1181,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, proto_init__absent);
 	ATF_TP_ADD_TC(tp, proto_encode__golden);
+	ATF_TP_ADD_TC(tp, proto_encode__golden_maxstale);
 	ATF_TP_ADD_TC(tp, proto_decode__golden);
 	ATF_TP_ADD_TC(tp, proto_decode__any_field_order);
 	ATF_TP_ADD_TC(tp, proto_encode__round_trip_every_type);

@@ -390,12 +390,14 @@ argv__no_secrets_body() {
 	    import --name imp --user alice "$tok"
 	atf_check -s exit:1 grep -F -- "$tok" err
 	# No long option names a secret (--secret-key names a field of a
-	# Kubernetes Secret, --password a length).
+	# Kubernetes Secret, --password a length, publish's --key the path
+	# of a TLS client key as curl and etcdctl name it; fleet-key is a
+	# command that prints a public key).
 	grep -ho '{ "[a-z0-9-]*"' "$SRCDIR"/tools/*.c | cut -d'"' -f2 |
 	    sort -u > longopts
 	grep -q '^db$' longopts || atf_fail "no long options found"
 	atf_check -s exit:1 -o empty sh -c \
-	    "grep -Ei 'token|secret|pass|key' longopts | grep -Ev '^(secret-key|password)$'"
+	    "grep -Ei 'token|secret|pass|key' longopts | grep -Ev '^(secret-key|password|key|fleet-key)$'"
 	# The man pages' synopses take no token or secret argument.
 	for m in "$SRCDIR"/man/*.[158]; do
 		sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$m"

@@ -112,6 +112,8 @@ static const struct command commands[] = {
 	{ "publish", cmd_publish, "publish [--etcd URL[,URL...] [--prefix P] "
 	    "[--cacert FILE] [--cert FILE] [--key FILE]] [-q]", NULL },
 	{ "fleet-key", cmd_fleet_key, "fleet-key", NULL },
+	{ "status", cmd_status, "status [-o table|json]",
+	    "  -o, --output F   table (default) or json\n" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

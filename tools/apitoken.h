@@ -120,6 +120,7 @@ int	cmd_regenerate(struct ctx *, int, char **);
 int	cmd_restore(struct ctx *, int, char **);
 int	cmd_revoke(struct ctx *, int, char **);
 int	cmd_show(struct ctx *, int, char **);
+int	cmd_status(struct ctx *, int, char **);
 int	cmd_verify(struct ctx *, int, char **);
 
 /*

@@ -68,6 +68,32 @@ fleet_meta_key(const char *prefix)
 }
 
 char *
+fleet_range_end(const char *prefix)
+{
+	char *k;
+
+	return asprintf(&k, "%s%s", prefix, FLEET_RANGE_END) == -1 ? NULL : k;
+}
+
+char *
+fleet_host_key(const char *prefix, const char *host)
+{
+	char *k;
+
+	return asprintf(&k, "%s%s%s", prefix, FLEET_HOSTS, host) == -1 ?
+	    NULL : k;
+}
+
+int
+fleet_host_valid(const char *h)
+{
+	size_t n = strlen(h);
+
+	return n > 0 && n <= FLEET_HOST_MAX && strspn(h, "ABCDEFGHIJKLMNOP"
+	    "QRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+char *
 fleet_token_key(const char *prefix, const unsigned char *id)
 {
 	char text[TOKEN_ID_BUFSZ], *k;

@@ -26,6 +26,11 @@
 #define FLEET_PREFIX_MAX	200
 #define FLEET_META		"meta"
 #define FLEET_TOKENS		"tokens/"
+/* What publish owns and hosts apply: [<prefix>meta, <prefix>tokens0). */
+#define FLEET_RANGE_END		"tokens0"
+/* Each host's report: <prefix>hosts/<host name>. */
+#define FLEET_HOSTS		"hosts/"
+#define FLEET_HOST_MAX		64
 #define FLEET_FORMAT		"apitoken-fleet"
 #define FLEET_VERSION		1
 
@@ -57,6 +62,9 @@ struct fleet_conf {
 	/* A host's --trust: the admin store's public key. */
 	int		 trusted;
 	unsigned char	 trust[SIGN_PUBLIC_BYTES];
+	/* A host's report under <prefix>hosts/: its name, every seconds. */
+	const char	*host;
+	long		 report;
 };
 
 enum fleet_key {
@@ -72,6 +80,10 @@ enum fleet_key fleet_key_kind(const char *, const unsigned char *, size_t,
 	    unsigned char *);
 /* Allocated keys (NULL: no memory). */
 char	*fleet_meta_key(const char *);
+char	*fleet_range_end(const char *);
+char	*fleet_host_key(const char *, const char *);
+/* A host name for a report: 1 to FLEET_HOST_MAX of [A-Za-z0-9._-]. */
+int	fleet_host_valid(const char *);
 char	*fleet_token_key(const char *, const unsigned char *);
 
 /* The meta value of a store (allocated), and back. */

@@ -174,17 +174,22 @@ remote_pairs(struct etcd *e, const char *prefix, struct pairs *ps,
     char *why, size_t whysz)
 {
 	struct remote_ctx c = { ps, 0 };
-	unsigned char end[FLEET_PREFIX_MAX];
-	unsigned char *from = NULL, *p;
-	size_t endlen, fromlen = strlen(prefix);
+	unsigned char *p;
+	char *from, *end;
+	size_t endlen, fromlen;
 	int64_t rev = 0, got;
 	int more, r;
 
-	if (etcd_prefix_end(prefix, fromlen, end, &endlen) != 0)
-		return ATK_ERR_INVAL;
-	if ((from = malloc(fromlen + 1)) == NULL)
+	/* The meta and the tokens: the hosts' reports are theirs. */
+	from = fleet_meta_key(prefix);
+	end = fleet_range_end(prefix);
+	if (from == NULL || end == NULL) {
+		free(from);
+		free(end);
 		return ATK_ERR_NOMEM;
-	memcpy(from, prefix, fromlen);
+	}
+	fromlen = strlen(from);
+	endlen = strlen(end);
 	for (;;) {
 		r = etcd_range(e, from, fromlen, end, endlen, rev, RANGE_PAGE,
 		    remote_cb, &c, &got, &more, why, whysz);
@@ -199,11 +204,12 @@ remote_pairs(struct etcd *e, const char *prefix, struct pairs *ps,
 			r = ATK_ERR_NOMEM;
 			break;
 		}
-		from = p;
+		from = (char *)p;
 		memcpy(from, ps->v[ps->n - 1].key, fromlen - 1);
 		from[fromlen - 1] = '\0';
 	}
 	free(from);
+	free(end);
 	return r;
 }
 
