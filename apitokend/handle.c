@@ -26,6 +26,7 @@
 
 #include "apitokend.h"
 #include "error.h"
+#include "escape.h"
 #include "number.h"
 #include "proto.h"
 #include "store.h"
@@ -39,6 +40,13 @@ static const char *
 or_none(const char *s)
 {
 	return s != NULL && *s != '\0' ? s : "-";
+}
+
+/* A user name for a log line: not one that may be a token typed there. */
+static const char *
+user_shown(const char *user)
+{
+	return escape_secretlike(user) ? "(token-shaped, not logged)" : user;
 }
 
 static int
@@ -123,7 +131,8 @@ has_token(struct daemon *d, const struct proto_msg *req,
 	return;
  fail:
 	logmsg(LOG_ERR, "service=%s user=%s: store %s: %s%s%s",
-	    or_none(req->service), req->user, d->conf->db, atk_strerror(r),
+	    or_none(req->service), user_shown(req->user), d->conf->db,
+	    atk_strerror(r),
 	    why[0] != '\0' ? ": " : "", why);
 	rep->status = PROTO_ST_ERROR;
 	rep->why = "the store failed";
@@ -160,8 +169,8 @@ decide(struct daemon *d, const struct ucred *cred, const struct proto_msg *req,
 	    limiter_blocked(d->limiter, pkey, vr.now))) {
 		logmsg(LOG_WARNING, "service=%s user=%s rhost=%s: refused "
 		    "unchecked: too many failures (uid %u pid %d)",
-		    or_none(req->service), req->user, or_none(req->rhost),
-		    (unsigned)cred->uid, (int)cred->pid);
+		    or_none(req->service), user_shown(req->user),
+		    or_none(req->rhost), (unsigned)cred->uid, (int)cred->pid);
 		rep->status = PROTO_ST_LIMITED;
 		rep->why = "too many failed attempts";
 		return;
@@ -177,7 +186,7 @@ decide(struct daemon *d, const struct ucred *cred, const struct proto_msg *req,
 	if (r != 0) {
 		logmsg(LOG_ERR, "service=%s user=%s rhost=%s token=%s: "
 		    "%scannot decide: %s%s%s", or_none(req->service),
-		    req->user, or_none(req->rhost), res->id, what,
+		    user_shown(req->user), or_none(req->rhost), res->id, what,
 		    atk_strerror(r), why[0] != '\0' ? ": " : "", why);
 		rep->status = PROTO_ST_ERROR;
 		rep->why = "the store failed";
@@ -186,8 +195,8 @@ decide(struct daemon *d, const struct ucred *cred, const struct proto_msg *req,
 	rep->id = res->id;
 	if (res->reason != VERIFY_OK) {
 		logmsg(LOG_NOTICE, "service=%s user=%s rhost=%s token=%s: "
-		    "%srefused: %s", or_none(req->service), req->user,
-		    or_none(req->rhost), res->id, what,
+		    "%srefused: %s", or_none(req->service),
+		    user_shown(req->user), or_none(req->rhost), res->id, what,
 		    verify_reason_str(res->reason));
 		if (req->type == PROTO_VERIFY) {
 			limiter_failed(d->limiter, ukey, vr.now);
@@ -204,7 +213,7 @@ decide(struct daemon *d, const struct ucred *cred, const struct proto_msg *req,
 	if (req->type != PROTO_VERIFY)
 		return;
 	logmsg(LOG_INFO, "service=%s user=%s rhost=%s token=%s name=%s: "
-	    "accepted", or_none(req->service), req->user,
+	    "accepted", or_none(req->service), user_shown(req->user),
 	    or_none(req->rhost), res->id, or_none(res->name));
 	if (req->flags > 0 && (req->flags & PROTO_LAST_USED))
 		usage_note(d->usage, res->id, vr.now, req->rhost);
@@ -252,7 +261,8 @@ too_stale(struct daemon *d, const struct proto_msg *req,
 		    (unsigned long long)max);
 	if (req->flags >= 0 && (req->flags & PROTO_STALE_DENY)) {
 		logmsg(LOG_WARNING, "service=%s user=%s: %s: refused "
-		    "(stale=deny)", or_none(req->service), req->user, why);
+		    "(stale=deny)", or_none(req->service),
+		    user_shown(req->user), why);
 		rep->status = PROTO_ST_ERROR;
 		rep->why = why;
 		return 1;
@@ -263,7 +273,7 @@ too_stale(struct daemon *d, const struct proto_msg *req,
 	    &last, now))
 		logmsg(LOG_WARNING, "service=%s user=%s: %s: answered all the "
 		    "same (stale=allow; said once a minute)",
-		    or_none(req->service), req->user, why);
+		    or_none(req->service), user_shown(req->user), why);
 	return 0;
 }
 
@@ -292,7 +302,8 @@ handle_request(struct daemon *d, const struct ucred *cred,
 	if (!peer_may_ask(d->conf, cred, req->user)) {
 		logmsg(LOG_WARNING, "service=%s user=%s: uid %u (pid %d) may "
 		    "not ask about another user: denied",
-		    or_none(req->service), req->user, (unsigned)cred->uid,
+		    or_none(req->service), user_shown(req->user),
+		    (unsigned)cred->uid,
 		    (int)cred->pid);
 		rep.status = PROTO_ST_DENIED;
 		rep.why = "not allowed to ask about this user";

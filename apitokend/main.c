@@ -26,6 +26,7 @@
 
 #include "apitokend.h"
 #include "error.h"
+#include "escape.h"
 #include "number.h"
 #include "nocore.h"
 #include "opterr.h"
@@ -41,30 +42,32 @@
 
 static int log_stderr;
 
+/*
+ * One log line, escaped whole (escape.h): its fields come from clients,
+ * and a newline or an ESC in a user or remote host name must neither
+ * forge a second line nor reach the terminal of whoever reads the log.
+ */
 void
 logmsg(int prio, const char *fmt, ...)
 {
 	va_list ap;
+	char *line = NULL, *esc = NULL;
+	int n;
 
 	va_start(ap, fmt);
-	vsyslog(prio, fmt, ap);
+	n = vasprintf(&line, fmt, ap);
 	va_end(ap);
-	if (log_stderr) {
-		/* One line, one write: threads do not interleave it. */
-		char line[1024];
-		int n;
-
-		va_start(ap, fmt);
-		n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if ((size_t)n > sizeof(line) - 2)
-			n = sizeof(line) - 2;
-		line[n] = '\n';
-		fprintf(stderr, "%s[%d]: %.*s", PROG, (int)getpid(), n + 1,
-		    line);
+	if (n < 0 || (esc = escape_text(line)) == NULL) {
+		syslog(prio, "(a log line lost: out of memory)");
+		free(line);
+		return;
 	}
+	syslog(prio, "%s", esc);
+	/* One line, one write: threads do not interleave it. */
+	if (log_stderr)
+		fprintf(stderr, "%s[%d]: %s\n", PROG, (int)getpid(), esc);
+	free(line);
+	free(esc);
 }
 
 static void

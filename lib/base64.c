@@ -520,10 +520,13 @@ decoder_set(struct base64_decoder *d, unsigned char ch, unsigned int t)
 static void
 decoder_pick(struct base64_decoder *d, int url)
 {
-	decoder_set(d, '+', url ? DEC_BAD : 62);
-	decoder_set(d, '/', url ? DEC_BAD : 63);
-	decoder_set(d, '-', url ? 62 : DEC_BAD);
-	decoder_set(d, '_', url ? 63 : DEC_BAD);
+	/* With BASE64_GARBAGE the other alphabet's two are skipped. */
+	unsigned int other = (d->flags & BASE64_GARBAGE) ? DEC_SPACE : DEC_BAD;
+
+	decoder_set(d, '+', url ? other : 62);
+	decoder_set(d, '/', url ? other : 63);
+	decoder_set(d, '-', url ? 62 : other);
+	decoder_set(d, '_', url ? 63 : other);
 }
 
 void
@@ -550,6 +553,10 @@ base64_decoder_init(struct base64_decoder *d, int flags)
 	for (const char *s = space; *s != '\0'; s++)
 		decoder_set(d, (unsigned char)*s, DEC_SPACE);
 	decoder_set(d, '=', DEC_PAD);
+	/* GNU base64 -i: what is not base64 is skipped like white space. */
+	for (unsigned int i = 0; (flags & BASE64_GARBAGE) && i < 256; i++)
+		if (d->tab[i] == DEC_BAD)
+			decoder_set(d, (unsigned char)i, DEC_SPACE);
 }
 
 size_t

@@ -11,6 +11,7 @@
 
 #define BASE64_URL	0x01	/* '-' and '_' instead of '+' and '/'. */
 #define BASE64_NOPAD	0x02	/* Leave out the '=' padding. */
+#define BASE64_GARBAGE	0x04	/* Decode: skip bytes not of the alphabet. */
 #define BASE64_SCALAR	0x80	/* No SIMD code (for tests). */
 
 /* Characters for len bytes on one line, without a NUL. */

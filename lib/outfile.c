@@ -1,5 +1,8 @@
 /*
- * Output files written to a temporary name and renamed on success.
+ * Output files written to a temporary name and renamed on success, or,
+ * where the file system and /proc allow, to an unnamed file (O_TMPFILE)
+ * given its name by linkat(2) on success: a process killed by any signal,
+ * SIGKILL included, then leaves nothing behind.
  */
 #include "config.h"
 
@@ -20,12 +23,14 @@
 #define OUTFILE_TRIES	16	/* Temporary names tried before giving up. */
 #define OUTFILE_RANDOM	6	/* Random bytes in a temporary name. */
 #define OUTFILE_TMPFMT	"%.*s.%s.%s.tmp" /* Directory, base, random hex. */
+#define OUTFILE_FDPATH	"/proc/self/fd/%d"
+#define FDPATH_BUFSZ	32
 
 struct outfile {
 	int	fd;
 	int	force;
 	char	*path;		/* Final name; NULL for standard output. */
-	char	*tmp;		/* Temporary name. */
+	char	*tmp;		/* Temporary name; NULL for an unnamed file. */
 };
 
 static void
@@ -75,6 +80,37 @@ tmp_name(const char *path, char **out)
 	return 0;
 }
 
+/*
+ * An unnamed file in path's directory, or -1 where there can be none (a
+ * file system without O_TMPFILE, no /proc for linkat() to name it by).
+ */
+static int
+open_unnamed(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, saved = errno;
+
+	if (access("/proc/self/fd", X_OK) != 0) {
+		errno = saved;
+		return -1;
+	}
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL) {
+		errno = saved;
+		return -1;
+	}
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, OUTFILE_MODE);
+	free(dir);
+	errno = saved;
+	return fd;
+}
+
 int
 outfile_open(const char *path, int force, struct outfile **ofp)
 {
@@ -114,6 +150,8 @@ outfile_open(const char *path, int force, struct outfile **ofp)
 		r = ATK_ERR_NOMEM;
 		goto out;
 	}
+	if ((of->fd = open_unnamed(path)) >= 0)
+		goto done;
 	for (int i = 0; i < OUTFILE_TRIES; i++) {
 		free(of->tmp);
 		if ((r = tmp_name(path, &of->tmp)) != 0)
@@ -153,6 +191,40 @@ outfile_write(struct outfile *of, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Names the unnamed file path; forced over an existing file, by way of a
+ * temporary name renamed over it.
+ */
+static int
+install_unnamed(struct outfile *of, int fd)
+{
+	char fdpath[FDPATH_BUFSZ];
+	int r;
+
+	(void)snprintf(fdpath, sizeof(fdpath), OUTFILE_FDPATH, fd);
+	if (linkat(AT_FDCWD, fdpath, AT_FDCWD, of->path,
+	    AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return ATK_ERR_SYSTEM;
+	if (!of->force)
+		return ATK_ERR_EXISTS;
+	for (int i = 0; i < OUTFILE_TRIES; i++) {
+		free(of->tmp);
+		if ((r = tmp_name(of->path, &of->tmp)) != 0)
+			return r;
+		if (linkat(AT_FDCWD, fdpath, AT_FDCWD, of->tmp,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return rename(of->tmp, of->path) == 0 ? 0 :
+			    ATK_ERR_SYSTEM;
+		if (errno != EEXIST)
+			break;
+	}
+	free(of->tmp);
+	of->tmp = NULL;
+	return ATK_ERR_SYSTEM;
+}
+
 /* Renames tmp to path, refusing to replace a file unless forced. */
 static int
 install(const struct outfile *of)
@@ -189,13 +261,19 @@ outfile_commit(struct outfile *of)
 		(void)close(fd);
 		goto out;
 	}
+	if (of->tmp == NULL) {
+		r = install_unnamed(of, fd);
+		if (close(fd) != 0 && r == 0)
+			r = ATK_ERR_SYSTEM;
+		goto out;
+	}
 	if (close(fd) != 0) {
 		r = ATK_ERR_SYSTEM;
 		goto out;
 	}
 	r = install(of);
 out:
-	if (r != 0) {
+	if (r != 0 && of->tmp != NULL) {
 		int saved = errno;
 
 		(void)unlink(of->tmp);
@@ -215,7 +293,8 @@ outfile_abort(struct outfile *of)
 	if (of->path != NULL) {
 		if (of->fd >= 0)
 			(void)close(of->fd);
-		(void)unlink(of->tmp);
+		if (of->tmp != NULL)
+			(void)unlink(of->tmp);
 	}
 	free_outfile(of);
 	errno = saved;

@@ -22,7 +22,12 @@
 #define RECORD_POLICIES_MAX	64
 #define RECORD_FROM_MAX		64
 #define RECORD_WORD_MAX		256	/* user, role, policy: [!-~]+ */
-/* The user a token logs in as unless told: "service-account-<id lc>". */
+/*
+ * The default user of stores made before issue 12, "service-account-<id
+ * lc>" (38 characters, more than useradd takes): a record keeps it as a
+ * flag, so old tokens keep their user.  apitoken now gives new tokens
+ * "sa-<id lc>" (or the store's user-prefix), stored as any other user.
+ */
 #define RECORD_DEFAULT_USER_PREFIX	"service-account-"
 #define RECORD_DEFAULT_USER_BUFSZ	\
 	(sizeof(RECORD_DEFAULT_USER_PREFIX) - 1 + TOKEN_ID_CHARS + 1)

@@ -83,8 +83,10 @@ unit(struct utf16_decoder *u, uint32_t c, uint64_t pos, char **op)
 	} else if (c >= SURR_LOW_MIN && c <= SURR_LOW_MAX) {
 		u->errpos = pos;
 		return ATK_ERR_ENCODING;
-	} else if (c == BOM && pos == 0)
+	} else if (c == BOM && pos == 0) {
+		u->bom = 1;
 		return 0;
+	}
 	if (!is_text(c)) {
 		u->errpos = pos;
 		return ATK_ERR_ENCODING;

@@ -19,6 +19,7 @@ struct utf16_decoder {
 	uint64_t	highpos;
 	uint64_t	pos;		/* Bytes fed so far. */
 	uint64_t	errpos;		/* Offset of the first bad code unit. */
+	int		bom;		/* A byte-order mark was dropped. */
 };
 
 void	utf16_decoder_init(struct utf16_decoder *);

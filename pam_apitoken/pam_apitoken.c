@@ -31,8 +31,10 @@
 
 #include "client.h"
 #include "error.h"
+#include "escape.h"
 #include "pamopts.h"
 #include "proto.h"
+#include "token.h"
 #include "verify.h"
 
 #define DATA_TOKEN_ID		"pam_apitoken_id"
@@ -40,32 +42,10 @@
 #define ENV_NAME		"APITOKEN_NAME"
 #define ENV_ROLE		"APITOKEN_ROLE"
 #define WHY_BUFSZ		256
+/* What a log line says of a user name that may be a token typed there. */
+#define LOG_USER_SECRET		"(token-shaped, not logged)"
+#define LOG_NOMEM		"(?)"
 #define STALE_BUFSZ		24	/* maxstale= in decimal seconds. */
-
-/*
- * The module arguments (lib/pamopts.h): an unknown or malformed one is an
- * error, logged once here, on the caller's PAM_SERVICE_ERR path.
- */
-static int
-parse_options(pam_handle_t *pamh, int argc, const char **argv,
-    struct pamopts *o)
-{
-	int bad;
-
-	if (pamopts_parse(argc, argv, o, &bad) == 0)
-		return 0;
-	if (bad >= 0 && strncmp(argv[bad], "db=", 3) == 0)
-		pam_syslog(pamh, LOG_ERR, "bad module argument \"%s\": the "
-		    "module no longer opens the store; apitokend does, and "
-		    "socket= names its socket", argv[bad]);
-	else if (bad >= 0)
-		pam_syslog(pamh, LOG_ERR, "bad module argument \"%s\"",
-		    argv[bad]);
-	else
-		pam_syslog(pamh, LOG_ERR,
-		    "use_first_pass and try_first_pass exclude each other");
-	return -1;
-}
 
 static const char *
 item_string(pam_handle_t *pamh, int item)
@@ -77,10 +57,92 @@ item_string(pam_handle_t *pamh, int item)
 	return v;
 }
 
-static const char *
-or_none(const char *s)
+/*
+ * The fields of a log line, escaped (escape.h): a PAM item is what a
+ * client sent, and a newline in it would forge a second line, an ESC
+ * would act on the terminal of whoever reads the log.  A user name shaped
+ * like a token (one typed at the login prompt by mistake) is not logged.
+ */
+struct logfields {
+	char	*service;
+	char	*user;
+	char	*rhost;
+};
+
+static char *
+log_text(const char *s)
 {
-	return s != NULL && *s != '\0' ? s : "-";
+	return escape_text(s != NULL && *s != '\0' ? s : "-");
+}
+
+static void
+log_fields(pam_handle_t *pamh, const char *user, struct logfields *lf)
+{
+	lf->service = log_text(item_string(pamh, PAM_SERVICE));
+	lf->rhost = log_text(item_string(pamh, PAM_RHOST));
+	lf->user = user != NULL && escape_secretlike(user) ?
+	    strdup(LOG_USER_SECRET) : log_text(user);
+}
+
+static void
+log_fields_free(struct logfields *lf)
+{
+	free(lf->service);
+	free(lf->user);
+	free(lf->rhost);
+	memset(lf, 0, sizeof(*lf));
+}
+
+/*
+ * A token id for a log line: the daemon's id, or "unknown"; anything that
+ * is not an id's 22 base62 characters (a PAM environment made up by a
+ * client) is not repeated.
+ */
+static const char *
+token_id_shown(const char *id)
+{
+	size_t n;
+
+	if (id == NULL || strcmp(id, "unknown") == 0)
+		return "unknown";
+	n = strspn(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz");
+	return n == TOKEN_ID_CHARS && id[n] == '\0' ? id : "(not an id)";
+}
+
+/* A field for a log line, never NULL. */
+static const char *
+L(const char *s)
+{
+	return s != NULL ? s : LOG_NOMEM;
+}
+
+/*
+ * The module arguments (lib/pamopts.h): an unknown or malformed one is an
+ * error, logged once here, on the caller's PAM_SERVICE_ERR path.
+ */
+static int
+parse_options(pam_handle_t *pamh, int argc, const char **argv,
+    struct pamopts *o)
+{
+	char *arg;
+	int bad;
+
+	if (pamopts_parse(argc, argv, o, &bad) == 0)
+		return 0;
+	arg = bad >= 0 ? log_text(argv[bad]) : NULL;
+	if (bad >= 0 && strncmp(argv[bad], "db=", 3) == 0)
+		pam_syslog(pamh, LOG_ERR, "bad module argument \"%s\": the "
+		    "module no longer opens the store; apitokend does, and "
+		    "socket= names its socket", L(arg));
+	else if (bad >= 0)
+		pam_syslog(pamh, LOG_ERR, "bad module argument \"%s\"",
+		    L(arg));
+	else
+		pam_syslog(pamh, LOG_ERR,
+		    "use_first_pass and try_first_pass exclude each other");
+	free(arg);
+	return -1;
 }
 
 /*
@@ -193,17 +255,19 @@ set_stale(const struct pamopts *o, struct proto_msg *req, char *buf,
  * line of the failure and PAM_AUTHINFO_UNAVAIL.
  */
 static int
-ask(pam_handle_t *pamh, const struct pamopts *o, const struct proto_msg *req,
-    struct proto_msg *rep)
+ask(pam_handle_t *pamh, const struct pamopts *o, const struct logfields *lf,
+    const struct proto_msg *req, struct proto_msg *rep)
 {
-	char why[WHY_BUFSZ];
+	char why[WHY_BUFSZ], *t;
 	int r;
 
 	if ((r = client_ask(o->socket, o->timeout, req, rep, why,
 	    sizeof(why))) != 0) {
+		t = log_text(why[0] != '\0' ? why : atk_strerror(r));
 		pam_syslog(pamh, LOG_ERR, "service=%s user=%s: apitokend "
-		    "(%s) unavailable: %s", or_none(req->service), req->user,
-		    o->socket, why[0] != '\0' ? why : atk_strerror(r));
+		    "(%s) unavailable: %s", L(lf->service), L(lf->user),
+		    o->socket, L(t));
+		free(t);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
 	switch (rep->status) {
@@ -213,10 +277,12 @@ ask(pam_handle_t *pamh, const struct pamopts *o, const struct proto_msg *req,
 	case PROTO_ST_LIMITED:
 		return PAM_SUCCESS;
 	default:
+		t = log_text(rep->why);
 		pam_syslog(pamh, LOG_ERR, "service=%s user=%s: apitokend "
-		    "(%s) could not answer: %s%s%s", or_none(req->service),
-		    req->user, o->socket, proto_status_str(rep->status),
-		    rep->why != NULL ? ": " : "", or_none(rep->why));
+		    "(%s) could not answer: %s%s%s", L(lf->service),
+		    L(lf->user), o->socket, proto_status_str(rep->status),
+		    rep->why != NULL ? ": " : "", L(t));
+		free(t);
 		proto_clear(rep);
 		return PAM_AUTHINFO_UNAVAIL;
 	}
@@ -225,26 +291,26 @@ ask(pam_handle_t *pamh, const struct pamopts *o, const struct proto_msg *req,
 /* With nouserok: PAM_IGNORE when the user has no token at all. */
 static int
 check_has_token(pam_handle_t *pamh, const struct pamopts *o,
-    const char *user)
+    const struct logfields *lf, const char *user)
 {
 	struct proto_msg req, rep;
 	int pr;
 
 	make_request(pamh, PROTO_HAS_TOKEN, user, &req);
-	if ((pr = ask(pamh, o, &req, &rep)) != PAM_SUCCESS)
+	if ((pr = ask(pamh, o, lf, &req, &rep)) != PAM_SUCCESS)
 		return pr;
 	switch (rep.status) {
 	case PROTO_ST_NOTOKEN:
 		if (o->debug)
 			pam_syslog(pamh, LOG_DEBUG, "service=%s user=%s: no "
-			    "token, ignored (nouserok)",
-			    or_none(req.service), user);
+			    "token, ignored (nouserok)", L(lf->service),
+			    L(lf->user));
 		return PAM_IGNORE;
 	case PROTO_ST_OK:
 		return PAM_SUCCESS;
 	default:
 		pam_syslog(pamh, LOG_ERR, "service=%s user=%s: apitokend: "
-		    "unexpected answer %s", or_none(req.service), user,
+		    "unexpected answer %s", L(lf->service), L(lf->user),
 		    proto_status_str(rep.status));
 		return PAM_AUTHINFO_UNAVAIL;
 	}
@@ -275,11 +341,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 {
 	struct pamopts o;
 	struct proto_msg req, rep;
+	struct logfields lf;
 	const char *user = NULL;
-	char *tok = NULL, stale[STALE_BUFSZ];
+	char *tok = NULL, *t, stale[STALE_BUFSZ];
 	int pr, accepted = 0;
 
 	proto_init(&rep, 0);
+	memset(&lf, 0, sizeof(lf));
 	if (parse_options(pamh, argc, argv, &o) != 0)
 		return PAM_SERVICE_ERR;
 	pr = pam_get_user(pamh, &user, NULL);
@@ -289,16 +357,17 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		return pr == PAM_CONV_AGAIN ? PAM_INCOMPLETE :
 		    (pr == PAM_SUCCESS ? PAM_USER_UNKNOWN : pr);
 	}
-	if (o.nouserok && (pr = check_has_token(pamh, &o, user)) !=
+	log_fields(pamh, user, &lf);
+	if (o.nouserok && (pr = check_has_token(pamh, &o, &lf, user)) !=
 	    PAM_SUCCESS)
-		return pr;
+		goto out;
 
 	make_request(pamh, PROTO_VERIFY, user, &req);
 	if ((pr = get_token(pamh, &o, &tok)) != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s rhost=%s: "
-		    "no token: %s", or_none(req.service), user,
-		    or_none(req.rhost), pam_strerror(pamh, pr));
-		return pr;
+		    "no token: %s", L(lf.service), L(lf.user), L(lf.rhost),
+		    pam_strerror(pamh, pr));
+		goto out;
 	}
 	req.token = tok;
 	req.tokenlen = strlen(tok);
@@ -306,33 +375,38 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	req.policy = o.policy;
 	req.flags = o.last_used ? PROTO_LAST_USED : 0;
 	set_stale(&o, &req, stale, sizeof(stale));
-	pr = ask(pamh, &o, &req, &rep);
+	pr = ask(pamh, &o, &lf, &req, &rep);
 	free_token(tok);
 	req.token = tok = NULL;
 	if (pr != PAM_SUCCESS)
 		goto out;
 	if (rep.status != PROTO_ST_OK) {
+		t = log_text(rep.why != NULL ? rep.why :
+		    proto_status_str(rep.status));
 		pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s rhost=%s "
-		    "token=%s: refused: %s", or_none(req.service), user,
-		    or_none(req.rhost), rep.id != NULL ? rep.id : "unknown",
-		    rep.why != NULL ? rep.why : proto_status_str(rep.status));
+		    "token=%s: refused: %s", L(lf.service), L(lf.user),
+		    L(lf.rhost), token_id_shown(rep.id), L(t));
+		free(t);
 		pr = PAM_AUTH_ERR;
 		goto out;
 	}
 	if (rep.id == NULL || rep.name == NULL || rep.role == NULL) {
 		pam_syslog(pamh, LOG_ERR, "service=%s user=%s: apitokend: "
 		    "accepted without the token's id, name and role",
-		    or_none(req.service), user);
+		    L(lf.service), L(lf.user));
 		pr = PAM_AUTHINFO_UNAVAIL;
 		goto out;
 	}
 	if ((pr = accept_token(pamh, &rep)) != PAM_SUCCESS)
 		goto out;
+	t = log_text(rep.name);
 	pam_syslog(pamh, LOG_INFO, "service=%s user=%s rhost=%s token=%s "
-	    "name=%s: accepted", or_none(req.service), user,
-	    or_none(req.rhost), rep.id, rep.name);
+	    "name=%s: accepted", L(lf.service), L(lf.user), L(lf.rhost),
+	    token_id_shown(rep.id), L(t));
+	free(t);
 	accepted = 1;
  out:
+	log_fields_free(&lf);
 	proto_clear(&rep);
 	/* Belt and braces: only the accepting path above may say yes. */
 	if (pr == PAM_SUCCESS && !accepted)
@@ -358,11 +432,14 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct pamopts o;
 	struct proto_msg req, rep;
+	struct logfields lf;
 	const void *data = NULL;
 	const char *idtext, *user = NULL;
-	char stale[STALE_BUFSZ];
+	char *t, stale[STALE_BUFSZ];
 	int pr;
 
+	proto_init(&rep, 0);
+	memset(&lf, 0, sizeof(lf));
 	if (parse_options(pamh, argc, argv, &o) != 0)
 		return PAM_SERVICE_ERR;
 	if (pam_get_data(pamh, DATA_TOKEN_ID, &data) == PAM_SUCCESS &&
@@ -378,24 +455,32 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 	make_request(pamh, PROTO_ACCOUNT, user, &req);
 	req.id = idtext;
+	log_fields(pamh, user, &lf);
 	set_stale(&o, &req, stale, sizeof(stale));
-	if ((pr = ask(pamh, &o, &req, &rep)) != PAM_SUCCESS)
-		return pr;
-	if (rep.status == PROTO_ST_OK)
-		return PAM_SUCCESS;
-	pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: account "
-	    "refused: %s", or_none(req.service), user, idtext,
-	    rep.why != NULL ? rep.why : proto_status_str(rep.status));
-	if (rep.status != PROTO_ST_REFUSED)
-		return PAM_AUTH_ERR;
-	switch (rep.reason) {
-	case VERIFY_EXPIRED:
-		return PAM_ACCT_EXPIRED;
-	case VERIFY_REVOKED:
-	case VERIFY_WRONG_USER:
-		return PAM_PERM_DENIED;
-	default:
-		/* Deleted, or an id the PAM environment made up. */
-		return PAM_AUTH_ERR;
+	if ((pr = ask(pamh, &o, &lf, &req, &rep)) != PAM_SUCCESS)
+		goto out;
+	if (rep.status == PROTO_ST_OK) {
+		pr = PAM_SUCCESS;
+		goto out;
 	}
+	t = log_text(rep.why != NULL ? rep.why :
+	    proto_status_str(rep.status));
+	pam_syslog(pamh, LOG_NOTICE, "service=%s user=%s token=%s: account "
+	    "refused: %s", L(lf.service), L(lf.user), token_id_shown(idtext),
+	    L(t));
+	free(t);
+	if (rep.status != PROTO_ST_REFUSED)
+		pr = PAM_AUTH_ERR;
+	else if (rep.reason == VERIFY_EXPIRED)
+		pr = PAM_ACCT_EXPIRED;
+	else if (rep.reason == VERIFY_REVOKED ||
+	    rep.reason == VERIFY_WRONG_USER)
+		pr = PAM_PERM_DENIED;
+	else
+		/* Deleted, or an id the PAM environment made up. */
+		pr = PAM_AUTH_ERR;
+out:
+	log_fields_free(&lf);
+	proto_clear(&rep);
+	return pr;
 }

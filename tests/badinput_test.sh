@@ -112,7 +112,7 @@ TMPFS_SIZE=256k
 DB="s/tokens.db"
 
 init_good() {
-	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" --db "$PWD/$DB" init
+	atf_check -s exit:0 -o ignore -e empty "$APITOKEN" --db "$PWD/$DB" init -q
 	atf_check -s exit:0 -o save:alice.tok -e empty "$APITOKEN" \
 	    --db "$PWD/$DB" create --name alice-ci --user alice -q
 }
@@ -237,8 +237,8 @@ in_doubled() { printf '%s%s\n' "$(tok)" "$(tok)" > in; }
 # A good token of a store with prefix "zzz".
 in_other_prefix() {
 	mkdir -m 0700 o
-	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" --db "$PWD/o/t.db" \
-	    init --prefix zzz
+	atf_check -s exit:0 -o ignore -e empty "$APITOKEN" --db "$PWD/o/t.db" \
+	    init -q --prefix zzz
 	atf_check -s exit:0 -o save:in -e empty "$APITOKEN" --db "$PWD/o/t.db" \
 	    create --name alice-ci --user alice -q
 }

@@ -22,7 +22,7 @@ readers_during_writes_body()
 {
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 -e ignore "$APITOKEN" init
+	atf_check -s exit:0 "$APITOKEN" init -q
 	i=1
 	while [ $i -le $READERS ]; do
 		atf_check -s exit:0 -o save:r$i.tok "$APITOKEN" create -q \
@@ -35,7 +35,7 @@ readers_during_writes_body()
 		while [ $n -le $WRITES ]; do
 			"$APITOKEN" create -q --name w$n >/dev/null || exit 1
 			"$APITOKEN" regenerate -q w$n >/dev/null || exit 1
-			[ $n -gt 1 ] && { "$APITOKEN" delete w$((n - 1)) || exit 1; }
+			[ $n -gt 1 ] && { "$APITOKEN" delete -q w$((n - 1)) || exit 1; }
 			n=$((n + 1))
 		done
 	) 2>writer.err &
@@ -77,7 +77,7 @@ create_killed_body()
 {
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 -e ignore "$APITOKEN" init
+	atf_check -s exit:0 "$APITOKEN" init -q
 	n=1
 	while [ $n -le $KILLS ]; do
 		"$APITOKEN" create -q --name k$n --user ci >k$n.tok 2>/dev/null &
@@ -128,7 +128,7 @@ bulk_killed_body()
 {
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 -e ignore "$APITOKEN" init
+	atf_check -s exit:0 "$APITOKEN" init -q
 	n=1
 	while [ $n -le $BULK_KILLS ]; do
 		if [ $((n % 2)) = 1 ]; then
@@ -185,7 +185,7 @@ readers_no_false_accepts_body()
 {
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 -e ignore "$APITOKEN" init
+	atf_check -s exit:0 "$APITOKEN" init -q
 	i=1
 	while [ $i -le $READERS ]; do
 		atf_check -s exit:0 -o save:r$i.tok "$APITOKEN" create -q \
@@ -205,8 +205,8 @@ readers_no_false_accepts_body()
 		while [ $n -le $WRITES ]; do
 			"$APITOKEN" create -q --name w$n --user ci >w.tok || exit 1
 			"$APITOKEN" regenerate -q w$n >/dev/null || exit 1
-			"$APITOKEN" revoke w$n >/dev/null || exit 1
-			[ $n -gt 1 ] && { "$APITOKEN" delete w$((n - 1)) || exit 1; }
+			"$APITOKEN" revoke -q w$n >/dev/null || exit 1
+			[ $n -gt 1 ] && { "$APITOKEN" delete -q w$((n - 1)) || exit 1; }
 			n=$((n + 1))
 		done
 	) 2>writer.err &

@@ -26,8 +26,6 @@ SVC=atktest
 ST_MALFORMED=6
 # A login that the daemon answers takes milliseconds; this is the bound.
 ANSWER_MS=3000
-# pam_wrapper's directories: /tmp/pam.[0-9A-Za-z].
-PAM_SLOTS=62
 
 # A store in ./db with alice's token (./alice.tok) and bob's (./bob.tok);
 # ./admin is apitoken on it.
@@ -228,21 +226,6 @@ prompted() {
 	return 1
 }
 
-# pam_wrapper gives each PAM program one of PAM_SLOTS directories
-# /tmp/pam.X, shared by every test on the machine; one that finds none
-# taken exits.  free_pam_slots N: wait until N are free, or skip.
-free_pam_slots() {
-	local i=0 used
-	while :; do
-		used=$(ls -d /tmp/pam.? 2>/dev/null | wc -l)
-		[ $((PAM_SLOTS - used)) -lt "$1" ] || return 0
-		i=$((i + 1))
-		[ $i -lt 60 ] || atf_skip "pam_wrapper: $used of its $PAM_SLOTS" \
-		    "directories /tmp/pam.X taken, $1 needed"
-		sleep 0.5
-	done
-}
-
 atf_test_case stall__silent_and_stopped_clients cleanup
 stall__silent_and_stopped_clients_head() {
 	atf_set descr "600 silent connections and 40 logins stopped at" \
@@ -415,6 +398,7 @@ prompt__revoke_delete_restore_during_prompt_body() {
 	new_token revoke-me alice revoke.tok
 	new_token delete-me alice delete.tok
 	# An export from before the next token was made.
+	umask 077	# export refuses a file others may read
 	atf_check -s exit:0 -o save:before.json -e ignore ./admin export
 	new_token restored-away alice restore.tok
 	service "auth required $MODULE socket=$SOCK"

@@ -165,30 +165,36 @@ output_files_body()
 atf_test_case signal
 signal_head()
 {
-	atf_set "descr" "Killed while writing OUTFILE: no file is left behind"
+	atf_set "descr" "Killed while writing OUTFILE, by any signal that ends" \
+	    "a process (SIGKILL too): no file is left behind"
 }
 signal_body()
 {
+	local sig pid rc i
 	mkfifo fifo
-	"$DECODE" fifo d.out 2>err &
-	pid=$!
-	exec 3>fifo
-	printf 'YWFh\n' >&3
-	# Wait for the temporary file, then stop the decoder.
-	i=0
-	while [ -z "$(ls -A | grep '^\.d\.out\.')" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || atf_fail "no temporary file"
-		sleep 0.05
+	for sig in TERM HUP INT QUIT USR1 USR2 ALRM VTALRM PROF XCPU XFSZ \
+	    IO PWR KILL; do
+		"$DECODE" fifo d.out 2>err &
+		pid=$!
+		exec 3>fifo
+		printf 'YWFh\n' >&3
+		# Wait for the output to be open (named or not), then the signal.
+		i=0
+		while ! ls -l "/proc/$pid/fd" 2>/dev/null |
+		    grep -q -e "$PWD/\.d\.out\." -e "$PWD/#"; do
+			i=$((i + 1))
+			[ $i -lt 100 ] || atf_fail "SIG$sig: no output file open"
+			sleep 0.05
+		done
+		kill -"$sig" $pid
+		rc=0
+		wait $pid || rc=$?
+		exec 3>&-
+		[ $rc -gt 128 ] || atf_fail "SIG$sig: exit status $rc"
+		ls -A >files
+		atf_check -s exit:1 grep 'd\.out' files
+		atf_check -o empty cat err
 	done
-	kill -TERM $pid
-	wait $pid
-	rc=$?
-	exec 3>&-
-	[ $rc -eq 143 ] || atf_fail "exit status $rc, not 143"
-	ls -A >files
-	atf_check -s exit:1 grep 'd\.out' files
-	atf_check -o empty cat err
 }
 
 atf_test_case errors
@@ -366,8 +372,74 @@ infile__token_not_echoed_body() {
 	atf_check -o inline:"16\n" -x "wc -c < out | tr -d ' '"
 }
 
+atf_test_case habits__gnu_and_certutil
+habits__gnu_and_certutil_head()
+{
+	atf_set "descr" "GNU base64's -d/--decode, -i/--ignore-garbage, -w/--wrap=COLS, -h; certutil's -decode IN OUT, -encode IN OUT, -f"
+}
+habits__gnu_and_certutil_body()
+{
+	printf 'hello' >in.bin
+	for d in -d --decode; do
+		atf_check -s exit:0 -o inline:'hello' -e empty \
+		    -x "printf 'aGVsbG8=\n' | '$DECODE' $d"
+	done
+	atf_check -s exit:2 -o empty -e match:"-d and -e exclude each other" \
+	    "$DECODE" -d -e in.bin
+	# -i: what is not base64 is skipped, as GNU base64 -d -i does.
+	atf_check -s exit:1 -o ignore -e match:"at byte 3" \
+	    -x "printf 'aGV*sb!G8=' | '$DECODE'"
+	for i in -i --ignore-garbage; do
+		atf_check -s exit:0 -o inline:'hello' -e empty \
+		    -x "printf 'aGV*sb!G8=' | '$DECODE' $i"
+	done
+	atf_check -s exit:0 -o inline:'aGVs\nbG8=\n' -e empty \
+	    "$DECODE" -e --wrap=4 in.bin
+	atf_check -s exit:0 -o inline:'aGVsbG8=' -e empty \
+	    "$DECODE" -e --wrap 0 in.bin
+	atf_check -s exit:0 -o match:"^usage: apitoken-decode" -e empty \
+	    "$DECODE" -h
+	# certutil -encode IN OUT, -decode IN OUT, -f to overwrite.
+	atf_check -s exit:0 -o empty -e empty "$DECODE" -encode in.bin c.txt
+	printf -- '-----BEGIN CERTIFICATE-----\r\naGVsbG8=\r\n-----END CERTIFICATE-----\r\n' >want
+	atf_check -o file:want cat c.txt
+	atf_check -s exit:0 -o empty -e empty "$DECODE" -decode c.txt out.bin
+	atf_check -o inline:'hello' cat out.bin
+	atf_check -s exit:1 -o empty -e match:"output file exists" \
+	    "$DECODE" -decode c.txt out.bin
+	atf_check -s exit:0 -o empty -e empty "$DECODE" -f -Decode c.txt out.bin
+	atf_check -s exit:0 -o empty -e empty "$DECODE" -ENCODE in.bin c2.txt
+	atf_check -o file:want cat c2.txt
+}
+
+atf_test_case text__not_utf16
+text__not_utf16_head()
+{
+	atf_set "descr" "--text on bytes that are not UTF-16LE text (odd, or 8-bit text that would show as CJK) says so, exits 1 and prints nothing"
+}
+text__not_utf16_body()
+{
+	# "hello": odd; "hell": well-formed UTF-16LE of two CJK characters.
+	atf_check -s exit:1 -o empty -e match:"not UTF-16LE text" \
+	    -x "printf 'aGVsbG8=' | '$DECODE' --text"
+	atf_check -s exit:1 -o empty \
+	    -e match:"do not look like UTF-16LE text .no byte-order mark, no Latin character.: leave out --text" \
+	    -x "printf 'aGVsbA==' | '$DECODE' --text"
+	# UTF-16LE "hello", with and without a byte-order mark.
+	atf_check -s exit:0 -o inline:'hello\n' -e empty \
+	    -x "printf 'aABlAGwAbABvAA==' | '$DECODE' --text"
+	atf_check -s exit:0 -o inline:'hi\n' -e empty \
+	    -x "printf '//5oAGkA' | '$DECODE' --text"
+	# CJK text with its byte-order mark is text.
+	printf '\344\275\240\345\245\275\n' >cjk
+	atf_check -s exit:0 -o file:cjk -e empty \
+	    -x "printf '//5gT31Z' | '$DECODE' --text"
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case habits__gnu_and_certutil
+	atf_add_test_case text__not_utf16
 	atf_add_test_case constant_memory
 	atf_add_test_case errors
 	atf_add_test_case infile__token_not_echoed

@@ -181,12 +181,12 @@ publish_reaches_hosts_body() {
 	until_all ok a
 	until_all ok b
 	# Each change reaches every host, through the daemons.
-	atf_check -s exit:0 -o empty -e empty ./admin revoke a
+	atf_check -s exit:0 -o empty -e empty ./admin revoke -q a
 	until_all refused a
 	atf_check -s exit:0 -o save:b2.tok -e ignore ./admin regenerate -q b
 	until_all ok b2
 	until_all refused b
-	atf_check -s exit:0 -o empty -e empty ./admin delete c
+	atf_check -s exit:0 -o empty -e empty ./admin delete -q c
 	until_all refused c
 	token d
 	until_all ok d
@@ -222,7 +222,7 @@ member_down_head() {
 member_down_body() {
 	fleet_up a
 	etcd_kill_member 1
-	atf_check -s exit:0 -e empty ./admin revoke a
+	atf_check -s exit:0 -e empty ./admin revoke -q a
 	until_all refused a
 	token b
 	until_all ok b
@@ -429,7 +429,7 @@ signed_body() {
 	    "$(cat a.body)"
 	log_all "skipped the value of /apitoken/v1/tokens/$ida: not signed"
 	# Replayed: a revoked, then its older signed version put back.
-	atf_check -s exit:0 -e empty ./admin revoke a
+	atf_check -s exit:0 -e empty ./admin revoke -q a
 	until_all refused a
 	atf_check -o ignore ./etcd/etcdctl put "/apitoken/v1/tokens/$ida" \
 	    "$(cat a.val)"
@@ -740,7 +740,7 @@ tls_body() {
 	    --key "$ETCD_KEY"
 	until_all ok a
 	# The store remembers the files too.
-	atf_check -s exit:0 -e empty ./admin revoke a
+	atf_check -s exit:0 -e empty ./admin revoke -q a
 	until_all refused a
 }
 tls_cleanup() {

@@ -23,13 +23,14 @@ make_exports()
 {
 	APITOKEN_DB="$PWD/src.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 -e ignore "$APITOKEN" init
+	atf_check -s exit:0 "$APITOKEN" init -q
 	for t in c1 c2 a1 r1; do
 		atf_check -s exit:0 -o save:$t.tok "$APITOKEN" create -q \
 		    --name $t --user ci
 	done
+	umask 077	# export refuses a file others may read
 	atf_check -s exit:0 -o save:A.json "$APITOKEN" export
-	atf_check -s exit:0 "$APITOKEN" delete a1
+	atf_check -s exit:0 "$APITOKEN" delete -q a1
 	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" revoke r1
 	atf_check -s exit:0 -o save:b1.tok "$APITOKEN" create -q --name b1 \
 	    --user ci
@@ -84,7 +85,7 @@ swap_during_verify_head()
 swap_during_verify_body()
 {
 	make_exports
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <A.json
 	# Logins through the module, each a verify and a last_used write,
 	# unless ASan is in (pam_wrapper's preload does not mix with it).
 	# The jobs to wait for, by pid: apitokend is a job of this shell too.
@@ -110,7 +111,7 @@ swap_during_verify_body()
 		n=1
 		while [ $n -le $SWAPS ]; do
 			if [ $((n % 2)) = 1 ]; then f=B.json; else f=A.json; fi
-			"$APITOKEN" restore --atomic <$f || exit 1
+			"$APITOKEN" restore -q --atomic <$f || exit 1
 			n=$((n + 1))
 		done
 		echo $f >last
@@ -174,14 +175,14 @@ missing_and_plain_body()
 {
 	make_exports
 	# Missing: made, as a link to generation 1.
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <A.json
 	atf_check -o inline:"tokens.db.g1\n" readlink tokens.db
 	atf_check -s exit:0 -o match:accepted "$APITOKEN" verify --user ci \
 	    <a1.tok
 	# Plain: a store from init becomes a link, its lock goes.
 	rm tokens.db*
-	atf_check -s exit:0 -e ignore "$APITOKEN" init
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <B.json
+	atf_check -s exit:0 "$APITOKEN" init -q
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <B.json
 	atf_check -o inline:"tokens.db.g1\n" readlink tokens.db
 	atf_check -s exit:1 test -e tokens.db-lock
 	atf_check -s exit:0 -o match:accepted "$APITOKEN" verify --user ci \
@@ -196,7 +197,7 @@ missing_and_plain_body()
 	atf_check -s exit:0 -o match:"Status of tokens" \
 	    mdb_stat -n -a "$(readlink -f tokens.db)"
 	# Non-atomic restore writes into the current generation.
-	atf_check -s exit:0 "$APITOKEN" restore <A.json
+	atf_check -s exit:0 "$APITOKEN" restore -q <A.json
 	atf_check -o inline:"tokens.db.g1\n" readlink tokens.db
 	atf_check -s exit:1 -e match:"unknown token" "$APITOKEN" verify \
 	    --user ci <new.tok
@@ -211,15 +212,15 @@ last_used_head()
 last_used_body()
 {
 	make_exports
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <A.json
 	# A use recorded on this host, as the module's last_used does: a
 	# non-atomic restore of an export that carries it.
 	jq -c 'if .name == "c1" then .last_used = "2026-01-02T03:04:05Z" |
 	    .last_from = "10.0.0.9" else . end' A.json >used.json
-	atf_check -s exit:0 "$APITOKEN" restore <used.json
+	atf_check -s exit:0 "$APITOKEN" restore -q <used.json
 	atf_check -s exit:0 -o inline:"2026-01-02T03:04:05Z\n" -x \
 	    "\"$APITOKEN\" list -o json | jq -r 'select(.name == \"c1\") | .last_used'"
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <B.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <B.json
 	atf_check -s exit:0 -o inline:"2026-01-02T03:04:05Z\n" -x \
 	    "\"$APITOKEN\" list -o json | jq -r 'select(.name == \"c1\") | .last_used'"
 }
@@ -232,7 +233,7 @@ refused_head()
 refused_body()
 {
 	make_exports
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <A.json
 	content >before.json || atf_fail "cannot export"
 	ls tokens.db* >before.ls
 	# Bad input: one line, nothing changed, no generation left behind.
@@ -252,7 +253,7 @@ refused_body()
 	# A link restore did not make: to a generation-like name elsewhere,
 	# to another name, by another owner.
 	mkdir other
-	atf_check -s exit:0 -e ignore "$APITOKEN" --db other/x.db init
+	atf_check -s exit:0 "$APITOKEN" --db other/x.db init -q
 	ln -s "$PWD/other/x.db" other.db
 	atf_check -s exit:1 -e match:"is a symbolic link" \
 	    "$APITOKEN" --db other.db restore --atomic <A.json
@@ -285,7 +286,7 @@ killed_head()
 killed_body()
 {
 	make_exports
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <A.json
 	n=1 swapped=0 now=A.json
 	while [ $n -le $KILLS ]; do
 		# The other export than the store holds.
@@ -321,7 +322,7 @@ killed_body()
 	done
 	echo "$swapped of $KILLS killed restores had swapped the store"
 	# The next restore leaves the new generation and the one before.
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <B.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <B.json
 	atf_check -s exit:0 -o match:accepted "$APITOKEN" verify --user ci \
 	    <b1.tok
 	atf_check -o inline:"2\n" -x 'ls | grep -c "^tokens\.db\.g[0-9]*$"'
@@ -340,8 +341,8 @@ module_login_body()
 	[ -z "${APITOKEN_SANITIZED:-}" ] ||
 	    atf_skip "pam_wrapper's LD_PRELOAD does not mix with ASan"
 	make_exports
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <B.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <A.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <B.json
 	atf_check -o inline:"tokens.db.g2\n" readlink tokens.db
 	make_drive
 	atf_check -s exit:0 -o inline:"auth PAM_SUCCESS\nacct PAM_SUCCESS\n" \
@@ -356,7 +357,7 @@ module_login_body()
 		[ $i -lt $USE_WAIT ] || atf_fail "c1's use not in the store after 5 s"
 		sleep 0.1
 	done
-	atf_check -s exit:0 "$APITOKEN" restore --atomic <A.json
+	atf_check -s exit:0 "$APITOKEN" restore -q --atomic <A.json
 	atf_check -s exit:0 -o file:used -x \
 	    "\"$APITOKEN\" list -o json | jq -r 'select(.name == \"c1\") | .last_used'"
 	# The daemon logs in against the store swapped in.

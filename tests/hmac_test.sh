@@ -64,6 +64,7 @@ store_67ddc10__verifies_body()
 {
 	old_store
 	all_verify
+	umask 077	# export refuses a file others may read
 	atf_check -s exit:0 -o save:export.jsonl -e empty "$APITOKEN" export
 	tail -n +2 "$OLD.jsonl" >want
 	atf_check -o file:want tail -n +2 export.jsonl
@@ -79,7 +80,7 @@ export_67ddc10__restores_head()
 }
 export_67ddc10__restores_body()
 {
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db new.db restore \
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db new.db restore -q \
 	    <"$OLD.jsonl"
 	APITOKEN_DB="$PWD/new.db"
 	export APITOKEN_DB

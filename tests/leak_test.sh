@@ -78,7 +78,7 @@ scan_finds_body()
 	mk a
 	mk b
 	mk gone
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke gone
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke -q gone
 	# A token of the same prefix from another store: unknown here.
 	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" --db other.db init
 	atf_check -s exit:0 -o save:other.tok -e empty "$APITOKEN" \

@@ -41,8 +41,52 @@ sections_body()
 	[ -z "$missing" ] || atf_fail "missing sections:$missing"
 }
 
+atf_test_case quotes
+quotes_head()
+{
+	atf_set "descr" "no page renders quotes nested by accident (two Ql on one Pq line: ‘name, ‘id’’)"
+	atf_set "require.progs" "mandoc"
+}
+quotes_body()
+{
+	for page in "$SRCDIR"/man/*.[0-9]; do
+		[ -f "$page" ] || continue
+		mandoc -Tutf8 "$page" | col -b >out
+		if grep -n -e '’’' -e '””' out >bad; then
+			atf_fail "${page##*/}: nested quotes: $(cat bad)"
+		fi
+	done
+}
+
+atf_test_case readme_sshd
+readme_sshd_head()
+{
+	atf_set "descr" "the README's /etc/pam.d/sshd lines are pam_apitoken(8)'s"
+}
+readme_sshd_body()
+{
+	# The lines of the first block after the mention of /etc/pam.d/sshd,
+	# continuations joined, blanks squeezed.
+	awk '/\/etc\/pam.d\/sshd/ { on = 1; next }
+	    on && /^```$/ { if (blk) exit; blk = 1; next }
+	    blk { print }' "$SRCDIR/README.md" >readme.raw
+	awk '/^\.Pa \/etc\/pam.d\/sshd/ { on = 1; next }
+	    on && /^\.Bd -literal/ { blk = 1; next }
+	    blk && /^\.Ed/ { exit }
+	    blk { sub(/\\e$/, "\\"); print }' \
+	    "$SRCDIR/man/pam_apitoken.8" >man.raw
+	for f in readme man; do
+		sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$f.raw" |
+		    tr -s ' \t' ' ' >"$f.lines"
+	done
+	atf_check -o match:"new_authtok_reqd=done" cat readme.lines
+	atf_check -o file:man.lines cat readme.lines
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case readme_sshd
+	atf_add_test_case quotes
 	atf_add_test_case lint
 	atf_add_test_case sections
 }

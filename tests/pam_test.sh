@@ -53,6 +53,7 @@ require_built() {
 	[ -f "$MODULE" ] || atf_fail "module not built: $MODULE"
 	[ -x "$APITOKEN" ] || atf_fail "apitoken not built: $APITOKEN"
 	[ -x "$APITOKEND" ] || atf_fail "apitokend not built: $APITOKEND"
+	free_pam_slots 2
 	cat > drive <<EOF
 #!/bin/sh
 exec env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \\
@@ -604,7 +605,64 @@ log__names_token_not_secret_cleanup() {
 	stop_daemon
 }
 
+atf_test_case log__fields_escaped cleanup
+log__fields_escaped_head() {
+	atf_set descr "A user name shaped like a token is logged as" \
+	    "'(token-shaped, not logged)', a remote host's ESC, CR and LF" \
+	    "C-style, by the module and by apitokend"
+}
+log__fields_escaped_body() {
+	local user rhost
+	require_built
+	setup_daemon
+	default_service
+	user=$(cat alice.tok)
+	rhost=$(printf 'ev\033[2J\r\nil')
+	atf_check -s exit:1 -o ignore -e save:err \
+	    env PAM_WRAPPER_DEBUGLEVEL=2 LD_PRELOAD=libpam_wrapper.so \
+	    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$PWD/svc" \
+	    $APITOKEN_VALGRIND "$DRIVE" -r "$rhost" \
+	    "$SVC" "$user" auth < alice.tok
+	stop_daemon
+	for f in err daemon.log; do
+		atf_check -s exit:1 grep -F "$(cut -d_ -f3 alice.tok)" "$f"
+		atf_check -s exit:1 grep -F "$(printf '\033')" "$f"
+		atf_check -o ignore grep -F \
+		    'user=(token-shaped, not logged) rhost=ev\x1b[2J\r\nil' "$f"
+	done
+}
+log__fields_escaped_cleanup() {
+	stop_daemon
+}
+
+atf_test_case harness__pam_slots
+harness__pam_slots_head() {
+	atf_set descr "The PAM cases wait for free pam_wrapper directories" \
+	    "(/tmp/pam.X, shared by the machine) and skip, not fail, when" \
+	    "another run took them all"
+}
+harness__pam_slots_body() {
+	local c
+	mkdir pool
+	PAM_DIRS="$PWD/pool/pam.?"
+	PAM_SLOT_WAIT=2
+	pam_slots_free 62 || atf_fail "an empty pool is not free"
+	for c in 0 1 2 3 4 5 6 7 8 9 a b c d e f g h i j k l m n o p q r s t \
+	    u v w x y z A B C D E F G H I J K L M N O P Q R S T U V W X Y; do
+		mkdir "pool/pam.$c"
+	done
+	pam_slots_free 1 || atf_fail "the last slot is not seen free"
+	pam_slots_free 2 && atf_fail "61 of 62 taken, yet 2 free"
+	mkdir pool/pam.Z
+	pam_slots_free 1 && atf_fail "a full pool is free"
+	# The cases skip then: free_pam_slots ends the case as skipped.
+	( free_pam_slots 1; echo "went on" ) >out 2>&1 || true
+	atf_check -s exit:1 grep -q "went on" out
+}
+
 atf_init_test_cases() {
+	atf_add_test_case harness__pam_slots
+	atf_add_test_case log__fields_escaped
 	atf_add_test_case auth__right_token
 	atf_add_test_case auth__custom_prompt
 	atf_add_test_case auth__wrong_tokens

@@ -6,6 +6,8 @@ APITOKEN="$BUILDDIR/tools/apitoken"
 # A fresh store in the work directory, named by APITOKEN_DB.
 store()
 {
+	# An export is refused into a file others may read: atf_check's.
+	umask 077
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
 	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" init
@@ -61,7 +63,7 @@ config_get_set_body()
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
 	atf_check -s exit:0 -o empty \
-	    -e inline:"Tokens made without --expires expire after P90D (apitoken config default-lifetime DUR|never changes it).\n" \
+	    -e inline:"Made the store $PWD/tokens.db: tokens atk_..., users sa-<id>.\nTokens made without --expires expire after P90D (apitoken config default-lifetime DUR|never changes it).\n" \
 	    "$APITOKEN" init
 	atf_check -s exit:0 -e empty \
 	    -o inline:"default-lifetime=P90D\nmax-lifetime=never\n" \
@@ -212,8 +214,8 @@ max_lifetime_body()
 	atf_check -s exit:0 -o match:"^atk_" -e empty "$APITOKEN" \
 	    regenerate -q week
 	# Tokens made before the maximum still work, revoke and delete too.
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke year
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" delete forever
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke -q year
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" delete -q forever
 }
 
 atf_test_case export_restore
@@ -235,13 +237,13 @@ export_restore_body()
 	export APITOKEN_DB="$PWD/other.db"
 	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" init
 	set_ok default-lifetime P1D
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore <exp
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q <exp
 	atf_check -s exit:0 -e empty \
 	    -o inline:"default-lifetime=P90D\nmax-lifetime=P1Y\n" \
 	    "$APITOKEN" config
 	# The same with --atomic, into a store that does not exist yet.
 	export APITOKEN_DB="$PWD/atomic.db"
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore --atomic <exp
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q --atomic <exp
 	atf_check -s exit:0 -e empty \
 	    -o inline:"default-lifetime=P90D\nmax-lifetime=P1Y\n" \
 	    "$APITOKEN" config
@@ -250,11 +252,11 @@ export_restore_body()
 	head -1 exp | jq -c 'del(.settings)' >old
 	tail -n +2 exp >>old
 	set_ok default-lifetime P2D
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore --atomic <old
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q --atomic <old
 	atf_check -s exit:0 -o inline:"P2D\n" -e empty \
 	    "$APITOKEN" config default-lifetime
 	export APITOKEN_DB="$PWD/other.db"
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore <old
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q <old
 	atf_check -s exit:0 -o inline:"P90D\n" -e empty \
 	    "$APITOKEN" config default-lifetime
 	# Every policy setting travels, an unset one as never; one an export
@@ -269,7 +271,7 @@ export_restore_body()
 	    tail -n +2 exp; } >partial
 	for how in "" --atomic; do
 		set_ok max-lifetime P1Y
-		atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore \
+		atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q \
 		    $how <partial
 		atf_check -s exit:0 -e empty \
 		    -o inline:"default-lifetime=P3D\nmax-lifetime=never\n" \
@@ -323,10 +325,10 @@ restore_max_lifetime_body()
 	atf_check -s exit:0 -o inline:"never\n" -e empty \
 	    "$APITOKEN" config max-lifetime
 	# A revoked token is no longer a risk: it passes.
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke old
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" revoke -q old
 	set_ok max-lifetime P30D
 	atf_check -s exit:0 -o save:exp2 -e empty "$APITOKEN" export
-	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore <exp2
+	atf_check -s exit:0 -o empty -e empty "$APITOKEN" restore -q <exp2
 }
 
 atf_init_test_cases()

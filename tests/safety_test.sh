@@ -39,8 +39,8 @@ setup() {
 	umask 077
 	chmod 0755 .
 	mkdir -m 0700 d
-	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" \
-	    --db "$PWD/d/tokens.db" init
+	atf_check -s exit:0 -o ignore -e empty "$APITOKEN" \
+	    --db "$PWD/d/tokens.db" init -q
 	atf_check -s exit:0 -o save:alice.tok -e empty "$APITOKEN" \
 	    --db "$PWD/d/tokens.db" create --name alice-ci --user alice -q
 	mkdir -m 0700 svc

@@ -68,7 +68,7 @@ tokens()
 {
 	APITOKEN_DB="$PWD/tokens.db"
 	export APITOKEN_DB
-	atf_check -s exit:0 -e ignore "$APITOKEN" init
+	atf_check -s exit:0 "$APITOKEN" init -q
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name "$LONGNAME" \
 	    --role Administrator --expires P3D
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name month \
@@ -77,7 +77,7 @@ tokens()
 	    --user deploy --expires never
 	atf_check -s exit:0 -o ignore "$APITOKEN" create -q --name gone \
 	    --expires P2D
-	atf_check -s exit:0 "$APITOKEN" revoke gone
+	atf_check -s exit:0 "$APITOKEN" revoke -q gone
 	if [ "${1-}" = expired ]; then
 		atf_check -s exit:0 -o ignore "$APITOKEN" create -q \
 		    --name brief --expires PT1S
@@ -152,7 +152,7 @@ list_width_body()
 	# 80: dates to the day, the long name and the default users cut.
 	tty 80 "$APITOKEN" list
 	atf_check -o not-match:"$LONGNAME" -o match:"^a-very-[a-z-]*~ " \
-	    -o match:" service[a-z-]*~ " -o not-match:"T[0-9:]{8}Z" \
+	    -o match:" sa-[a-z0-9]*~ " -o not-match:"T[0-9:]{8}Z" \
 	    -o match:" 20[0-9]{2}-[0-9]{2}-[0-9]{2} " \
 	    -o match:"^forever .* deploy +User +never " cat out
 	[ "$(widest out)" -le 80 ] || atf_fail "wider than 80: $(cat out)"
@@ -246,8 +246,8 @@ expiring_body()
 	atf_check -s exit:0 -o empty -e empty \
 	    "$APITOKEN" list --expiring P7D --user deploy
 	# The same when the store holds nothing at all.
-	APITOKEN_DB="$PWD/empty.db" atf_check -s exit:0 -o empty -e ignore \
-	    "$APITOKEN" --db "$PWD/empty.db" init
+	APITOKEN_DB="$PWD/empty.db" atf_check -s exit:0 -o empty -e empty \
+	    "$APITOKEN" --db "$PWD/empty.db" init -q
 	atf_check -s exit:0 -o empty -e empty "$APITOKEN" --db "$PWD/empty.db" list
 	# No store: a failure, which a timer reports.
 	atf_check -s exit:1 -o empty -e match:"no store here" \
@@ -279,8 +279,28 @@ systemd_units_body()
 	    systemd-analyze verify --man=no ./bad.timer
 }
 
+atf_test_case plumbing__some_tests
+plumbing__some_tests_head()
+{
+	atf_set "descr" "make check KYUA_FILTERS=PROGRAM:CASE (scripts/dev test PROGRAM[:CASE]) runs that case alone"
+	atf_set "require.progs" "kyua make"
+}
+plumbing__some_tests_body()
+{
+	atf_check -s exit:0 -o ignore -e ignore make -C "$BUILDDIR" check-local \
+	    KYUA_FILTERS="escape_test:escape_text__controls man_test:lint" \
+	    KYUA_RESULTS="$PWD/r.db" KYUA_LOG="$PWD/k.log" \
+	    KYUA_FAILURES="$PWD/f.txt"
+	atf_check -s exit:0 \
+	    -o match:"^Test cases: 2 total, 0 skipped, 0 expected failures, 0 broken, 0 failed" \
+	    -e ignore kyua --config=none report --results-file="$PWD/r.db"
+	grep -q 'KYUA_FILTERS="\$\*"' "$SRCDIR/scripts/dev" ||
+	    atf_fail "scripts/dev test does not pass its arguments on"
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case plumbing__some_tests
 	atf_add_test_case help_version
 	atf_add_test_case list_width
 	atf_add_test_case list_colour

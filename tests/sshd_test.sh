@@ -104,6 +104,8 @@ harness_prepare()
 	local f
 
 	require_root
+	# Every connection takes one until the cleanup.
+	free_pam_slots 8
 	for f in "$SSHD" "$SSH" "$SSH_KEYGEN"; do
 		[ -x "$f" ] || atf_fail "$f missing: install openssh-server" \
 		    "and openssh-client (scripts/dev does)"

@@ -4,8 +4,6 @@
  */
 #include "config.h"
 
-
-#include <dlfcn.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "apitoken-decode.h"
 #include "armor.h"
 #include "base64.h"
 #include "error.h"
+#include "escape.h"
 #include "number.h"
 #include "nocore.h"
 #include "opterr.h"
@@ -33,28 +31,9 @@
 #define STDIO_NAME	"-"
 #define STDIN_NAME	"stdin"
 #define STDOUT_NAME	"stdout"
-/* Bytes read at a time: input and output buffers stay in L2. */
-#define IO_BUF		(64 * 1024)
-/* What looks_like_secret() takes for a token rather than a file name. */
-#define B64_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789+/-_"
-#define HEX_CHARS	"0123456789abcdefABCDEF"
-#define B64_SECRET_MIN	16
-#define HEX_SECRET_MIN	32
 #define GNU_COLS	76		/* GNU base64's default line width. */
+#define TEXT_MAX	(16 * 1024 * 1024) /* Most --text held back. */
 #define COLS_MAX	((uint64_t)SIZE_MAX / 8)
-#define JSON_MAX	(16 * 1024 * 1024) /* Largest Secret read. */
-#define JSON_DATA	"data"		/* A Secret's values. */
-
-/*
- * jansson is loaded with dlopen(3) by --secret-key alone.  Linked, the
- * dynamic loader would map it at every start: 3% of a one-token decode,
- * whose goal is the time of base64 -d.  jansson 2 is libjansson.so.4.
- */
-#if JANSSON_MAJOR_VERSION != 2
-#error "JANSSON_SONAME names the library of jansson 2"
-#endif
-#define JANSSON_SONAME	"libjansson.so.4"
 
 enum {
 	OPT_CERTUTIL = 256,
@@ -65,85 +44,18 @@ enum {
 	OPT_VERSION,
 };
 
-struct opts {
-	int		encode;
-	int		force;
-	int		url;
-	int		text;
-	int		certutil;
-	int		cols_set;
-	size_t		cols;
-	const char	*secret_key;
-	const char	*inpath;
-	const char	*outpath;
-	const char	*inname;	/* For messages. */
-	const char	*outname;
-};
-
-/* The jansson functions --secret-key calls, from JANSSON_SONAME. */
-struct jansson {
-	void		*handle;
-	json_t		*(*loadb)(const char *, size_t, size_t,
-			    json_error_t *);
-	json_t		*(*object_get)(const json_t *, const char *);
-	const char	*(*string_value)(const json_t *);
-	size_t		 (*string_length)(const json_t *);
-	void		 (*del)(json_t *);
-};
-
-/*
- * jansson's allocations hold the Secret's JSON and its values (the token's
- * base64): each carries its size in front, so that it is wiped before it
- * is freed.  ALLOC_HEAD keeps what follows aligned for any type.
- */
-#define ALLOC_HEAD	(sizeof(max_align_t))
-
-static void *
-wiping_malloc(size_t n)
-{
-	unsigned char *p;
-
-	if (n > SIZE_MAX - ALLOC_HEAD || (p = malloc(ALLOC_HEAD + n)) == NULL)
-		return NULL;
-	memcpy(p, &n, sizeof(n));
-	return p + ALLOC_HEAD;
-}
-
-static void
-wiping_free(void *q)
-{
-	unsigned char *p;
-	size_t n;
-
-	if (q == NULL)
-		return;
-	p = (unsigned char *)q - ALLOC_HEAD;
-	memcpy(&n, p, sizeof(n));
-	explicit_bzero(p, ALLOC_HEAD + n);
-	free(p);
-}
-
-/* Where decoded bytes go: straight out, or through UTF-16LE to UTF-8. */
-struct sink {
-	struct outfile	*of;
-	const char	*outname;
-	int		text;
-	struct utf16_decoder u;
-	char		*tbuf;
-	size_t		tbufsz;
-	char		last;		/* Last byte written (for --text). */
-	uint64_t	nout;
-};
-
 static volatile sig_atomic_t caught;
 
 static const struct option longopts[] = {
 	{ "certutil",	no_argument,		NULL,	OPT_CERTUTIL },
+	{ "decode",	no_argument,		NULL,	'd' },
 	{ "help",	no_argument,		NULL,	OPT_HELP },
+	{ "ignore-garbage", no_argument,	NULL,	'i' },
 	{ "secret-key",	required_argument,	NULL,	OPT_SECRET_KEY },
 	{ "text",	no_argument,		NULL,	OPT_TEXT },
 	{ "url",	no_argument,		NULL,	OPT_URL },
 	{ "version",	no_argument,		NULL,	OPT_VERSION },
+	{ "wrap",	required_argument,	NULL,	'w' },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -151,11 +63,12 @@ static void
 print_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: " PROG " [-f] [--url] [--text] [--secret-key KEY] "
+	    "usage: " PROG " [-d] [-f] [-i] [--url] [--text] [--secret-key KEY] "
 	    "[INFILE [OUTFILE]]\n"
 	    "       " PROG " -e [-f] [--certutil] [--url] [-w COLS] "
 	    "[INFILE [OUTFILE]]\n"
-	    "       " PROG " --help | --version\n");
+	    "       " PROG " [-f] -decode|-encode INFILE OUTFILE\n"
+	    "       " PROG " -h | --help | --version\n");
 }
 
 static void __attribute__((noreturn))
@@ -181,16 +94,21 @@ help(void)
 	    "Decode base64 (GNU base64, certutil armor, base64url) from INFILE\n"
 	    "to OUTFILE, or encode with -e.  \"-\" or no name is stdin/stdout.\n"
 	    "\n"
+	    "  -d, --decode      decode (the default; GNU base64's spelling)\n"
 	    "  -e                encode instead of decode\n"
 	    "  -f                overwrite an existing OUTFILE\n"
+	    "  -i, --ignore-garbage  skip bytes that are not base64\n"
 	    "  --url             base64url alphabet (encode: no padding)\n"
 	    "  --text            show decoded UTF-16LE bytes as UTF-8 text\n"
 	    "  --secret-key KEY  decode .data[KEY] of a Kubernetes Secret "
 	    "(JSON)\n"
 	    "  --certutil        encode as certutil -encode does\n"
-	    "  -w COLS           wrap encoded lines at COLS (0: one line; "
+	    "  -w, --wrap=COLS   wrap encoded lines at COLS (0: one line; "
 	    "default 76)\n"
-	    "  --help, --version\n");
+	    "  -decode IN OUT    certutil's spelling: decode IN into OUT\n"
+	    "  -encode IN OUT    certutil's spelling: encode IN as certutil "
+	    "does\n"
+	    "  -h, --help, --version\n");
 	done_stdout();
 }
 
@@ -200,11 +118,19 @@ on_signal(int sig)
 	caught = sig;
 }
 
-/* Stops on SIGINT, SIGTERM and SIGHUP so the temporary file goes away. */
+/*
+ * Stops on every signal whose default is to end the process, so that a
+ * named temporary file (where O_TMPFILE is not to be had, lib/outfile.c)
+ * goes away; SIGKILL leaves nothing only where the output is unnamed.
+ */
 static void
 catch_signals(void)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	static const int sigs[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+		SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO, SIGPWR,
+		SIGSTKFLT,
+	};
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
@@ -231,7 +157,7 @@ die_if_caught(void)
 	exit(1);
 }
 
-static ssize_t
+ssize_t
 read_some(int fd, void *buf, size_t len)
 {
 	ssize_t n;
@@ -247,7 +173,7 @@ read_some(int fd, void *buf, size_t len)
 }
 
 /* A signal is no read error: it is reported by dying of it. */
-static void
+void
 read_error(const char *name)
 {
 	if (!caught)
@@ -268,30 +194,70 @@ sink_write(struct sink *s, const void *buf, size_t len)
 	return 0;
 }
 
-/* Decoded bytes out, as they are or as text. */
+/*
+ * --text: n more bytes of text held back until the end, so that nothing
+ * is printed of bytes that turn out not to be UTF-16LE text.  Grown by
+ * hand so that no copy of a secret is left behind.
+ */
 static int
+sink_hold(struct sink *s, const char *text, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (n > TEXT_MAX - s->nheld) {
+		warnx("--text: more than %d bytes of text", TEXT_MAX);
+		return -1;
+	}
+	if (s->nheld + n > s->capheld) {
+		cap = s->capheld == 0 ? IO_BUF : s->capheld * 2;
+		while (cap < s->nheld + n)
+			cap *= 2;
+		if ((p = malloc(cap)) == NULL) {
+			warn(NULL);
+			return -1;
+		}
+		if (s->held != NULL) {
+			memcpy(p, s->held, s->nheld);
+			explicit_bzero(s->held, s->capheld);
+			free(s->held);
+		}
+		s->held = p;
+		s->capheld = cap;
+	}
+	memcpy(s->held + s->nheld, text, n);
+	s->nheld += n;
+	return 0;
+}
+
+/* Decoded bytes out, as they are or as text. */
+int
 sink_put(struct sink *s, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
-	size_t n, k;
+	uint64_t at;
+	size_t n, k, i;
 
 	if (!s->text)
 		return sink_write(s, buf, len);
 	for (; len > 0; p += k, len -= k) {
 		k = len < IO_BUF ? len : IO_BUF;
+		/* A zero high byte: a code unit of a Latin character. */
+		at = s->u.pos;
+		for (i = 0; i < k && !s->latin; i++)
+			s->latin = (at + i) % 2 == 1 && p[i] == 0;
 		if (utf16_decoder_update(&s->u, p, k, s->tbuf, &n) != 0) {
-			(void)sink_write(s, s->tbuf, n);
 			warnx("decoded bytes are not UTF-16LE text (byte %ju)",
 			    (uintmax_t)s->u.errpos);
 			return -1;
 		}
-		if (sink_write(s, s->tbuf, n) != 0)
+		if (sink_hold(s, s->tbuf, n) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int
+int
 sink_final(struct sink *s)
 {
 	if (!s->text)
@@ -301,13 +267,25 @@ sink_final(struct sink *s)
 		    (uintmax_t)s->u.errpos);
 		return -1;
 	}
+	/*
+	 * Eight-bit text ("hell") is valid UTF-16LE too, of CJK noise: text
+	 * of the PowerShell recipe is ASCII, so without a byte-order mark a
+	 * text with no Latin character at all is refused.
+	 */
+	if (s->nheld > 0 && !s->latin && !s->u.bom) {
+		warnx("decoded bytes do not look like UTF-16LE text (no "
+		    "byte-order mark, no Latin character): leave out --text");
+		return -1;
+	}
+	if (sink_write(s, s->held, s->nheld) != 0)
+		return -1;
 	/* Text ends with a line end. */
 	if (s->nout > 0 && s->last != '\n')
 		return sink_write(s, "\n", 1);
 	return 0;
 }
 
-static void
+void
 decode_error(const char *name, const char *what, int r, uint64_t pos)
 {
 	warnx("%s%s: %s at byte %ju", name, what, atk_strerror(r),
@@ -329,7 +307,8 @@ run_decode(const struct opts *o, int fd, struct sink *s)
 		warn(NULL);
 		goto out;
 	}
-	armor_reader_init(ar, o->url ? BASE64_URL : 0);
+	armor_reader_init(ar, (o->url ? BASE64_URL : 0) |
+	    (o->garbage ? BASE64_GARBAGE : 0));
 	while ((got = read_some(fd, in, IO_BUF)) > 0) {
 		if ((size_t)got > most)
 			most = (size_t)got;
@@ -369,181 +348,6 @@ out:
 	free(out);
 	free(in);
 	free(ar);
-	return ret;
-}
-
-/* The whole input, for JSON: at most JSON_MAX bytes. */
-static int
-read_all(const struct opts *o, int fd, char **bufp, size_t *lenp)
-{
-	char *buf = NULL, *nbuf;
-	size_t len = 0, size = 0;
-	ssize_t got;
-
-	*bufp = NULL;
-	*lenp = 0;
-	for (;;) {
-		if (len == size) {
-			if (size == JSON_MAX) {
-				warnx("%s: %s (more than %d bytes)", o->inname,
-				    atk_strerror(ATK_ERR_TOOLONG), JSON_MAX);
-				goto fail;
-			}
-			size = size == 0 ? IO_BUF : size * 2;
-			if (size > JSON_MAX)
-				size = JSON_MAX;
-			/* Grow by hand so no copy of a secret is left. */
-			if ((nbuf = malloc(size)) == NULL) {
-				warn(NULL);
-				goto fail;
-			}
-			if (len > 0)
-				memcpy(nbuf, buf, len);
-			if (buf != NULL)
-				explicit_bzero(buf, len);
-			free(buf);
-			buf = nbuf;
-		}
-		if ((got = read_some(fd, buf + len, size - len)) < 0) {
-			read_error(o->inname);
-			goto fail;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-fail:
-	if (buf != NULL)
-		explicit_bzero(buf, size);
-	free(buf);
-	return -1;
-}
-
-/* jansson's functions, or one line saying why not; 0 or -1. */
-static int
-jansson_open(struct jansson *j)
-{
-	void *p[6];
-	size_t i;
-	static const char *const names[] = {
-		"json_loadb", "json_object_get", "json_string_value",
-		"json_string_length", "json_delete", "json_set_alloc_funcs"
-	};
-
-	_Static_assert(sizeof(p) / sizeof(p[0]) ==
-	    sizeof(names) / sizeof(names[0]), "a pointer per name");
-	memset(j, 0, sizeof(*j));
-	if ((j->handle = dlopen(JANSSON_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
-	    NULL) {
-		warnx("--secret-key: %s", dlerror());
-		return -1;
-	}
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((p[i] = dlsym(j->handle, names[i])) == NULL) {
-			warnx("--secret-key: " JANSSON_SONAME ": no %s",
-			    names[i]);
-			(void)dlclose(j->handle);
-			j->handle = NULL;
-			return -1;
-		}
-	}
-	/* POSIX: a function's address from dlsym() converts back. */
-	j->loadb = (json_t *(*)(const char *, size_t, size_t,
-	    json_error_t *))p[0];
-	j->object_get = (json_t *(*)(const json_t *, const char *))p[1];
-	j->string_value = (const char *(*)(const json_t *))p[2];
-	j->string_length = (size_t (*)(const json_t *))p[3];
-	j->del = (void (*)(json_t *))p[4];
-	/* Before jansson allocates anything. */
-	((void (*)(json_malloc_t, json_free_t))p[5])(wiping_malloc,
-	    wiping_free);
-	return 0;
-}
-
-/* json_decref() as jansson.h has it, through the loaded json_delete(). */
-static void
-jansson_decref(const struct jansson *j, json_t *v)
-{
-	if (v != NULL && v->refcount != (size_t)-1 && --v->refcount == 0)
-		j->del(v);
-}
-
-static int
-run_secret(const struct opts *o, int fd, struct sink *s)
-{
-	struct armor_reader *ar = NULL;
-	struct jansson j;
-	json_t *root = NULL, *data, *val;
-	json_error_t jerr;
-	char *buf = NULL, what[64];
-	const char *str;
-	unsigned char *out = NULL;
-	size_t len = 0, slen, n;
-	int r, ret = -1;
-
-	if (jansson_open(&j) != 0)
-		return -1;
-	if (read_all(o, fd, &buf, &len) != 0)
-		goto out;
-	if ((root = j.loadb(buf, len, 0, &jerr)) == NULL) {
-		warnx("%s: bad JSON at line %d column %d: %s", o->inname,
-		    jerr.line, jerr.column, jerr.text);
-		goto out;
-	}
-	if ((data = j.object_get(root, JSON_DATA)) == NULL ||
-	    !json_is_object(data)) {
-		warnx("%s: not a Secret: no \"" JSON_DATA "\" object",
-		    o->inname);
-		goto out;
-	}
-	if ((val = j.object_get(data, o->secret_key)) == NULL) {
-		warnx("%s: no key \"%s\" in " JSON_DATA, o->inname,
-		    o->secret_key);
-		goto out;
-	}
-	if (!json_is_string(val)) {
-		warnx("%s: " JSON_DATA " \"%s\" is not a string", o->inname,
-		    o->secret_key);
-		goto out;
-	}
-	str = j.string_value(val);
-	slen = j.string_length(val);
-	if ((ar = malloc(sizeof(*ar))) == NULL ||
-	    (out = malloc(armor_reader_bound(slen))) == NULL) {
-		warn(NULL);
-		goto out;
-	}
-	armor_reader_init(ar, o->url ? BASE64_URL : 0);
-	if ((r = armor_reader_update(ar, str, slen, out, &n)) == 0) {
-		if (sink_put(s, out, n) != 0)
-			goto out;
-		r = armor_reader_final(ar, out, &n);
-	}
-	if (r != 0) {
-		/* Name the key, but do not show the value. */
-		(void)snprintf(what, sizeof(what), " " JSON_DATA " \"%.32s\"",
-		    o->secret_key);
-		decode_error(o->inname, what, r, ar->errpos);
-		goto out;
-	}
-	if (sink_put(s, out, n) != 0)
-		goto out;
-	ret = sink_final(s);
-out:
-	if (out != NULL)
-		explicit_bzero(out, armor_reader_bound(slen));
-	if (ar != NULL)
-		explicit_bzero(ar, sizeof(*ar));
-	if (buf != NULL)
-		explicit_bzero(buf, len);
-	free(out);
-	free(ar);
-	free(buf);
-	jansson_decref(&j, root);
-	(void)dlclose(j.handle);
 	return ret;
 }
 
@@ -595,6 +399,27 @@ out:
 	return ret;
 }
 
+/*
+ * certutil's verbs, "-decode IN OUT" and "-encode IN OUT" (any case, as
+ * certutil takes them), rewritten in argv to what getopt knows: "-decode"
+ * to "-d", "-encode" to "-e" with --certutil's output set here.
+ */
+static void
+certutil_verbs(int argc, char **argv, struct opts *o)
+{
+	static char dflag[] = "-d", eflag[] = "-e";
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcasecmp(argv[i], "-decode") == 0)
+			argv[i] = dflag;
+		else if (strcasecmp(argv[i], "-encode") == 0) {
+			argv[i] = eflag;
+			o->certutil = 1;
+		}
+	}
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -603,11 +428,21 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->cols = GNU_COLS;
-	while ((ch = getopt_long(argc, argv, ":efw:", longopts, NULL)) != -1) {
+	certutil_verbs(argc, argv, o);
+	while ((ch = getopt_long(argc, argv, ":defhiw:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'd':
+			o->decode = 1;
+			break;
 		case 'e':
 			o->encode = 1;
 			break;
+		case 'i':
+			o->garbage = 1;
+			break;
+		case 'h':
+			help();
 		case 'f':
 			o->force = 1;
 			break;
@@ -646,6 +481,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	argv += optind;
 	if (argc > 2)
 		usage();
+	if (o->encode && o->decode) {
+		warnx("-d and -e exclude each other");
+		usage();
+	}
+	if (o->encode && o->garbage) {
+		warnx("-i is for decoding");
+		usage();
+	}
 	if (o->encode && (o->text || o->secret_key != NULL)) {
 		warnx("--text and --secret-key are for decoding");
 		usage();
@@ -664,31 +507,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	    o->inpath;
 	o->outname = strcmp(o->outpath, STDIO_NAME) == 0 ? STDOUT_NAME :
 	    o->outpath;
-}
-
-/*
- * Is name, a file that is not there, more likely a token typed where its
- * file belongs ("apitoken-decode qU39...==")?  Base64 of 16 or more
- * characters with both cases, or hex of 32 or more: then the error does
- * not print it back.  A name with a dot or a space, a shorter one, or
- * base64-like letters in one case only, is taken for a file name.
- */
-static int
-looks_like_secret(const char *name)
-{
-	size_t n = strlen(name), body = strspn(name, B64_CHARS);
-	int upper = 0, lower = 0;
-
-	if (strspn(name, HEX_CHARS) == n && n >= HEX_SECRET_MIN)
-		return 1;
-	if (n < B64_SECRET_MIN || body < n - 2 ||
-	    strspn(name + body, "=") != n - body)
-		return 0;
-	for (size_t i = 0; i < body; i++) {
-		upper |= name[i] >= 'A' && name[i] <= 'Z';
-		lower |= name[i] >= 'a' && name[i] <= 'z';
-	}
-	return upper && lower;
 }
 
 int
@@ -714,7 +532,12 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(o.inpath, STDIO_NAME) != 0 &&
 	    (fd = open(o.inpath, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT && looks_like_secret(o.inpath))
+		/*
+		 * A name that is not there and looks like encoded text is
+		 * more likely a token typed where its file belongs
+		 * ("apitoken-decode qU39...=="): not printed back.
+		 */
+		if (errno == ENOENT && escape_secretlike(o.inpath))
 			errx(1, "no such file, and its name looks like "
 			    "encoded text: to decode text, give it on "
 			    "standard input");
@@ -737,6 +560,10 @@ main(int argc, char *argv[])
 	if (s.tbuf != NULL) {
 		explicit_bzero(s.tbuf, s.tbufsz);
 		free(s.tbuf);
+	}
+	if (s.held != NULL) {
+		explicit_bzero(s.held, s.capheld);
+		free(s.held);
 	}
 	if (fd != STDIN_FILENO)
 		(void)close(fd);

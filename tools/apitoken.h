@@ -25,6 +25,17 @@
 #define TOOL_TOKEN_BUFSZ	(TOKEN_MAX_LEN + 4)
 #define TOOL_PROMPT		"API token: "
 #define TOOL_ROLE_DEFAULT	"User"
+#define TOOL_ROLE_ADMIN		"Administrator"
+/*
+ * A new token's user unless --user: the store's "user-prefix" setting
+ * (init --user-prefix), else "sa-", then the id in lower case.  The prefix
+ * is a letter or "_", then letters, digits, "_" or "-", and short enough
+ * for the user name to stay within useradd's 32 characters.
+ */
+#define TOOL_USER_PREFIX_DEFAULT "sa-"
+#define TOOL_SETTING_USER_PREFIX "user-prefix"
+#define TOOL_USER_NAME_MAX	32
+#define TOOL_USER_PREFIX_MAX	(TOOL_USER_NAME_MAX - TOKEN_ID_CHARS)
 /* prune keeps expired and revoked tokens this long for audit. */
 #define TOOL_PRUNE_DEFAULT	"P30D"
 /* The first line of an export. */
@@ -42,10 +53,27 @@ struct ctx {
 	int64_t		 now;		/* One clock reading. */
 };
 
+/*
+ * An option value as an error message may show it: quoted, escaped, cut
+ * after TOOL_SHOWN_MAX bytes with "...", or not at all when it looks like
+ * a secret (escape_secretlike()).
+ */
+#define TOOL_SHOWN_MAX		64
+#define TOOL_SHOWN_SECRET	"(a value shaped like a token, not shown)"
+struct shown {
+	char	text[TOOL_SHOWN_MAX + sizeof("\"...\"")];
+};
+
 /* apitoken.c: messages and shared checks. */
+const char *tool_shown(const char *, struct shown *);
+/* A duration option's bad value: the hint every one of them gives. */
+#define TOOL_DURATION_DIGITS	9
+void	tool_duration_warn(const char *, const char *, int);
 const char *tool_strerror(int);
 void	tool_store_warn(const struct ctx *, const char *, int, const char *);
 int	tool_open(const struct ctx *, int, struct store **);
+int	tool_open_txn(const struct ctx *, int, struct store **,
+	    struct store_txn **);
 void	tool_why_warn(const struct ctx *, const char *, int);
 int	tool_find(const struct ctx *, struct store_txn *, const char *,
 	    struct record *);
@@ -53,6 +81,15 @@ int	tool_word_valid(const char *);
 int	tool_text_valid(const char *);
 int	tool_read_token(const char *, char *, size_t, size_t *);
 int	tool_write_secret(const char *, size_t);
+
+/*
+ * apitoken_token.c: a new token out once and its commit (undone when it
+ * could not be written), and what it is, on stderr.
+ */
+int	tool_commit_token(const struct ctx *, struct store *,
+	    struct store_txn **, const struct record *, const char *, size_t,
+	    const struct record *);
+void	tool_announce(const char *, const struct record *, int, int);
 
 /* apitoken_json.c: records to and from JSON objects. */
 json_t	*json_from_record(const struct record *, int64_t, const char *,

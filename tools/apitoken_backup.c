@@ -26,6 +26,7 @@
 #include "apitoken.h"
 #include "error.h"
 #include "opterr.h"
+#include "outfile.h"
 #include "record.h"
 #include "rfc3339.h"
 #include "store.h"
@@ -39,9 +40,49 @@
 /* What the export callback needs. */
 struct export_ctx {
 	struct store_txn *txn;
+	struct outfile	*of;		/* -o FILE, or NULL: stdout. */
 	size_t		 n;
 	int		 err;		/* ATK_ERR_*, 1: write error */
 };
+
+/* One line of the export, to -o's file or standard output; 0 or -1. */
+static int
+export_put(struct export_ctx *e, json_t *o)
+{
+	char *line;
+	int r;
+
+	if (e->of == NULL)
+		return json_print_line(o);
+	if ((line = json_line(o)) == NULL)
+		return -1;
+	r = outfile_write(e->of, line, strlen(line)) != 0 ||
+	    outfile_write(e->of, "\n", 1) != 0 ? -1 : 0;
+	/* The header holds the store's key. */
+	explicit_bzero(line, strlen(line));
+	free(line);
+	return r;
+}
+
+/*
+ * An export holds the store's HMAC key: refuse to write it to a regular
+ * file that group or others may read ("export > tokens.jsonl" under
+ * umask 022).  0 or -1 after saying why.
+ */
+static int
+stdout_private(void)
+{
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+		return 0;
+	warnx("export: standard output is a file that group or others may "
+	    "read (mode %04o), and an export holds the store's key: use "
+	    "export -o FILE (made 0600), or chmod 600 the file first",
+	    (unsigned)(st.st_mode & 07777));
+	return -1;
+}
 
 static int
 count_cb(const struct record *rec, void *arg)
@@ -68,7 +109,7 @@ export_cb(const struct record *rec, void *arg)
 		e->err = ATK_ERR_NOMEM;
 		return 1;
 	}
-	if (json_print_line(o) != 0)
+	if (export_put(e, o) != 0)
 		e->err = 1;
 	json_decref(o);
 	return e->err != 0;
@@ -102,6 +143,7 @@ int
 cmd_export(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -109,12 +151,16 @@ cmd_export(struct ctx *ctx, int argc, char **argv)
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	json_t *head = NULL;
+	const char *file = NULL, *where = "standard output";
 	char why[STORE_WHY_MAX];
 	int ch, rv = 1, r;
 
 	memset(&e, 0, sizeof(e));
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'o':
+			file = optarg;
+			break;
 		case 'h':
 			return help_cmd("export");
 		default:
@@ -122,9 +168,22 @@ cmd_export(struct ctx *ctx, int argc, char **argv)
 			return usage_cmd("export");
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (file != NULL && *file == '\0'))
 		return usage_cmd("export");
-	if (tool_open(ctx, STORE_RDONLY, &s) != 0)
+	if (file != NULL && strcmp(file, OUTFILE_STDOUT) != 0) {
+		where = file;
+		/* Made 0600, whole or not at all, over an older export. */
+		errno = 0;
+		if ((r = outfile_open(file, 1, &e.of)) != 0) {
+			if (r == ATK_ERR_SYSTEM)
+				warn("export: %s", file);
+			else
+				warnx("export: %s: %s", file, atk_strerror(r));
+			return 1;
+		}
+	}
+	if (tool_open(ctx, STORE_RDONLY, &s) != 0 ||
+	    (e.of == NULL && stdout_private() != 0))
 		goto out;
 	errno = 0;
 	/* One read transaction: the export is one consistent snapshot. */
@@ -141,7 +200,7 @@ cmd_export(struct ctx *ctx, int argc, char **argv)
 		    ctx->db);
 		goto out;
 	}
-	if (json_print_line(head) != 0)
+	if (export_put(&e, head) != 0)
 		goto wfail;
 	if ((r = store_foreach(txn, export_cb, &e)) != 0)
 		goto fail;
@@ -151,14 +210,21 @@ cmd_export(struct ctx *ctx, int argc, char **argv)
 		goto fail;
 	if (fflush(stdout) == EOF)
 		goto wfail;
+	if (e.of != NULL) {
+		r = outfile_commit(e.of);
+		e.of = NULL;
+		if (r != 0)
+			goto wfail;
+	}
 	rv = 0;
 	goto out;
 wfail:
-	warn("export: standard output");
+	warn("export: %s", where);
 	goto out;
 fail:
 	tool_store_warn(ctx, "export", r, why);
 out:
+	outfile_abort(e.of);
 	json_decref(head);
 	store_txn_abort(txn);
 	store_close(s);
@@ -328,6 +394,7 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "atomic", no_argument, NULL, 'a' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -343,12 +410,15 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 	json_t *settings = NULL;
 	char *max = NULL;
 	int64_t limit = 0;
-	int atomic = 0, ch, created = 0, rv = 1, r;
+	int atomic = 0, ch, created = 0, quiet = 0, rv = 1, r;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			atomic = 1;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'h':
 			return help_cmd("restore");
@@ -438,6 +508,10 @@ cmd_restore(struct ctx *ctx, int argc, char **argv)
 		if (tool_open(ctx, 0, &s) != 0)
 			goto out;
 	}
+	if (!quiet)
+		fprintf(stderr, "Restored %lld token%s into %s%s.\n",
+		    (long long)count, count == 1 ? "" : "s", ctx->db,
+		    atomic ? " (swapped in whole)" : "");
 	rv = tool_publish(ctx, "restore", s, NULL, 0);
 out:
 	store_txn_abort(txn);

@@ -19,6 +19,7 @@
 #include "base64.h"
 #include "cidr.h"
 #include "error.h"
+#include "escape.h"
 #include "record.h"
 #include "rfc3339.h"
 #include "token.h"
@@ -109,6 +110,27 @@ jstr(const char *s)
 	return s == NULL ? json_null() : json_string(s);
 }
 
+/*
+ * Free text for a reader (list, show): C-style escapes for what a
+ * terminal would act on (escape.h), which JSON alone leaves raw (DEL,
+ * C1 controls) or refuses (bytes that are not UTF-8).  An export keeps
+ * the text as stored: restore reads it back.
+ */
+static json_t *
+jtext(const char *s, int raw)
+{
+	json_t *j;
+	char *e;
+
+	if (s == NULL || raw)
+		return jstr(s);
+	if ((e = escape_text(s)) == NULL)
+		return NULL;
+	j = json_string(e);
+	free(e);
+	return j;
+}
+
 static json_t *
 jid(const unsigned char *id)
 {
@@ -160,7 +182,7 @@ json_from_record(const struct record *rec, int64_t last_used,
 	}
 	bad |= json_object_set_new(o, "id", jid(rec->id));
 	bad |= json_object_set_new(o, "name", jstr(rec->name));
-	bad |= json_object_set_new(o, "description", jstr(rec->description));
+	bad |= json_object_set_new(o, "description", jtext(rec->description, secrets));
 	bad |= json_object_set_new(o, "user", jstr(rec->user));
 	bad |= json_object_set_new(o, "role", jstr(rec->role));
 	bad |= json_object_set_new(o, "policies", pol);
@@ -169,10 +191,10 @@ json_from_record(const struct record *rec, int64_t last_used,
 	bad |= json_object_set_new(o, "expires", jtime(rec->expires));
 	bad |= json_object_set_new(o, "revoked", jtime(rec->revoked));
 	bad |= json_object_set_new(o, "revoke_reason",
-	    jstr(rec->revoke_reason));
+	    jtext(rec->revoke_reason, secrets));
 	bad |= json_object_set_new(o, "last_used", jtime(last_used));
 	bad |= json_object_set_new(o, "last_from",
-	    jstr(last_used != 0 ? last_from : NULL));
+	    jtext(last_used != 0 ? last_from : NULL, secrets));
 	bad |= json_object_set_new(o, "parent",
 	    rec->has_parent ? jid(rec->parent) : json_null());
 	bad |= json_object_set_new(o, "imported",

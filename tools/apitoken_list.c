@@ -18,6 +18,7 @@
 #include "cidr.h"
 #include "duration.h"
 #include "error.h"
+#include "escape.h"
 #include "number.h"
 #include "opterr.h"
 #include "record.h"
@@ -203,13 +204,18 @@ collect(struct store_txn *txn, struct collect *c, int usage)
 static int
 parse_format(const char *cmd, const char *s, enum format *f)
 {
+	struct shown sh;
+
+	/* kubectl's "-o=json": getopt leaves the "=" to the value. */
+	if (*s == '=')
+		s++;
 	if (strcmp(s, "table") == 0)
 		*f = FMT_TABLE;
 	else if (strcmp(s, "json") == 0)
 		*f = FMT_JSON;
 	else {
-		warnx("%s: bad output format \"%s\": want table or json", cmd,
-		    s);
+		warnx("%s: bad output format %s: want table or json", cmd,
+		    tool_shown(s, &sh));
 		return -1;
 	}
 	return 0;
@@ -438,27 +444,6 @@ print_json(const struct item *it)
 	return r;
 }
 
-/* A read transaction on the store; 0 or -1 after saying why. */
-static int
-open_read(const struct ctx *ctx, struct store **sp, struct store_txn **txnp)
-{
-	char why[STORE_WHY_MAX];
-	int r;
-
-	*sp = NULL;
-	*txnp = NULL;
-	if (tool_open(ctx, STORE_RDONLY, sp) != 0)
-		return -1;
-	errno = 0;
-	if ((r = store_txn_begin(*sp, STORE_RDONLY, txnp, why,
-	    sizeof(why))) != 0) {
-		*txnp = NULL;
-		tool_store_warn(ctx, "read transaction", r, why);
-		return -1;
-	}
-	return 0;
-}
-
 int
 cmd_list(struct ctx *ctx, int argc, char **argv)
 {
@@ -519,11 +504,10 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 		return usage_cmd("list");
 	if (expiring != NULL && ((r = duration_parse(expiring, &d)) != 0 ||
 	    (r = duration_add(ctx->now, &d, &c.until)) != 0)) {
-		warnx("list: bad duration \"%s\": %s", expiring,
-		    atk_strerror(r));
+		tool_duration_warn("list --expiring", expiring, r);
 		return EXIT_USAGE;
 	}
-	if (open_read(ctx, &s, &txn) != 0)
+	if (tool_open_txn(ctx, STORE_RDONLY, &s, &txn) != 0)
 		goto out;
 	if ((r = collect(txn, &c, 1)) != 0) {
 		tool_store_warn(ctx, "list", r, NULL);
@@ -553,11 +537,18 @@ out:
 	return rv;
 }
 
-/* One "Label: value" line of show. */
+/*
+ * One "Label: value" line of show; stored text escaped (escape.h), so
+ * that an ESC or a CR in it cannot rewrite the admin's terminal.
+ */
 static void
 field(const char *label, const char *value)
 {
-	printf("%-13s %s\n", label, value);
+	char *e;
+
+	e = escape_text(value);
+	printf("%-13s %s\n", label, e != NULL ? e : "(?)");
+	free(e);
 }
 
 static void
@@ -579,7 +570,7 @@ show_table(struct store_txn *txn, const struct item *it, int64_t now)
 	const struct record *rec = &it->rec;
 	struct record parent;
 	char buf[CELL_BUFSZ], age[CELL_BUFSZ], net[CIDR_BUFSZ];
-	char id[TOKEN_ID_BUFSZ];
+	char id[TOKEN_ID_BUFSZ], *from;
 	size_t i;
 
 	token_id_format(rec->id, id);
@@ -622,9 +613,11 @@ show_table(struct store_txn *txn, const struct item *it, int64_t now)
 		field("Last used:", DURATION_NEVER);
 	else {
 		time_text(it->used, buf, sizeof(buf));
+		from = it->from != NULL && *it->from != '\0' ?
+		    escape_text(it->from) : NULL;
 		printf("%-13s %s from %s\n", "Last used:", buf,
-		    it->from != NULL && *it->from != '\0' ? it->from :
-		    "(unknown)");
+		    from != NULL ? from : "(unknown)");
+		free(from);
 	}
 	if (!rec->has_parent)
 		field("Parent:", "(none)");
@@ -674,7 +667,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return usage_cmd("show");
-	if (open_read(ctx, &s, &txn) != 0 ||
+	if (tool_open_txn(ctx, STORE_RDONLY, &s, &txn) != 0 ||
 	    tool_find(ctx, txn, argv[optind], &it.rec) != 0)
 		goto out;
 	errno = 0;
@@ -724,6 +717,7 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "older-than", required_argument, NULL, OPT_OLDER },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -734,13 +728,16 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	const char *older = TOOL_PRUNE_DEFAULT;
 	char id[TOKEN_ID_BUFSZ], why[STORE_WHY_MAX];
 	size_t i;
-	int ch, rv = 1, r;
+	int ch, quiet = 0, rv = 1, r;
 
 	memset(&c, 0, sizeof(c));
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_OLDER:
 			older = optarg;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'h':
 			return help_cmd("prune");
@@ -752,20 +749,13 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return usage_cmd("prune");
 	if ((r = duration_parse(older, &d)) != 0) {
-		warnx("prune: bad duration \"%s\": %s", older,
-		    atk_strerror(r));
+		tool_duration_warn("prune --older-than", older, r);
 		return EXIT_USAGE;
 	}
 	c.now = ctx->now;
 	c.older = &d;
-	if (tool_open(ctx, 0, &s) != 0)
+	if (tool_open_txn(ctx, 0, &s, &txn) != 0)
 		goto out;
-	errno = 0;
-	if ((r = store_txn_begin(s, 0, &txn, why, sizeof(why))) != 0) {
-		txn = NULL;
-		tool_store_warn(ctx, "write transaction", r, why);
-		goto out;
-	}
 	if ((r = collect(txn, &c, 0)) != 0)
 		goto fail;
 	for (i = 0; i < c.n; i++)
@@ -783,6 +773,9 @@ cmd_prune(struct ctx *ctx, int argc, char **argv)
 		warn("prune: standard output");
 		goto out;
 	}
+	if (!quiet)
+		fprintf(stderr, "Pruned %zu token%s (revoked or expired more "
+		    "than %s ago).\n", c.n, c.n == 1 ? "" : "s", older);
 	rv = c.n > 0 ? publish_pruned(ctx, s, &c) : 0;
 	goto out;
 fail:
