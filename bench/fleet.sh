@@ -79,6 +79,14 @@ median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v
 pct() { sort -n | awk -v p="$1" '{v[NR]=$1} END {r = int(p * NR / 100); if (r < p * NR / 100) r++; if (r < 1) r = 1; print v[r]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# etcd_cpu: the CPU time of members 1, 2 and 3 so far, in clock ticks.
+etcd_cpu() {
+	local n
+	for n in 1 2 3; do
+		sed 's/.*) //' "/proc/$(cat "$ETCD_DIR/m$n.pid")/stat" |
+		    awk '{printf "%d ", $12 + $13}'
+	done
+}
 
 ctl() {
 	env -u ETCDCTL_ENDPOINTS ETCDCTL_API=3 "$ETCDCTL_BIN" \
@@ -156,6 +164,7 @@ for h in $host_counts; do
 	done
 	echo "$h:$conns" >> conns.txt
 	: > "r$h.txt"; : > "p$h.txt"
+	cpu0=$(etcd_cpu)
 	for i in $(seq "$revokes"); do
 		name=r$h-$i
 		admin create --name "$name" --user bench -q > "$name.tok"
@@ -167,6 +176,12 @@ for h in $host_counts; do
 		ctl put /bench/peer "$i" >/dev/null
 		ms_since "$t" >> "p$h.txt"
 	done
+	# Each round made two changes that every host watches (the create and
+	# the revoke) and one that none does (the put).
+	echo "$h $cpu0 $(etcd_cpu)" | awk -v tck="$(getconf CLK_TCK)" \
+	    -v r="$revokes" '{printf "    %d: m1 %.2f m2 %.2f m3 %.2f\n", $1,
+	    ($5 - $2) * 1000 / tck / (2 * r), ($6 - $3) * 1000 / tck / (2 * r),
+	    ($7 - $4) * 1000 / tck / (2 * r)}' >> cpu.txt
 	field() { awk -v f="$1" '{for (i = 1; i < NF; i++) if ($i == f) print $(i + 1)}' "r$h.txt"; }
 	p50=$(field reach_ms | median)
 	p99=$(field reach_ms | pct 99)
@@ -189,12 +204,14 @@ cat <<EOF
   refuses the token, the max over hosts; host p50: the median host's;
   sweep: the poller's time to ask every host once, the resolution of the
   reach (median); start: the reach from the revoke's start; revoke: the
-  command's own time; put:
-  one "etcdctl put" round trip, the peer.  All p50/p99 over $revokes revokes;
-  p99 is the nearest rank: with 20 samples, the max)
+  command's own time; put: one "etcdctl put" round trip, the peer.  All
+  p50/p99 over $revokes revokes; p99 is the nearest rank: with 20 samples,
+  the max)
 EOF
 echo "  connections from the hosts to each etcd member (hosts: m1 m2 m3):"
 sed 's/^/    /' conns.txt
+echo "  etcd CPU ms a change that the hosts watch (hosts: m1 m2 m3):"
+cat cpu.txt
 last=$(tail -n 1 "$reach_table")
 if [ "${last%% *}" = 100 ]; then
 	awk -v v="${last#* }" 'BEGIN {printf "  goal: p99 <= 1000 ms at 100 hosts: %.1f ms %s\n", v, v <= 1000 ? "MET" : "MISSED"}'

@@ -41,6 +41,7 @@
 #include "client.h"
 #include "number.h"
 #include "proto.h"
+#include "request.h"
 #include "timing.h"
 
 #define TOKEN_MAX	1024
@@ -74,19 +75,8 @@ usage(void)
 static void
 make_request(const char *tokenfile, const char *user)
 {
-	FILE *f;
-
-	if ((f = fopen(tokenfile, "r")) == NULL)
-		err(1, "%s", tokenfile);
-	if (fgets(token, sizeof(token), f) == NULL)
-		errx(1, "%s: empty", tokenfile);
-	fclose(f);
-	token[strcspn(token, "\n")] = '\0';
-	proto_init(&req, PROTO_VERIFY);
-	req.user = user;
-	req.service = "bench-fleet";
-	req.token = token;
-	req.tokenlen = strlen(token);
+	verify_request(&req, token, sizeof(token), tokenfile, user,
+	    "bench-fleet");
 }
 
 /* The host's answer: PROTO_ST_*, or -1 when none came. */
