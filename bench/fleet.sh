@@ -79,6 +79,12 @@ median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v
 pct() { sort -n | awk -v p="$1" '{v[NR]=$1} END {r = int(p * NR / 100); if (r < p * NR / 100) r++; if (r < 1) r = 1; print v[r]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# cpu_ms BEFORE AFTER: the CPU milliseconds of the three members together
+# between two etcd_cpu readings.
+cpu_ms() {
+	echo "$1 $2" | awk -v tck="$(getconf CLK_TCK)" \
+	    '{printf "%.0f\n", ($4 + $5 + $6 - $1 - $2 - $3) * 1000 / tck}'
+}
 # etcd_cpu: the CPU time of members 1, 2 and 3 so far, in clock ticks.
 etcd_cpu() {
 	local n
@@ -236,6 +242,7 @@ rest_ms=$(ms_since "$t")
 t=$(now)
 ctl get --prefix "$sync_prefix" -w json > get.json
 get_ms=$(ms_since "$t")
+get_mb=$(stat -c %s get.json | awk '{printf "%.1f", $1 / 1e6}')
 rm -f get.json
 echo "$PWD/s1/sock" > synchosts
 mkdir -p -m 0700 s1
@@ -247,11 +254,13 @@ sync_host() {
 	spid=$!
 	pids+=($spid)
 }
+c0=$(etcd_cpu)
 t=$(now)
 sync_host
 "$poller" wait -t "$limit" ok known.tok bench "$PWD/s1/sock" >/dev/null ||
     { tail -n 5 s1/log >&2; die "the new host did not sync"; }
 sync_ms=$(ms_since "$t")
+sync_cpu=$(cpu_ms "$c0" "$(etcd_cpu)")
 read_n=$(sed -n 's/.*fleet: \([0-9]*\) token(s) read.*/\1/p' s1/log | tail -n 1)
 [ "$read_n" = "$tokens" ] ||
     die "the new host read ${read_n:-no} tokens, not $tokens"
@@ -262,6 +271,8 @@ printf '  %-40s %9.1f ms\n' "pam_fill (one txn)" "$(awk -v s="$fill_s" 'BEGIN {p
     "peer: apitoken export" "$exp_ms" \
     "peer: apitoken restore into a local store" "$rest_ms" \
     "peer: etcdctl get --prefix -w json" "$get_ms"
+printf '  etcd CPU for the new host: %d ms (3 members); the prefix as JSON: %s MB\n' \
+    "$sync_cpu" "$get_mb"
 printf '  host sync / local restore %sx; host sync / etcdctl get %sx; %.0f tokens/s\n' \
     "$(ratio "$sync_ms" "$rest_ms")" "$(ratio "$sync_ms" "$get_ms")" \
     "$(awk -v n="$tokens" -v m="$sync_ms" 'BEGIN {print n / m * 1000}')"
@@ -327,6 +338,7 @@ syncdb restore < burst.in
 u_cmd=$(ms_since "$t")
 rm -f s1/sock
 n0=$(wc -l < s1/log)
+c0=$(etcd_cpu)
 t=$(now)
 sync_host
 "$poller" wait -t "$limit" refused "$lastname.tok" bench "$PWD/s1/sock" \
@@ -335,6 +347,7 @@ up_ms=$(ms_since "$t")
 "$poller" wait -t "$limit" ok "$lastname.tok" bench "$PWD/s1/sock" \
     >/dev/null || { tail -n 5 s1/log >&2; die "the restarted host did not catch up"; }
 cu_ms=$(ms_since "$t")
+cu_cpu=$(cpu_ms "$c0" "$(etcd_cpu)")
 tail -n +"$((n0 + 1))" s1/log | grep -q "token(s) read" &&
     echo "bench-fleet: note: the restarted host read everything again" >&2
 printf '\nburst of %d changes in one restore, %d tokens, 1 host (load %s):\n' \
@@ -347,6 +360,7 @@ printf '  %-50s %9.1f ms\n' \
     "undo: the same, host down" "$u_cmd" \
     "  host restarted: until it answers" "$up_ms" \
     "  host restarted: until caught up (watch)" "$cu_ms"
+printf '  etcd CPU for the host catching up: %d ms (3 members)\n' "$cu_cpu"
 awk -v n="$burst" -v c="$b_cmd" -v r="$b_reach" -v l="$b_local" \
     -v u="$u_cmd" -v up="$up_ms" -v cu="$cu_ms" 'BEGIN {
 	printf "  publish side: %.0f and %.0f changes/s (less the local restore: %.0f/s)\n",
