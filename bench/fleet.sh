@@ -54,7 +54,7 @@ umask 077
 # tests/etcd.subr is written for atf-sh: its failures and skips end here.
 atf_fail() { echo "bench-fleet: $*" >&2; exit 1; }
 atf_skip() { echo "bench-fleet: skipped: $*" >&2; exit 0; }
-# shellcheck source=../tests/etcd.subr
+# shellcheck source=tests/etcd.subr
 . "$srcdir/tests/etcd.subr"
 
 pids=()
@@ -104,7 +104,7 @@ ctl() {
 host_start() {
 	local n=$1
 	shift
-	mkdir -p -m 0700 "h$n"
+	mkdir -m 0700 "h$n"
 	"$apitokend" --db "$PWD/h$n/tokens.db" --socket "$PWD/h$n/sock" \
 	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" "$@" \
 	    2>>"h$n/log" &
@@ -245,14 +245,14 @@ get_ms=$(ms_since "$t")
 get_mb=$(stat -c %s get.json | awk '{printf "%.1f", $1 / 1e6}')
 rm -f get.json
 echo "$PWD/s1/sock" > synchosts
-mkdir -p -m 0700 s1
+mkdir -m 0700 s1
 # sync_host: the new host of this part, on ./s1; its pid in $spid.
 sync_host() {
 	"$apitokend" --db "$PWD/s1/tokens.db" --socket "$PWD/s1/sock" \
 	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" \
 	    --prefix "$sync_prefix" 2>>s1/log &
 	spid=$!
-	pids+=($spid)
+	pids+=("$spid")
 }
 c0=$(etcd_cpu)
 t=$(now)
