@@ -62,7 +62,7 @@ struct host {
 	uint64_t	 at;		/* When it answered as wanted; 0: not yet. */
 };
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: fleet_bench reach [-i INPUT] [-t SECONDS] "
