@@ -106,8 +106,8 @@ host_start() {
 	shift
 	mkdir -m 0700 "h$n"
 	"$apitokend" --db "$PWD/h$n/tokens.db" --socket "$PWD/h$n/sock" \
-	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" "$@" \
-	    2>>"h$n/log" &
+	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" \
+	    --trust "$PWD/admin.pub" "$@" 2>>"h$n/log" &
 	pids+=($!)
 	echo $! > "h$n/pid"
 	echo "$PWD/h$n/sock" >> hosts
@@ -147,6 +147,9 @@ echo "bench-fleet: etcd $("$ETCD_BIN" --version | sed -n 's/^etcd Version: //p')
 admin() { "$apitoken" --db "$tmp/admin.db" "$@"; }
 admin init >/dev/null
 admin publish --etcd "$ETCD_ENDPOINTS" -q
+# The hosts apply only what the admin store signed, as README.md deploys
+# them.
+admin fleet-key > admin.pub
 : > hosts
 started=0
 printf 'revocation reach (load %s; %d revokes a host count):\n' "$(load)" \
@@ -233,6 +236,7 @@ syncdb() { "$apitoken" --db "$tmp/sync.db" "$@"; }
 t=$(now)
 syncdb publish --etcd "$ETCD_ENDPOINTS" --prefix "$sync_prefix" -q
 pub_ms=$(ms_since "$t")
+syncdb fleet-key > sync.pub
 t=$(now)
 syncdb export > sync.jsonl
 exp_ms=$(ms_since "$t")
@@ -250,7 +254,7 @@ mkdir -m 0700 s1
 sync_host() {
 	"$apitokend" --db "$PWD/s1/tokens.db" --socket "$PWD/s1/sock" \
 	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" \
-	    --prefix "$sync_prefix" 2>>s1/log &
+	    --prefix "$sync_prefix" --trust "$PWD/sync.pub" 2>>s1/log &
 	spid=$!
 	pids+=("$spid")
 }
