@@ -32,6 +32,8 @@ tokens=${BENCH_TOKENS:-100000}
 burst=${BENCH_BURST:-10000}
 # Seconds fleet_bench waits for a change to reach every host.
 limit=${BENCH_FLEET_WAIT:-120}
+# Seconds etcd's CPU is measured with the hosts connected and idle.
+idle=${BENCH_IDLE:-5}
 
 apitoken=$build/tools/apitoken
 apitokend=$build/apitokend/apitokend
@@ -173,7 +175,15 @@ for h in $host_counts; do
 	done
 	echo "$h:$conns" >> conns.txt
 	: > "r$h.txt"; : > "p$h.txt"
+	# etcd's CPU with the hosts connected and nothing changing (their
+	# freshness probes), over BENCH_IDLE seconds.
+	i0=$(etcd_cpu)
+	ti=$(now)
+	sleep "$idle"
+	idle_ms=$(ms_since "$ti")
+	i1=$(etcd_cpu)
 	cpu0=$(etcd_cpu)
+	tl=$(now)
 	for i in $(seq "$revokes"); do
 		name=r$h-$i
 		admin create --name "$name" --user bench -q > "$name.tok"
@@ -186,11 +196,19 @@ for h in $host_counts; do
 		ms_since "$t" >> "p$h.txt"
 	done
 	# Each round made two changes that every host watches (the create and
-	# the revoke) and one that none does (the put).
-	echo "$h $cpu0 $(etcd_cpu)" | awk -v tck="$(getconf CLK_TCK)" \
-	    -v r="$revokes" '{printf "    %d: m1 %.2f m2 %.2f m3 %.2f\n", $1,
-	    ($5 - $2) * 1000 / tck / (2 * r), ($6 - $3) * 1000 / tck / (2 * r),
-	    ($7 - $4) * 1000 / tck / (2 * r)}' >> cpu.txt
+	# the revoke) and one that none does (the put); less the idle rate
+	# over the loop's time.
+	loop_ms=$(ms_since "$tl")
+	echo "$h $cpu0 $(etcd_cpu) $i0 $i1" | awk -v tck="$(getconf CLK_TCK)" \
+	    -v r="$revokes" -v im="$idle_ms" -v lm="$loop_ms" '{
+		for (m = 0; m < 3; m++) {
+			idle[m] = ($(11 + m) - $(8 + m)) * 1000 / tck / im
+			busy[m] = ($(5 + m) - $(2 + m)) * 1000 / tck
+			busy[m] = (busy[m] - idle[m] * lm) / (2 * r)
+		}
+		printf "    %d: m1 %.2f m2 %.2f m3 %.2f   idle ms/s: m1 %.1f m2 %.1f m3 %.1f\n",
+		    $1, busy[0], busy[1], busy[2],
+		    idle[0] * 1000, idle[1] * 1000, idle[2] * 1000}' >> cpu.txt
 	field() { awk -v f="$1" '{for (i = 1; i < NF; i++) if ($i == f) print $(i + 1)}' "r$h.txt"; }
 	p50=$(field reach_ms | median)
 	p99=$(field reach_ms | pct 99)
@@ -219,7 +237,8 @@ cat <<EOF
 EOF
 echo "  connections from the hosts to each etcd member (hosts: m1 m2 m3):"
 sed 's/^/    /' conns.txt
-echo "  etcd CPU ms a change that the hosts watch (hosts: m1 m2 m3):"
+echo "  etcd CPU ms a change that the hosts watch, less the idle rate; and the"
+echo "  idle rate with the hosts connected (their freshness probes):"
 cat cpu.txt
 last=$(tail -n 1 "$reach_table")
 if [ "${last%% *}" = 100 ]; then
