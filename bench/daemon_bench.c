@@ -30,6 +30,7 @@
 
 #include "number.h"
 #include "proto.h"
+#include "request.h"
 #include "timing.h"
 
 #define BUFSZ		(PROTO_HEADER_BYTES + PROTO_FRAME_MAX)
@@ -143,19 +144,8 @@ make_request(const char *tokenfile, const char *user)
 {
 	struct proto_msg req;
 	char token[TOKEN_MAX];
-	FILE *f;
 
-	if ((f = fopen(tokenfile, "r")) == NULL)
-		err(1, "%s", tokenfile);
-	if (fgets(token, sizeof(token), f) == NULL)
-		errx(1, "%s: empty", tokenfile);
-	fclose(f);
-	token[strcspn(token, "\n")] = '\0';
-	proto_init(&req, PROTO_VERIFY);
-	req.user = user;
-	req.service = "bench";
-	req.token = token;
-	req.tokenlen = strlen(token);
+	verify_request(&req, token, sizeof(token), tokenfile, user, "bench");
 	if (proto_encode(&req, request, sizeof(request), &requestlen) != 0)
 		errx(1, "proto_encode");
 }
