@@ -109,7 +109,7 @@ host_start() {
 	mkdir -m 0700 "h$n"
 	"$apitokend" --db "$PWD/h$n/tokens.db" --socket "$PWD/h$n/sock" \
 	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" \
-	    --trust "$PWD/admin.pub" "$@" 2>>"h$n/log" &
+	    --host-name "h$n" --trust "$PWD/admin.pub" "$@" 2>>"h$n/log" &
 	pids+=($!)
 	echo $! > "h$n/pid"
 	echo "$PWD/h$n/sock" >> hosts
@@ -273,7 +273,8 @@ mkdir -m 0700 s1
 sync_host() {
 	"$apitokend" --db "$PWD/s1/tokens.db" --socket "$PWD/s1/sock" \
 	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" \
-	    --prefix "$sync_prefix" --trust "$PWD/sync.pub" 2>>s1/log &
+	    --prefix "$sync_prefix" --host-name s1 --trust "$PWD/sync.pub" \
+	    2>>s1/log &
 	spid=$!
 	pids+=("$spid")
 }
