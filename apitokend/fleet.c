@@ -178,10 +178,10 @@ fleet_skipped(const struct etcd_kv *kv, const char *why)
 }
 
 /* The key values must be signed with (--trust), or NULL. */
-const unsigned char *
+struct sign_key *
 fleet_trusted(const struct fleet *f)
 {
-	return f->conf.trusted ? f->conf.trust : NULL;
+	return f->trust;
 }
 
 /*
@@ -573,6 +573,8 @@ fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
 	}
 	f->endlen = strlen(f->end);
 	etcd_set_timeout(f->probe, PROBE_TIMEOUT);
+	if (conf->trusted && (r = sign_key_public(conf->trust, &f->trust)) != 0)
+		goto fail;
 	if ((r = pthread_create(&f->thread, NULL, run, f)) != 0) {
 		r = ATK_ERR_SYSTEM;
 		goto fail;
@@ -585,6 +587,7 @@ fail:
 	free(f->meta_key);
 	free(f->end);
 	free(f->host_key);
+	sign_key_free(f->trust);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -607,6 +610,7 @@ fleet_stop(struct fleet *f)
 	free(f->meta_key);
 	free(f->end);
 	free(f->host_key);
+	sign_key_free(f->trust);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);

@@ -40,6 +40,7 @@ struct fleet {
 	int64_t		 reported_ms;	/* The last report, monotonic. */
 	int64_t		 probe_failed_ms;	/* Failing since; 0: not. */
 	char		*host_key;
+	struct sign_key	*trust;		/* --trust, made once; or NULL. */
 };
 
 /* fleet.c */
@@ -48,7 +49,7 @@ void	fleet_working(struct fleet *, int64_t);
 void	fleet_fresh(struct fleet *);
 int	fleet_put_revision(struct store_txn *, const char *, int64_t);
 void	fleet_skipped(const struct etcd_kv *, const char *);
-const unsigned char *fleet_trusted(const struct fleet *);
+struct sign_key *fleet_trusted(const struct fleet *);
 int	fleet_open_value(const struct fleet *, struct store_txn *,
 	    const unsigned char *, const struct etcd_kv *, char **,
 	    uint64_t *);

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -17,6 +18,81 @@ int
 sign_keygen(unsigned char *seed)
 {
 	return random_buf(seed, SIGN_SEED_BYTES) == 0 ? 0 : ATK_ERR_RANDOM;
+}
+
+struct sign_key {
+	EVP_PKEY	*k;
+	EVP_MD_CTX	*c;
+};
+
+static int
+key_new(EVP_PKEY *k, struct sign_key **kp)
+{
+	struct sign_key *key;
+
+	*kp = NULL;
+	if (k == NULL)
+		return ATK_ERR_CRYPTO;
+	if ((key = calloc(1, sizeof(*key))) == NULL) {
+		EVP_PKEY_free(k);
+		return ATK_ERR_NOMEM;
+	}
+	key->k = k;
+	if ((key->c = EVP_MD_CTX_new()) == NULL) {
+		sign_key_free(key);
+		return ATK_ERR_CRYPTO;
+	}
+	*kp = key;
+	return 0;
+}
+
+int
+sign_key_private(const unsigned char *seed, struct sign_key **kp)
+{
+	return key_new(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+	    seed, SIGN_SEED_BYTES), kp);
+}
+
+int
+sign_key_public(const unsigned char *pub, struct sign_key **kp)
+{
+	return key_new(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+	    pub, SIGN_PUBLIC_BYTES), kp);
+}
+
+void
+sign_key_free(struct sign_key *key)
+{
+	if (key == NULL)
+		return;
+	EVP_MD_CTX_free(key->c);
+	EVP_PKEY_free(key->k);
+	free(key);
+}
+
+int
+sign_with(struct sign_key *key, const void *msg, size_t len,
+    unsigned char *sig)
+{
+	size_t n = SIGN_BYTES;
+
+	/* Ed25519 takes one message a context init: init again each time. */
+	if (EVP_MD_CTX_reset(key->c) != 1 ||
+	    EVP_DigestSignInit(key->c, NULL, NULL, NULL, key->k) != 1 ||
+	    EVP_DigestSign(key->c, sig, &n, msg, len) != 1 || n != SIGN_BYTES)
+		return ATK_ERR_CRYPTO;
+	return 0;
+}
+
+int
+sign_check(struct sign_key *key, const void *msg, size_t len,
+    const unsigned char *sig)
+{
+	if (EVP_MD_CTX_reset(key->c) != 1 ||
+	    EVP_DigestVerifyInit(key->c, NULL, NULL, NULL, key->k) != 1 ||
+	    EVP_DigestVerify(key->c, sig, SIGN_BYTES, msg, len) != 1)
+		return -1;
+	return 0;
 }
 
 int

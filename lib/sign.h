@@ -12,6 +12,21 @@
 #define SIGN_PUBLIC_BYTES	32
 #define SIGN_BYTES		64
 
+/*
+ * A key made once for many signatures or checks (the one-shot functions
+ * below make one each call, most of a signature's cost): from a private
+ * key (sign_key_private) or a public one (sign_key_public).  NULL-safe
+ * free.  A key may be used by one thread at a time.
+ */
+struct sign_key;
+int	sign_key_private(const unsigned char *, struct sign_key **);
+int	sign_key_public(const unsigned char *, struct sign_key **);
+void	sign_key_free(struct sign_key *);
+int	sign_with(struct sign_key *, const void *, size_t, unsigned char *);
+/* 0 when sig is msg's signature by the key (or its public half), else -1. */
+int	sign_check(struct sign_key *, const void *, size_t,
+	    const unsigned char *);
+
 /* A new private key (seed) from the kernel CSPRNG. */
 int	sign_keygen(unsigned char *);
 /* The public key of a private key. */

@@ -73,9 +73,35 @@ ATF_TC_BODY(sign__test2_and_refusals, tc)
 	ATF_CHECK_EQ(sign_verify(opub, &msg, 1, sig), -1);
 }
 
+/* A key made once signs and checks as the one-shot functions do. */
+ATF_TC_WITHOUT_HEAD(sign_key__same_as_one_shot);
+ATF_TC_BODY(sign_key__same_as_one_shot, tc)
+{
+	unsigned char seed[SIGN_SEED_BYTES], pub[SIGN_PUBLIC_BYTES];
+	unsigned char a[SIGN_BYTES], b[SIGN_BYTES];
+	struct sign_key *priv, *pk;
+
+	ATF_REQUIRE_EQ(sign_keygen(seed), 0);
+	ATF_REQUIRE_EQ(sign_public(seed, pub), 0);
+	ATF_REQUIRE_EQ(sign_key_private(seed, &priv), 0);
+	ATF_REQUIRE_EQ(sign_key_public(pub, &pk), 0);
+	for (int i = 0; i < 3; i++) {
+		ATF_REQUIRE_EQ(sign_with(priv, "message", 7 - i, a), 0);
+		ATF_REQUIRE_EQ(sign_sign(seed, "message", 7 - i, b), 0);
+		ATF_CHECK(memcmp(a, b, sizeof(a)) == 0);
+		ATF_CHECK_EQ(sign_check(pk, "message", 7 - i, a), 0);
+		ATF_CHECK_EQ(sign_check(priv, "message", 7 - i, a), 0);
+		ATF_CHECK_EQ(sign_check(pk, "massage", 7 - i, a), -1);
+	}
+	sign_key_free(priv);
+	sign_key_free(pk);
+	sign_key_free(NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, sign__rfc8032_test1);
 	ATF_TP_ADD_TC(tp, sign__test2_and_refusals);
+	ATF_TP_ADD_TC(tp, sign_key__same_as_one_shot);
 	return atf_no_error();
 }

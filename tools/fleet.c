@@ -300,7 +300,7 @@ seal_message(const char *key, size_t keylen, const char *head, size_t n,
 
 char *
 fleet_seal(const char *key, const char *body, uint64_t serial,
-    const unsigned char *seed)
+    struct sign_key *sk)
 {
 	unsigned char sig[SIGN_BYTES];
 	char b64[SIG_B64_LEN + 1], *head = NULL, *msg = NULL, *out = NULL;
@@ -312,7 +312,7 @@ fleet_seal(const char *key, const char *body, uint64_t serial,
 		return NULL;
 	hl = strlen(head);
 	if ((msg = seal_message(key, strlen(key), head, hl, &ml)) == NULL ||
-	    sign_sign(seed, msg, ml, sig) != 0 ||
+	    sign_with(sk, msg, ml, sig) != 0 ||
 	    json_b64_encode(sig, sizeof(sig), b64, sizeof(b64)) != 0 ||
 	    strlen(b64) != SIG_B64_LEN ||
 	    asprintf(&out, "%s%s%s\"}", head, SIG_MEMBER, b64) == -1)
@@ -324,7 +324,7 @@ fleet_seal(const char *key, const char *body, uint64_t serial,
 
 int
 fleet_unseal(const void *key, size_t keylen, const void *value, size_t n,
-    const unsigned char *pub, char **bodyp, uint64_t *serialp,
+    struct sign_key *pub, char **bodyp, uint64_t *serialp,
     const char **why)
 {
 	const char *v = value, *s, *end;
@@ -383,7 +383,7 @@ fleet_unseal(const void *key, size_t keylen, const void *value, size_t n,
 			*why = "out of memory";
 			return -1;
 		}
-		ok = sign_verify(pub, msg, ml, sig) == 0;
+		ok = sign_check(pub, msg, ml, sig) == 0;
 		free(msg);
 		if (!ok) {
 			*why = "the signature does not verify with the "

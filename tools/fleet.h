@@ -104,10 +104,9 @@ int	fleet_record_parse(const void *, size_t, struct record *,
  * public key it refuses (-1, *why) a value that is not signed or does not
  * verify, without one it takes unsigned values too (serial 0).
  */
-char	*fleet_seal(const char *, const char *, uint64_t,
-	    const unsigned char *);
+char	*fleet_seal(const char *, const char *, uint64_t, struct sign_key *);
 int	fleet_unseal(const void *, size_t, const void *, size_t,
-	    const unsigned char *, char **, uint64_t *, const char **);
+	    struct sign_key *, char **, uint64_t *, const char **);
 /* The admin store's signing key; with make, made if missing (write txn). */
 int	fleet_sign_key(struct store_txn *, int, unsigned char *);
 /* --trust FILE: one base64 public key line ('#' comments); 0 or -1. */

@@ -275,12 +275,13 @@ now_us(void)
  * n serials that no earlier publish of this store used, nor, while the
  * clock moves forward, of a store that took its place (a host keeps the
  * newest serial of each token): the first in *first.  The signing key
- * too, made the first time.
+ * too (made the first time), ready in *skp.
  */
 static int
-reserve(struct store *s, size_t n, uint64_t *first, unsigned char *seed,
+reserve(struct store *s, size_t n, uint64_t *first, struct sign_key **skp,
     char *why, size_t whysz)
 {
+	unsigned char seed[SIGN_SEED_BYTES];
 	struct store_txn *t;
 	char *v = NULL, *end, buf[24];
 	uint64_t last = 0, now = now_us();
@@ -288,7 +289,9 @@ reserve(struct store *s, size_t n, uint64_t *first, unsigned char *seed,
 
 	if ((r = store_txn_begin(s, 0, &t, why, whysz)) != 0)
 		return r;
-	if ((r = fleet_sign_key(t, 1, seed)) != 0)
+	*skp = NULL;
+	if ((r = fleet_sign_key(t, 1, seed)) != 0 ||
+	    (r = sign_key_private(seed, skp)) != 0)
 		goto out;
 	if ((r = store_setting_get(t, SET_FLEET_SERIAL, &v)) == 0) {
 		errno = 0;
@@ -309,6 +312,11 @@ reserve(struct store *s, size_t n, uint64_t *first, unsigned char *seed,
 	t = NULL;
 out:
 	store_txn_abort(t);
+	explicit_bzero(seed, sizeof(seed));
+	if (r != 0) {
+		sign_key_free(*skp);
+		*skp = NULL;
+	}
 	return r;
 }
 
@@ -322,7 +330,7 @@ publish_all(struct store *s, struct etcd *e, const char *prefix,
     struct publish_stats *st, char *why, size_t whysz)
 {
 	struct pairs loc = { 0 }, rem = { 0 };
-	unsigned char seed[SIGN_SEED_BYTES];
+	struct sign_key *sk = NULL;
 	struct batch *b;
 	size_t *puts = NULL, nputs = 0, i, j, meta = SIZE_MAX;
 	char **sealed = NULL;
@@ -362,11 +370,11 @@ publish_all(struct store *s, struct etcd *e, const char *prefix,
 		puts[nputs++] = i;
 	}
 	if (nputs > 0 &&
-	    (r = reserve(s, nputs, &serial, seed, why, whysz)) != 0)
+	    (r = reserve(s, nputs, &serial, &sk, why, whysz)) != 0)
 		goto out;
 	for (i = 0; i < nputs; i++)
 		if ((sealed[i] = fleet_seal((const char *)loc.v[puts[i]].key,
-		    loc.v[puts[i]].value, serial + i, seed)) == NULL) {
+		    loc.v[puts[i]].value, serial + i, sk)) == NULL) {
 			r = ATK_ERR_NOMEM;
 			goto out;
 		}
@@ -388,7 +396,7 @@ out:
 			explicit_bzero(sealed[i], strlen(sealed[i]));
 		free(sealed[i]);
 	}
-	explicit_bzero(seed, sizeof(seed));
+	sign_key_free(sk);
 	free(sealed);
 	free(puts);
 	pairs_free(&loc);
@@ -405,7 +413,7 @@ publish_ids(struct store *s, struct etcd *e, const char *prefix,
 {
 	struct etcd_op ops[ETCD_TXN_OPS_MAX];
 	char *keys[ETCD_TXN_OPS_MAX], *values[ETCD_TXN_OPS_MAX], *sealed;
-	unsigned char seed[SIGN_SEED_BYTES];
+	struct sign_key *sk = NULL;
 	struct store_txn *t = NULL;
 	struct record rec;
 	uint64_t serial = 0;
@@ -444,12 +452,11 @@ publish_ids(struct store *s, struct etcd *e, const char *prefix,
 	}
 	store_txn_abort(t);
 	if (r == 0 && st->written > 0 &&
-	    (r = reserve(s, st->written, &serial, seed, why, whysz)) == 0)
+	    (r = reserve(s, st->written, &serial, &sk, why, whysz)) == 0)
 		for (i = 0; i < n && r == 0; i++) {
 			if (values[i] == NULL)
 				continue;
-			sealed = fleet_seal(keys[i], values[i], serial++,
-			    seed);
+			sealed = fleet_seal(keys[i], values[i], serial++, sk);
 			explicit_bzero(values[i], strlen(values[i]));
 			free(values[i]);
 			if ((values[i] = sealed) == NULL)
@@ -459,7 +466,7 @@ publish_ids(struct store *s, struct etcd *e, const char *prefix,
 				ops[i].valuelen = strlen(values[i]);
 			}
 		}
-	explicit_bzero(seed, sizeof(seed));
+	sign_key_free(sk);
 	if (r == 0 && n > 0)
 		r = etcd_txn(e, ops, n, &st->revision, why, whysz);
 	for (i = 0; i < n; i++) {
