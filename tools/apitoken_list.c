@@ -1,6 +1,6 @@
 /*
- * The apitoken commands that read many tokens or one: list, show, and
- * prune, which removes the old ones list would show as expired or revoked.
+ * The apitoken commands that read many tokens or one: list and show; and
+ * the walk over the store they share with prune (tools/collect.h).
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "apitoken.h"
+#include "collect.h"
 #include "cidr.h"
 #include "duration.h"
 #include "error.h"
@@ -28,10 +29,7 @@
 
 enum {
 	OPT_USER = 256, OPT_ROLE, OPT_EXPIRED, OPT_ACTIVE, OPT_EXPIRING,
-	OPT_OLDER,
 };
-
-enum state { ST_ANY, ST_EXPIRED, ST_ACTIVE };
 
 enum format { FMT_TABLE, FMT_JSON };
 
@@ -73,25 +71,6 @@ struct term {
 	int	colour;
 };
 
-/* One token as list and show see it: its record and its last use. */
-struct item {
-	struct record	 rec;
-	int64_t		 used;
-	char		*from;		/* Last used from where. */
-};
-
-/* Which tokens to collect, and where they go. */
-struct collect {
-	const char	*user;
-	const char	*role;
-	enum state	 state;
-	int64_t		 now;
-	int64_t		 until;		/* --expiring: by then. */
-	const struct duration *older;	/* prune: past this long ago. */
-	struct item	*items;
-	size_t		 n, cap;
-	int		 err;
-};
 
 static int
 is_expired(const struct record *rec, int64_t now)
@@ -157,7 +136,7 @@ collect_cb(const struct record *rec, void *arg)
 	return 0;
 }
 
-static void
+void
 collect_free(struct collect *c)
 {
 	size_t i;
@@ -180,7 +159,7 @@ by_name(const void *a, const void *b)
 }
 
 /* The wanted tokens, by name, with their last use; 0 or an ATK_ERR_*. */
-static int
+int
 collect(struct store_txn *txn, struct collect *c, int usage)
 {
 	size_t i;
@@ -689,100 +668,6 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 out:
 	record_free(&it.rec);
 	free(it.from);
-	store_txn_abort(txn);
-	store_close(s);
-	return rv;
-}
-
-/* The pruned tokens' deletes, when the store publishes. */
-static int
-publish_pruned(const struct ctx *ctx, struct store *s,
-    const struct collect *c)
-{
-	unsigned char *ids;
-	int rv;
-
-	if ((ids = reallocarray(NULL, c->n, TOKEN_ID_BYTES)) == NULL)
-		return tool_publish(ctx, "prune", s, NULL, 0);
-	for (size_t i = 0; i < c->n; i++)
-		memcpy(ids + i * TOKEN_ID_BYTES, c->items[i].rec.id,
-		    TOKEN_ID_BYTES);
-	rv = tool_publish(ctx, "prune", s, ids, c->n);
-	free(ids);
-	return rv;
-}
-
-int
-cmd_prune(struct ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "older-than", required_argument, NULL, OPT_OLDER },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct collect c;
-	struct duration d;
-	struct store *s = NULL;
-	struct store_txn *txn = NULL;
-	const char *older = TOOL_PRUNE_DEFAULT;
-	char id[TOKEN_ID_BUFSZ], why[STORE_WHY_MAX];
-	size_t i;
-	int ch, quiet = 0, rv = 1, r;
-
-	memset(&c, 0, sizeof(c));
-	while ((ch = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
-		switch (ch) {
-		case OPT_OLDER:
-			older = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			return help_cmd("prune");
-		default:
-			opt_error(argv[0], ch, argv, opts);
-			return usage_cmd("prune");
-		}
-	}
-	if (optind != argc)
-		return usage_cmd("prune");
-	if ((r = duration_parse(older, &d)) != 0) {
-		tool_duration_warn("prune --older-than", older, r);
-		return EXIT_USAGE;
-	}
-	c.now = ctx->now;
-	c.older = &d;
-	if (tool_open_txn(ctx, 0, &s, &txn) != 0)
-		goto out;
-	if ((r = collect(txn, &c, 0)) != 0)
-		goto fail;
-	for (i = 0; i < c.n; i++)
-		if ((r = store_delete(txn, c.items[i].rec.id)) != 0)
-			goto fail;
-	r = store_txn_commit(txn, why, sizeof(why));
-	txn = NULL;
-	if (r != 0)
-		goto fail;
-	for (i = 0; i < c.n; i++) {
-		token_id_format(c.items[i].rec.id, id);
-		printf("pruned %s %s\n", c.items[i].rec.name, id);
-	}
-	if (fflush(stdout) == EOF) {
-		warn("prune: standard output");
-		goto out;
-	}
-	if (!quiet)
-		fprintf(stderr, "Pruned %zu token%s (revoked or expired more "
-		    "than %s ago).\n", c.n, c.n == 1 ? "" : "s", older);
-	rv = c.n > 0 ? publish_pruned(ctx, s, &c) : 0;
-	goto out;
-fail:
-	/* Words only from the commit: the others leave why empty. */
-	tool_store_warn(ctx, "prune", r, why);
-out:
-	collect_free(&c);
 	store_txn_abort(txn);
 	store_close(s);
 	return rv;
