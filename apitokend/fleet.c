@@ -543,6 +543,21 @@ again:
 	return NULL;
 }
 
+/* What fleet_start() made, its thread not running. */
+static void
+fleet_free(struct fleet *f)
+{
+	etcd_free(f->etcd);
+	etcd_free(f->probe);
+	free(f->meta_key);
+	free(f->end);
+	free(f->host_key);
+	sign_key_free(f->trust);
+	pthread_cond_destroy(&f->wake);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
 int
 fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
     struct fleet **fp, char *why, size_t whysz)
@@ -582,15 +597,7 @@ fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
 	*fp = f;
 	return 0;
 fail:
-	etcd_free(f->etcd);
-	etcd_free(f->probe);
-	free(f->meta_key);
-	free(f->end);
-	free(f->host_key);
-	sign_key_free(f->trust);
-	pthread_cond_destroy(&f->wake);
-	pthread_mutex_destroy(&f->lock);
-	free(f);
+	fleet_free(f);
 	return r;
 }
 
@@ -605,13 +612,5 @@ fleet_stop(struct fleet *f)
 	pthread_mutex_unlock(&f->lock);
 	etcd_interrupt(f->etcd);
 	pthread_join(f->thread, NULL);
-	etcd_free(f->etcd);
-	etcd_free(f->probe);
-	free(f->meta_key);
-	free(f->end);
-	free(f->host_key);
-	sign_key_free(f->trust);
-	pthread_cond_destroy(&f->wake);
-	pthread_mutex_destroy(&f->lock);
-	free(f);
+	fleet_free(f);
 }
