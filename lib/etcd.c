@@ -233,6 +233,17 @@ etcd_set_timeout(struct etcd *e, long secs)
 	e->timeout = secs;
 }
 
+/* An answer may hold the store's key and verifiers: not left in memory. */
+static void
+answer_free(struct answer *a)
+{
+	if (a->p != NULL)
+		explicit_bzero(a->p, a->cap);
+	free(a->p);
+	a->p = NULL;
+	a->n = a->cap = 0;
+}
+
 static int
 answer_add(struct answer *a, const char *p, size_t n)
 {
@@ -247,8 +258,14 @@ answer_add(struct answer *a, const char *p, size_t n)
 		cap = a->cap == 0 ? 4096 : a->cap;
 		while (cap < a->n + n + 1)
 			cap *= 2;
-		if ((q = realloc(a->p, cap)) == NULL)
+		/* Not realloc(): the old copy is wiped before it is freed. */
+		if ((q = malloc(cap)) == NULL)
 			return -1;
+		if (a->p != NULL) {
+			memcpy(q, a->p, a->n);
+			explicit_bzero(a->p, a->cap);
+			free(a->p);
+		}
 		a->p = q;
 		a->cap = cap;
 	}
@@ -341,13 +358,13 @@ request(struct etcd *e, const char *path, const char *body,
 				    e->urls[i], ANSWER_MAX);
 			else
 				curl_why(e, i, rc, why, whysz);
-			free(a.p);
+			answer_free(&a);
 			r = ATK_ERR_UNREACHABLE;
 			continue;
 		}
 		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &code);
 		r = decode(a.p, a.n, dctx, why, whysz);
-		free(a.p);
+		answer_free(&a);
 		/* A member without a leader, say: another may do better. */
 		if (code >= 500 && r != 0)
 			continue;
@@ -592,7 +609,7 @@ etcd_watch(struct etcd *e, const void *key, size_t keylen, const void *end,
 	if (w.r == ATK_ERR_UNREACHABLE || w.r == ATK_ERR_REMOTE)
 		e->cur = (i + 1) % e->n;
 out:
-	free(w.line.p);
+	answer_free(&w.line);
 	curl_slist_free_all(hdrs);
 	free(body);
 	return w.r;
