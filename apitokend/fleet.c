@@ -386,6 +386,7 @@ meta_differs(const struct fleet *f, struct store_txn *t, struct store *st,
 {
 	unsigned char key[STORE_KEY_BYTES], have[STORE_KEY_BYTES];
 	char prefix[TOKEN_PREFIX_MAX + 1], *body = NULL;
+	struct fleet_settings fs;
 	const char *why = "";
 	uint64_t serial;
 	int differs, r;
@@ -397,8 +398,9 @@ meta_differs(const struct fleet *f, struct store_txn *t, struct store *st,
 	}
 	if (fleet_open_value(f, t, NULL, kv, &body, &serial) != 0)
 		return 0;
+	memset(&fs, 0, sizeof(fs));
 	r = fleet_meta_parse(body, strlen(body), prefix, sizeof(prefix), key,
-	    &why);
+	    &fs, &why);
 	explicit_bzero(body, strlen(body));
 	free(body);
 	if (r != 0) {
@@ -410,8 +412,11 @@ meta_differs(const struct fleet *f, struct store_txn *t, struct store *st,
 	    strcmp(prefix, store_prefix(st)) != 0;
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(have, sizeof(have));
-	if (differs)
-		return 1;
+	/* The same store: its settings (apitoken config) as published. */
+	r = differs ? 1 : fleet_settings_put(t, &fs);
+	fleet_settings_free(&fs);
+	if (r != 0)
+		return r;
 	return serial > 0 ? fleet_serial_put(t, NULL, serial) : 0;
 }
 

@@ -41,6 +41,7 @@ struct snap {
 	char		 prefix[TOKEN_PREFIX_MAX + 1];
 	unsigned char	 key[STORE_KEY_BYTES];
 	int		 found;		/* A meta that parses. */
+	struct fleet_settings settings;	/* Its policy settings. */
 	uint64_t	 meta_serial;
 	int64_t		 rev;
 	/* The serials the store held ("fleet.s.*"), for a new generation. */
@@ -63,6 +64,7 @@ snap_free(struct snap *sn)
 	}
 	free(sn->items);
 	free(sn->last);
+	fleet_settings_free(&sn->settings);
 	for (size_t i = 0; i < 2 * sn->nserials; i++)
 		free(sn->serials[i]);
 	free(sn->serials);
@@ -101,8 +103,9 @@ snap_cb(const struct etcd_kv *kv, void *arg)
 		if (fleet_open_value(sn->f, NULL, NULL, kv, &body,
 		    &sn->meta_serial) != 0)
 			return 0;
+		fleet_settings_free(&sn->settings);
 		if (fleet_meta_parse(body, strlen(body), sn->prefix,
-		    sizeof(sn->prefix), sn->key, &why) == 0)
+		    sizeof(sn->prefix), sn->key, &sn->settings, &why) == 0)
 			sn->found = 1;
 		else
 			fleet_skipped(kv, why);
@@ -323,6 +326,7 @@ apply_snap(struct fleet *f, struct snap *sn, size_t *count, char *why,
 		    r != ATK_ERR_NOTFOUND)
 			goto out;
 	if ((r = put_items(t, sn, count)) != 0 ||
+	    (r = fleet_settings_put(t, &sn->settings)) != 0 ||
 	    (r = fleet_put_revision(t, f->prefix, sn->rev)) != 0)
 		goto out;
 	r = store_txn_commit(t, why, whysz);
@@ -386,6 +390,7 @@ swap_in(void *arg)
 			goto out;
 	if ((r = meta_current(f, t, w->sn)) != 0 ||
 	    (r = put_items(t, w->sn, &w->count)) != 0 ||
+	    (r = fleet_settings_put(t, &w->sn->settings)) != 0 ||
 	    (r = fleet_put_revision(t, f->prefix, w->sn->rev)) != 0)
 		goto out;
 	r = store_txn_commit(t, w->why, w->whysz);

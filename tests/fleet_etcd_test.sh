@@ -577,6 +577,54 @@ status_cleanup() {
 	stop_all
 }
 
+# host_setting N KEY: what host N's store says of a setting.
+host_setting() {
+	"$APITOKEN" --db "$PWD/h$1/tokens.db" config "$2" 2>/dev/null
+}
+
+atf_test_case settings cleanup
+settings_head() {
+	atf_set descr "the store's settings (apitoken config) travel in the" \
+	    "published meta: a watching host and a new one hold them"
+	atf_set timeout 300
+}
+settings_body() {
+	HOSTS=1
+	fleet_up a
+	atf_check -s exit:0 -o empty -e ignore ./admin config max-lifetime \
+	    P400D
+	i=0
+	until [ "$(host_setting 1 max-lifetime)" = P400D ]; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "max-lifetime: $(host_setting 1 \
+		    max-lifetime)"
+		sleep 0.1
+	done
+	host_setting 1 default-lifetime > got
+	atf_check -o inline:"P90D\n" cat got
+	atf_check -s exit:0 -o empty -e ignore ./admin config --unset \
+	    max-lifetime
+	i=0
+	until [ "$(host_setting 1 max-lifetime)" = never ]; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "still $(host_setting 1 \
+		    max-lifetime)"
+		sleep 0.1
+	done
+	# A host that reads everything the first time gets them too.
+	HOSTS=2
+	host_start 2
+	until_all ok a
+	host_setting 2 default-lifetime > got
+	atf_check -o inline:"P90D\n" cat got
+	host_setting 2 max-lifetime > got
+	atf_check -o inline:"never\n" cat got
+	all_equal
+}
+settings_cleanup() {
+	stop_all
+}
+
 # gen_export N: an export of N tokens (their verifiers random: none of
 # them verifies, and none needs to), on standard output.
 gen_export() {
@@ -783,6 +831,7 @@ atf_init_test_cases() {
 	atf_add_test_case signed
 	atf_add_test_case stale
 	atf_add_test_case status
+	atf_add_test_case settings
 	atf_add_test_case first_sync_killed
 	atf_add_test_case garbage_value
 	atf_add_test_case last_used_survives

@@ -492,9 +492,12 @@ cmd_config(struct ctx *ctx, int argc, char **argv)
 		tool_store_warn(ctx, "transaction", r, why);
 		goto out;
 	}
-	if (value != NULL || unset)
+	if (value != NULL || unset) {
 		rv = config_set(ctx, &txn, name, value);
-	else
+		/* The settings travel in the published meta. */
+		if (rv == 0)
+			rv = tool_publish(ctx, "config", s, NULL, 0);
+	} else
 		rv = config_show(ctx, txn, name);
 out:
 	store_txn_abort(txn);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "apitoken.h"
+#include "duration.h"
 #include "error.h"
 #include "etcd.h"
 #include "fleet.h"
@@ -103,19 +104,58 @@ fleet_token_key(const char *prefix, const unsigned char *id)
 	    NULL : k;
 }
 
+const char *const fleet_setting_names[FLEET_SETTINGS] = {
+	SETTING_DEFAULT_LIFETIME, SETTING_MAX_LIFETIME
+};
+
+void
+fleet_settings_free(struct fleet_settings *fs)
+{
+	for (size_t i = 0; i < FLEET_SETTINGS; i++) {
+		free(fs->v[i]);
+		fs->v[i] = NULL;
+	}
+}
+
+int
+fleet_settings_put(struct store_txn *t, const struct fleet_settings *fs)
+{
+	int r;
+
+	for (size_t i = 0; i < FLEET_SETTINGS; i++)
+		if ((r = store_setting_put(t, fleet_setting_names[i],
+		    fs->v[i])) != 0)
+			return r;
+	return 0;
+}
+
 char *
-fleet_meta_value(struct store *s)
+fleet_meta_value(struct store *s, struct store_txn *t)
 {
 	unsigned char key[STORE_KEY_BYTES];
-	char b64[KEY_B64_BUFSZ], *text = NULL;
-	json_t *o;
+	char b64[KEY_B64_BUFSZ], *text = NULL, *v;
+	json_t *o = NULL, *set;
+	int r;
 
 	if (store_get_key(s, key) != 0 ||
-	    json_b64_encode(key, sizeof(key), b64, sizeof(b64)) != 0)
+	    json_b64_encode(key, sizeof(key), b64, sizeof(b64)) != 0 ||
+	    (set = json_object()) == NULL)
 		goto out;
-	o = json_pack("{s:s, s:i, s:i, s:s, s:s}", "format", FLEET_FORMAT,
+	for (size_t i = 0; i < FLEET_SETTINGS; i++) {
+		if ((r = store_setting_get(t, fleet_setting_names[i], &v)) ==
+		    ATK_ERR_NOTFOUND)
+			continue;
+		if (r != 0 || json_object_set_new(set, fleet_setting_names[i],
+		    json_string(v)) != 0) {
+			free(v);
+			json_decref(set);
+			goto out;
+		}
+		free(v);
+	}
+	o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:o}", "format", FLEET_FORMAT,
 	    "version", FLEET_VERSION, "schema", RECORD_SCHEMA, "prefix",
-	    store_prefix(s), "key", b64);
+	    store_prefix(s), "key", b64, "settings", set);
 	if (o != NULL)
 		text = json_line(o);
 	json_decref(o);
@@ -125,12 +165,52 @@ out:
 	return text;
 }
 
+/* A setting's value as config takes it: never, or a duration. */
+static int
+setting_ok(const char *v)
+{
+	struct duration d;
+
+	return strcmp(v, DURATION_NEVER) == 0 || duration_parse(v, &d) == 0;
+}
+
+static int
+settings_parse(json_t *set, struct fleet_settings *fs, const char **why)
+{
+	const char *name;
+	json_t *v;
+	size_t i;
+
+	if (set == NULL)
+		return 0;
+	if (!json_is_object(set)) {
+		*why = "bad settings";
+		return -1;
+	}
+	json_object_foreach(set, name, v) {
+		for (i = 0; i < FLEET_SETTINGS; i++)
+			if (strcmp(name, fleet_setting_names[i]) == 0)
+				break;
+		if (i == FLEET_SETTINGS || !json_is_string(v) ||
+		    !setting_ok(json_string_value(v))) {
+			*why = "bad settings";
+			return -1;
+		}
+		if (fs != NULL && (fs->v[i] = strdup(json_string_value(v))) ==
+		    NULL) {
+			*why = "out of memory";
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 fleet_meta_parse(const void *v, size_t n, char *prefix, size_t prefixsz,
-    unsigned char *key, const char **why)
+    unsigned char *key, struct fleet_settings *fs, const char **why)
 {
 	json_error_t jerr;
-	json_t *o;
+	json_t *o, *set = NULL;
 	const char *format, *p, *k;
 	json_int_t version, schema;
 	int r = -1;
@@ -139,9 +219,10 @@ fleet_meta_parse(const void *v, size_t n, char *prefix, size_t prefixsz,
 		*why = "not JSON";
 		return -1;
 	}
-	if (json_unpack_ex(o, &jerr, JSON_STRICT, "{s:s, s:I, s:I, s:s, s:s}",
-	    "format", &format, "version", &version, "schema", &schema,
-	    "prefix", &p, "key", &k) != 0 ||
+	if (json_unpack_ex(o, &jerr, JSON_STRICT,
+	    "{s:s, s:I, s:I, s:s, s:s, s?o}", "format", &format, "version",
+	    &version, "schema", &schema, "prefix", &p, "key", &k, "settings",
+	    &set) != 0 ||
 	    strcmp(format, FLEET_FORMAT) != 0) {
 		*why = "not an apitoken fleet meta";
 		goto out;
@@ -157,6 +238,11 @@ fleet_meta_parse(const void *v, size_t n, char *prefix, size_t prefixsz,
 	}
 	if (json_b64_decode(k, key, STORE_KEY_BYTES) != 0) {
 		*why = "bad key";
+		goto out;
+	}
+	if (settings_parse(set, fs, why) != 0) {
+		if (fs != NULL)
+			fleet_settings_free(fs);
 		goto out;
 	}
 	strcpy(prefix, p);

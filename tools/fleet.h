@@ -86,10 +86,26 @@ char	*fleet_host_key(const char *, const char *);
 int	fleet_host_valid(const char *);
 char	*fleet_token_key(const char *, const unsigned char *);
 
-/* The meta value of a store (allocated), and back. */
-char	*fleet_meta_value(struct store *);
+/*
+ * The policy settings the meta carries (apitoken config's keys; NULL:
+ * unset), so that every copy holds the store's whole: a host keeps them.
+ */
+#define FLEET_SETTINGS		2
+extern const char *const fleet_setting_names[FLEET_SETTINGS];
+struct fleet_settings {
+	char		*v[FLEET_SETTINGS];
+};
+void	fleet_settings_free(struct fleet_settings *);
+/* In a write txn: the store's settings made these. */
+int	fleet_settings_put(struct store_txn *, const struct fleet_settings *);
+
+/*
+ * The meta value of a store (allocated; the txn reads its settings), and
+ * back (settings may be NULL: not wanted).
+ */
+char	*fleet_meta_value(struct store *, struct store_txn *);
 int	fleet_meta_parse(const void *, size_t, char *, size_t, unsigned char *,
-	    const char **);
+	    struct fleet_settings *, const char **);
 /* A token's value (allocated), and back (record_free() it either way). */
 char	*fleet_record_value(const struct record *);
 int	fleet_record_parse(const void *, size_t, struct record *,

@@ -125,7 +125,7 @@ local_pairs(struct store *s, const char *prefix, struct pairs *ps, char *why,
 	if ((r = store_txn_begin(s, STORE_RDONLY, &t, why, whysz)) != 0)
 		return r;
 	k = fleet_meta_key(prefix);
-	v = fleet_meta_value(s);
+	v = fleet_meta_value(s, t);
 	if ((r = pairs_add(ps, k, k == NULL ? 0 : strlen(k), v,
 	    v == NULL ? 0 : strlen(v))) == 0 &&
 	    (r = store_foreach(t, local_cb, &c)) == 0)
