@@ -9,6 +9,8 @@
  *	usage.c		last_used in batches: one write txn a second at most
  *	limit.c		failed attempts counted per user and per peer
  *	fleet.c		--etcd: the store kept equal to a prefix in etcd
+ *	fleet_read.c	--etcd: everything read again
+ *	fleet_uses.c	--etcd: this host's last uses, published
  */
 #ifndef APITOKEND_H
 #define APITOKEND_H
@@ -28,6 +30,7 @@
 #define WORKERS_MAX		64
 #define DEFAULT_MAX_FAILURES	10	/* A user or a peer, a minute. */
 #define DEFAULT_REPORT		10	/* Seconds between fleet reports. */
+#define DEFAULT_USAGE_REPORT	5	/* Seconds between usage txns. */
 #define WHY_MAX			256
 
 struct fleet;
@@ -48,6 +51,7 @@ struct conf {
 	/* --etcd and the rest (tools/fleet.h); etcd NULL: no fleet. */
 	char		*etcd, *prefix, *cacert, *cert, *key, *trust, *host;
 	long		 report;	/* Seconds between reports; 0: none. */
+	long		 usage;		/* Between usage txns; 0: none. */
 };
 
 struct daemon {
@@ -89,6 +93,11 @@ void	usage_stop(struct usage *);
 int	fleet_start(struct shared *, const char *, const struct fleet_conf *,
 	    struct fleet **, char *, size_t);
 void	fleet_stop(struct fleet *);		/* NULL-safe. */
+/*
+ * Note a use of the token id (22-character text) for the fleet's usage/
+ * (NULL-safe); never blocks long.
+ */
+void	fleet_note_use(struct fleet *, const char *, int64_t, const char *);
 /*
  * Seconds since the store was last known to be in step with etcd (a
  * change applied, everything read, or a linearizable read through the

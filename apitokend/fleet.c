@@ -78,8 +78,8 @@ jitter(unsigned int ms)
 	return ms / 2 + x % (ms / 2 + 1);
 }
 
-static int64_t
-mono_ms(void)
+int64_t
+fleet_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -90,7 +90,7 @@ mono_ms(void)
 void
 fleet_fresh(struct fleet *f)
 {
-	atomic_store(&f->fresh_at, mono_ms() / 1000);
+	atomic_store(&f->fresh_at, fleet_mono_ms() / 1000);
 	f->fresh_wall = (int64_t)time(NULL);
 }
 
@@ -99,7 +99,7 @@ fleet_age(struct fleet *f)
 {
 	int64_t at = atomic_load(&f->fresh_at);
 
-	return at < 0 ? -1 : mono_ms() / 1000 - at;
+	return at < 0 ? -1 : fleet_mono_ms() / 1000 - at;
 }
 
 /* In step with etcd again. */
@@ -225,8 +225,8 @@ fleet_open_value(const struct fleet *f, struct store_txn *t,
  * store error (the txn is then let go).
  */
 int
-fleet_put_token(const struct fleet *f, struct store_txn *t, const unsigned char *id,
-    const struct etcd_kv *kv, int *applied)
+fleet_put_token(const struct fleet *f, struct store_txn *t,
+    const unsigned char *id, const struct etcd_kv *kv, int *applied)
 {
 	struct record rec, other;
 	const char *why = "";
@@ -259,8 +259,8 @@ fleet_put_token(const struct fleet *f, struct store_txn *t, const unsigned char 
 			r = store_put(t, &rec, STORE_REPLACE);
 		record_free(&other);
 		if (r == ATK_ERR_EXISTS) {
-			fleet_skipped(kv, "its name or digest belongs to another "
-			    "token");
+			fleet_skipped(kv, "its name or digest belongs to "
+			    "another token");
 			record_free(&rec);
 			return 0;
 		}
@@ -299,7 +299,7 @@ static void
 probe(struct fleet *f)
 {
 	char why[WHY_MAX];
-	int64_t now = mono_ms(), rev;
+	int64_t now = fleet_mono_ms(), rev;
 	int more;
 
 	if (now - f->probed_ms < PROBE_MS)
@@ -325,7 +325,7 @@ report(struct fleet *f, int64_t rev)
 	struct etcd_op op;
 	char why[WHY_MAX], fresh[RFC3339_BUFSZ], now[RFC3339_BUFSZ];
 	char *value;
-	int64_t ms = mono_ms(), got;
+	int64_t ms = fleet_mono_ms(), got;
 	json_t *o;
 
 	if (f->conf.report <= 0 || (f->reported_ms != 0 &&
@@ -364,12 +364,13 @@ stopping(void *arg)
 		return 1;
 	probe(a->f);
 	report(a->f, a->rev);
+	fleet_uses_publish(a->f, 0);
 	/*
 	 * A member that answers no read for that long (cut off from the
 	 * others, stopped) may well send no event either: watch elsewhere.
 	 */
 	if (a->f->probe_failed_ms != 0 &&
-	    mono_ms() - a->f->probe_failed_ms >= WATCH_DEAD_MS) {
+	    fleet_mono_ms() - a->f->probe_failed_ms >= WATCH_DEAD_MS) {
 		a->restart = 1;
 		return 1;
 	}
@@ -450,11 +451,13 @@ apply_events(const struct etcd_kv *kvs, size_t n, int64_t rev, void *arg)
 				if (r == ATK_ERR_NOTFOUND)
 					r = 0;
 			} else
-				r = fleet_put_token(f, t, id, &kvs[i], &applied);
+				r = fleet_put_token(f, t, id, &kvs[i],
+				    &applied);
 			break;
 		default:
 			if (!kvs[i].deleted)
-				fleet_skipped(&kvs[i], "not a key of apitoken's");
+				fleet_skipped(&kvs[i],
+				    "not a key of apitoken's");
 			break;
 		}
 	}
@@ -558,6 +561,7 @@ fleet_free(struct fleet *f)
 	free(f->end);
 	free(f->host_key);
 	sign_key_free(f->trust);
+	fleet_uses_free(f->uses);
 	pthread_cond_destroy(&f->wake);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -581,7 +585,8 @@ fleet_start(struct shared *sh, const char *db, const struct fleet_conf *conf,
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->wake, NULL);
 	atomic_store(&f->fresh_at, -1);
-	if ((r = fleet_client(conf, &f->etcd, why, whysz)) != 0 ||
+	if ((r = fleet_uses_new(&f->uses)) != 0 ||
+	    (r = fleet_client(conf, &f->etcd, why, whysz)) != 0 ||
 	    (r = fleet_client(conf, &f->probe, why, whysz)) != 0)
 		goto fail;
 	/* The meta and the tokens, not the hosts' reports. */
@@ -617,5 +622,7 @@ fleet_stop(struct fleet *f)
 	pthread_mutex_unlock(&f->lock);
 	etcd_interrupt(f->etcd);
 	pthread_join(f->thread, NULL);
+	/* The uses of the last seconds: one try, on the probe's timeout. */
+	fleet_uses_publish(f, 1);
 	fleet_free(f);
 }

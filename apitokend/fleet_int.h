@@ -41,9 +41,11 @@ struct fleet {
 	int64_t		 probe_failed_ms;	/* Failing since; 0: not. */
 	char		*host_key;
 	struct sign_key	*trust;		/* --trust, made once; or NULL. */
+	struct fleet_uses *uses;	/* fleet_uses.c */
 };
 
 /* fleet.c */
+int64_t	fleet_mono_ms(void);
 void	fleet_working(struct fleet *, int64_t);
 /* The store is in step with etcd as of now. */
 void	fleet_fresh(struct fleet *);
@@ -55,6 +57,14 @@ int	fleet_open_value(const struct fleet *, struct store_txn *,
 	    uint64_t *);
 int	fleet_put_token(const struct fleet *, struct store_txn *,
 	    const unsigned char *, const struct etcd_kv *, int *);
+
+/*
+ * fleet_uses.c: the uses noted (fleet_note_use()) put under usage/, when
+ * --usage-report seconds have passed since the last time or now is set.
+ */
+int	fleet_uses_new(struct fleet_uses **);
+void	fleet_uses_free(struct fleet_uses *);
+void	fleet_uses_publish(struct fleet *, int);
 
 /* fleet_read.c: everything under the prefix, applied or swapped in. */
 int	fleet_resync(struct fleet *, int64_t *, char *, size_t);

@@ -215,8 +215,10 @@ decide(struct daemon *d, const struct ucred *cred, const struct proto_msg *req,
 	logmsg(LOG_INFO, "service=%s user=%s rhost=%s token=%s name=%s: "
 	    "accepted", or_none(req->service), user_shown(req->user),
 	    or_none(req->rhost), res->id, or_none(res->name));
-	if (req->flags > 0 && (req->flags & PROTO_LAST_USED))
+	if (req->flags > 0 && (req->flags & PROTO_LAST_USED)) {
 		usage_note(d->usage, res->id, vr.now, req->rhost);
+		fleet_note_use(d->fleet, res->id, vr.now, req->rhost);
+	}
 }
 
 static void

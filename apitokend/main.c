@@ -80,7 +80,8 @@ usage(FILE *f)
 	    "                 [--etcd URL[,URL...] [--prefix P] "
 	    "[--cacert FILE] [--cert FILE] [--key FILE]\n"
 	    "                  [--trust FILE] [--host-name NAME] "
-	    "[--report SECONDS]]\n", PROG);
+	    "[--report SECONDS]\n"
+	    "                  [--usage-report SECONDS]]\n", PROG);
 }
 
 /* Room for the connections: the soft descriptor limit up to the hard. */
@@ -251,7 +252,8 @@ group_id(const char *name)
 
 enum { OPT_DB = 256, OPT_SOCKET, OPT_ALLOW_GROUP, OPT_WORKERS,
     OPT_MAX_FAILURES, OPT_STDERR, OPT_VERSION, OPT_ETCD, OPT_PREFIX,
-    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TRUST, OPT_HOST_NAME, OPT_REPORT };
+    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TRUST, OPT_HOST_NAME, OPT_REPORT,
+    OPT_USAGE_REPORT };
 
 static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -268,6 +270,7 @@ static const struct option longopts[] = {
 	{ "trust", required_argument, NULL, OPT_TRUST },
 	{ "host-name", required_argument, NULL, OPT_HOST_NAME },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "usage-report", required_argument, NULL, OPT_USAGE_REPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -290,6 +293,7 @@ parse_args(int argc, char *argv[], struct conf *c)
 	c->workers = DEFAULT_WORKERS;
 	c->max_failures = DEFAULT_MAX_FAILURES;
 	c->report = DEFAULT_REPORT;
+	c->usage = DEFAULT_USAGE_REPORT;
 	c->self = geteuid();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -350,6 +354,13 @@ parse_args(int argc, char *argv[], struct conf *c)
 				    "(0: no report)");
 			c->report = (long)n;
 			break;
+		case OPT_USAGE_REPORT:
+			if (number_parse(optarg, 0, 86400, &n) != 0)
+				errx(EXIT_USAGE, "--usage-report: seconds, 0 to "
+				    "86400 (0: this host's last uses stay "
+				    "here)");
+			c->usage = (long)n;
+			break;
 		case OPT_TRUST:
 			if (optarg[0] != '/')
 				errx(EXIT_USAGE, "--trust: an absolute path");
@@ -385,9 +396,10 @@ parse_args(int argc, char *argv[], struct conf *c)
 	}
 	if (c->etcd == NULL && (c->prefix != NULL || c->cacert != NULL ||
 	    c->cert != NULL || c->key != NULL || c->trust != NULL ||
-	    c->host != NULL || c->report != DEFAULT_REPORT))
+	    c->host != NULL || c->report != DEFAULT_REPORT ||
+	    c->usage != DEFAULT_USAGE_REPORT))
 		errx(EXIT_USAGE, "--prefix, --cacert, --cert, --key, --trust, "
-		    "--host-name and --report go with --etcd");
+		    "--host-name, --report and --usage-report go with --etcd");
 	if (c->etcd != NULL && c->host == NULL) {
 		/* The last byte stays the NUL of the static buffer. */
 		if (gethostname(hostbuf, sizeof(hostbuf) - 1) != 0 ||
@@ -450,6 +462,7 @@ main(int argc, char *argv[])
 		fc.trusted = conf.trust != NULL;
 		fc.host = conf.host;
 		fc.report = conf.report;
+		fc.usage = conf.usage;
 		if (fc.trusted && fleet_trust_read(conf.trust, fc.trust, why,
 		    sizeof(why)) != 0)
 			errx(1, "--trust: %s", why);

@@ -4,159 +4,7 @@
 # each case starts and stops.  Hosts are asked through their sockets with
 # tests/daemon_client, as the module asks.
 
-. "$SRCDIR/tests/etcd.subr"
-
-APITOKEN="$BUILDDIR/tools/apitoken"
-APITOKEND="$BUILDDIR/apitokend/apitokend"
-CLIENT="$BUILDDIR/tests/daemon_client"
-# Tenths of a second to wait for a change to reach the hosts, a host to
-# start or stop.
-WAIT=150
-HOSTS=5
-# Tokens of the case whose first sync is killed.
-MANY=4000
-
-# alive PID: running, not a zombie.
-alive() {
-	local state
-	state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' \
-	    "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-
-# The admin store in ./admin.db, and ./admin: apitoken on it.
-setup_admin() {
-	umask 077
-	ADMIN_DB="$PWD/admin.db"
-	printf '#!/bin/sh\nexec "%s" --db "%s" "$@"\n' "$APITOKEN" \
-	    "$ADMIN_DB" > admin
-	chmod 0755 admin
-	atf_check -s exit:0 -o ignore -e ignore ./admin init
-}
-
-# token NAME: one more token for user ci, its text in ./NAME.tok.
-token() {
-	atf_check -s exit:0 -o save:"$1.tok" -e ignore ./admin create \
-	    --name "$1" --user ci -q
-}
-
-# host_start N [OPTIONS...]: apitokend --etcd on ./hN/tokens.db and
-# ./hN/sock, its log in ./hN/log; returns once it serves.
-host_start() {
-	local n=$1 i=0 pid
-	shift
-	mkdir -p -m 0700 "h$n"
-	"$APITOKEND" --db "$PWD/h$n/tokens.db" --socket "$PWD/h$n/sock" \
-	    --stderr --max-failures 0 --etcd "$ETCD_ENDPOINTS" \
-	    --host-name "h$n" "$@" 2>>"h$n/log" &
-	pid=$!
-	echo "$pid" > "h$n/pid"
-	until [ -S "h$n/sock" ] &&
-	    grep -q "^apitokend\[$pid\]: serving " "h$n/log"; do
-		alive "$pid" || { cat "h$n/log" >&2; atf_fail "host $n died"; }
-		i=$((i + 1))
-		[ $i -lt $WAIT ] || atf_fail "host $n: not serving"
-		sleep 0.1
-	done
-}
-
-# host_stop N [SIGNAL]: stop host N and wait until it is gone.
-host_stop() {
-	local pid i=0
-	[ -f "h$1/pid" ] || return 0
-	pid=$(cat "h$1/pid")
-	kill -"${2:-TERM}" "$pid" 2>/dev/null
-	while alive "$pid"; do
-		i=$((i + 1))
-		[ $i -lt $WAIT ] || { kill -KILL "$pid"; break; }
-		sleep 0.1
-	done
-	rm -f "h$1/pid"
-}
-
-hosts_start() {
-	local n=1
-	while [ $n -le $HOSTS ]; do
-		host_start $n "$@"
-		n=$((n + 1))
-	done
-}
-
-# The cleanup of every case: hosts, then the cluster.
-stop_all() {
-	local d
-	for d in h*; do
-		[ -f "$d/pid" ] && host_stop "${d#h}"
-	done
-	etcd_stop
-}
-
-# ask N TOKEN: what host N's daemon answers for ./TOKEN.tok (user ci).
-ask() {
-	"$CLIENT" ask "$PWD/h$1/sock" ci "$2.tok" 2>/dev/null
-}
-
-# until_all WANT TOKEN: every running host answers WANT for TOKEN, within
-# the wait; else fail naming the first that does not.
-until_all() {
-	local want=$1 tok=$2 n=1 i=0
-	while [ $n -le $HOSTS ]; do
-		while [ "$(ask $n "$tok")" != "$want" ]; do
-			i=$((i + 1))
-			[ $i -lt $WAIT ] || atf_fail "host $n: $tok is" \
-			    "'$(ask $n "$tok")', not $want"
-			sleep 0.1
-		done
-		n=$((n + 1))
-	done
-}
-
-# The tokens of an export, without each host's last use, sorted; and the
-# export's prefix and key.
-canon() {
-	"$APITOKEN" --db "$1" export > canon.tmp || return 1
-	head -n 1 canon.tmp | jq -c '{prefix, key}'
-	tail -n +2 canon.tmp | jq -c 'del(.last_used, .last_from)' | sort
-	rm -f canon.tmp
-}
-
-# until_equal N: host N's store holds exactly what the admin store holds.
-until_equal() {
-	local i=0
-	canon "$ADMIN_DB" > want.canon || atf_fail "admin export"
-	while ! canon "$PWD/h$1/tokens.db" > got.canon 2>/dev/null ||
-	    ! cmp -s want.canon got.canon; do
-		i=$((i + 1))
-		if [ $i -ge $WAIT ]; then
-			diff want.canon got.canon >&2
-			tail -20 "h$1/log" >&2
-			atf_fail "host $1 is not equal to the admin store"
-		fi
-		sleep 0.1
-	done
-}
-
-all_equal() {
-	local n=1
-	while [ $n -le $HOSTS ]; do
-		[ -f "h$n/pid" ] && until_equal $n
-		n=$((n + 1))
-	done
-}
-
-# fleet_up TOKEN...: the cluster, the admin store with these tokens
-# published, and $HOSTS hosts that accept the first.
-fleet_up() {
-	local t
-	etcd_start
-	setup_admin
-	for t in "$@"; do
-		token "$t"
-	done
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
-	hosts_start
-	until_all ok "$1"
-}
+. "$SRCDIR/tests/fleet.subr"
 
 # ---------------------------------------------------------------------------
 
@@ -287,7 +135,8 @@ cluster_down_body() {
 	atf_check -s exit:3 -o save:c.tok \
 	    -e match:"create: saved in .* but not published to etcd: .*'apitoken publish' sends it" \
 	    ./admin create --name c --user ci -q
-	atf_check -o match:"^c " ./admin list
+	atf_check -o match:"^c " -e match:"the fleet.s last uses not read" \
+	    ./admin list
 	atf_check -s exit:3 -e match:"revoke: .*apitoken publish" \
 	    ./admin revoke b
 	atf_check -s exit:1 -e match:"publish: " ./admin publish
@@ -758,9 +607,10 @@ last_used_survives_body() {
 	atf_check -o match:"revision compacted" cat h1/log
 	used 1 a > used.got
 	atf_check -o file:used.want cat used.got
-	# The admin store never sees a host's use.
+	# The admin store's own last use stays its own (--local); the
+	# fleet's is read from etcd (fleet_usage_test).
 	atf_check -o match:"^null null$" sh -c \
-	    "'$APITOKEN' --db '$ADMIN_DB' list -o json | jq -r 'select(.name == \"a\") | \"\(.last_used) \(.last_from)\"'"
+	    "'$APITOKEN' --db '$ADMIN_DB' list --local -o json | jq -r 'select(.name == \"a\") | \"\(.last_used) \(.last_from)\"'"
 }
 last_used_survives_cleanup() {
 	stop_all

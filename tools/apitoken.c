@@ -65,7 +65,8 @@ static const struct command commands[] = {
 	    "\t[--expires DUR|DATE|never] [--description D] "
 	    "[--parent ID|NAME] [--new-role] [-q]", CREATE_OPTIONS },
 	{ "list", cmd_list, "list [-o table|json] [--user U] [--role R] "
-	    "[--expired|--active] [--expiring DUR]",
+	    "[--expired|--active] [--expiring DUR]\n"
+	    "\t[--local]",
 	    "  -o, --output F   table (default) or json, one object a line\n"
 	    "  --user U         only tokens that log in as U\n"
 	    "  --role R         only tokens of role R\n"
@@ -73,9 +74,11 @@ static const struct command commands[] = {
 	    "  --active         only tokens that work (not revoked or "
 	    "expired)\n"
 	    "  --expiring DUR   only working tokens that expire within DUR "
-	    "(P7D)\n" },
-	{ "show", cmd_show, "show ID|NAME [-o table|json]",
-	    "  -o, --output F   table (default) or json\n" },
+	    "(P7D)\n"
+	    "  --local          this store's own last use, not the fleet's\n" },
+	{ "show", cmd_show, "show ID|NAME [-o table|json] [--local]",
+	    "  -o, --output F   table (default) or json\n"
+	    "  --local          this store's own last use, not the fleet's\n" },
 	{ "regenerate", cmd_regenerate,
 	    "regenerate ID|NAME [--grace DUR] [-q]",
 	    "  --grace DUR      the old secret works DUR longer (P1D)\n"

@@ -20,6 +20,7 @@
 #include "duration.h"
 #include "error.h"
 #include "escape.h"
+#include "fleet.h"
 #include "number.h"
 #include "opterr.h"
 #include "record.h"
@@ -29,6 +30,7 @@
 
 enum {
 	OPT_USER = 256, OPT_ROLE, OPT_EXPIRED, OPT_ACTIVE, OPT_EXPIRING,
+	OPT_LOCAL,
 };
 
 enum format { FMT_TABLE, FMT_JSON };
@@ -42,7 +44,8 @@ static const char *const col_head[NCOLS] = {
 	"NAME", "ID", "USER", "ROLE", "EXPIRES", "LAST-USED", "AGE"
 };
 #define COL_GAP		2
-#define CELL_BUFSZ	(RFC3339_BUFSZ + DURATION_AGE_BUFSZ)
+#define CELL_BUFSZ	(RFC3339_BUFSZ + DURATION_AGE_BUFSZ + \
+			    sizeof(" on ") + FLEET_HOST_MAX)
 
 /*
  * Fitting the table to a terminal: the width when the terminal does not
@@ -144,6 +147,7 @@ collect_free(struct collect *c)
 	for (i = 0; i < c->n; i++) {
 		record_free(&c->items[i].rec);
 		free(c->items[i].from);
+		free(c->items[i].host);
 	}
 	free(c->items);
 	c->items = NULL;
@@ -238,8 +242,14 @@ row_cells(const struct item *it, int64_t now, int short_dates,
 	}
 	if (it->used == 0)
 		strlcpy(used, DURATION_NEVER, CELL_BUFSZ);
-	else
+	else {
 		age_text(now - it->used, " ago", used, CELL_BUFSZ);
+		/* Seen by another host of the fleet: which. */
+		if (it->host != NULL) {
+			strlcat(used, " on ", CELL_BUFSZ);
+			strlcat(used, it->host, CELL_BUFSZ);
+		}
+	}
 	age_text(now - it->rec.created, "", age, CELL_BUFSZ);
 	cell[COL_NAME] = it->rec.name;
 	cell[COL_ID] = id;
@@ -418,6 +428,12 @@ print_json(const struct item *it)
 
 	if ((o = json_from_record(&it->rec, it->used, it->from, 0)) == NULL)
 		return -1;
+	/* The host of the fleet that saw the last use; null: this one. */
+	if (json_object_set_new(o, "last_host", it->host != NULL ?
+	    json_string(it->host) : json_null()) != 0) {
+		json_decref(o);
+		return -1;
+	}
 	r = json_print_line(o);
 	json_decref(o);
 	return r;
@@ -433,6 +449,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 		{ "expired", no_argument, NULL, OPT_EXPIRED },
 		{ "active", no_argument, NULL, OPT_ACTIVE },
 		{ "expiring", required_argument, NULL, OPT_EXPIRING },
+		{ "local", no_argument, NULL, OPT_LOCAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -444,7 +461,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	enum format fmt = FMT_TABLE;
 	const char *expiring = NULL;
 	size_t i;
-	int ch, rv = 1, r;
+	int ch, local = 0, rv = 1, r;
 
 	memset(&c, 0, sizeof(c));
 	c.now = ctx->now;
@@ -472,6 +489,9 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 		case OPT_EXPIRING:
 			expiring = optarg;
 			break;
+		case OPT_LOCAL:
+			local = 1;
+			break;
 		case 'h':
 			return help_cmd("list");
 		default:
@@ -492,6 +512,8 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 		tool_store_warn(ctx, "list", r, NULL);
 		goto out;
 	}
+	if (!local && collect_fleet_usage(ctx, "list", txn, c.items, c.n) != 0)
+		goto out;
 	store_txn_abort(txn);
 	txn = NULL;
 	if (fmt == FMT_TABLE) {
@@ -594,8 +616,9 @@ show_table(struct store_txn *txn, const struct item *it, int64_t now)
 		time_text(it->used, buf, sizeof(buf));
 		from = it->from != NULL && *it->from != '\0' ?
 		    escape_text(it->from) : NULL;
-		printf("%-13s %s from %s\n", "Last used:", buf,
-		    from != NULL ? from : "(unknown)");
+		printf("%-13s %s from %s%s%s\n", "Last used:", buf,
+		    from != NULL ? from : "(unknown)", it->host != NULL ?
+		    " on host " : "", it->host != NULL ? it->host : "");
 		free(from);
 	}
 	if (!rec->has_parent)
@@ -621,6 +644,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "local", no_argument, NULL, OPT_LOCAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -628,7 +652,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 	struct store *s = NULL;
 	struct store_txn *txn = NULL;
 	enum format fmt = FMT_TABLE;
-	int ch, rv = 1, r;
+	int ch, local = 0, rv = 1, r;
 
 	memset(&it, 0, sizeof(it));
 	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
@@ -636,6 +660,9 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 		case 'o':
 			if (parse_format("show", optarg, &fmt) != 0)
 				return usage_cmd("show");
+			break;
+		case OPT_LOCAL:
+			local = 1;
 			break;
 		case 'h':
 			return help_cmd("show");
@@ -654,6 +681,8 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 		tool_store_warn(ctx, it.rec.name, r, NULL);
 		goto out;
 	}
+	if (!local && collect_fleet_usage(ctx, "show", txn, &it, 1) != 0)
+		goto out;
 	if (fmt == FMT_TABLE)
 		show_table(txn, &it, ctx->now);
 	else if (print_json(&it) != 0) {
@@ -668,6 +697,7 @@ cmd_show(struct ctx *ctx, int argc, char **argv)
 out:
 	record_free(&it.rec);
 	free(it.from);
+	free(it.host);
 	store_txn_abort(txn);
 	store_close(s);
 	return rv;

@@ -19,6 +19,7 @@ struct item {
 	struct record	 rec;
 	int64_t		 used;
 	char		*from;		/* Last used from where. */
+	char		*host;		/* Seen by which host; NULL: here. */
 };
 
 /* Which tokens to collect, and where they go. */
@@ -40,5 +41,14 @@ struct collect {
  */
 int	collect(struct store_txn *, struct collect *, int);
 void	collect_free(struct collect *);
+
+/*
+ * tools/apitoken_usage.c: on a store that publishes, the newest of each
+ * item's last use and the fleet's (<prefix>usage/), with its host.  etcd
+ * out of reach is only warned of (cmd: ...); 0, or a store error.
+ */
+struct ctx;
+int	collect_fleet_usage(const struct ctx *, const char *,
+	    struct store_txn *, struct item *, size_t);
 
 #endif /* APITOKEN_COLLECT_H */

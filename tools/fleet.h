@@ -6,6 +6,8 @@
  *				"schema":1,"prefix":"atk","key":"<base64>"}
  *	<prefix>tokens/<id>	the line export writes for the token, without
  *				last_used and last_from (each host's own)
+ *	<prefix>hosts/<host>	a host's report (apitoken status)
+ *	<prefix>usage/<host>/<id>  the last use a host saw of a token
  *
  * Settings of a store (lib/store.h) that say where it publishes (an admin
  * store) or what it has applied (a host's store).
@@ -31,6 +33,8 @@
 /* Each host's report: <prefix>hosts/<host name>. */
 #define FLEET_HOSTS		"hosts/"
 #define FLEET_HOST_MAX		64
+/* Each host's last use of each token: <prefix>usage/<host>/<id>. */
+#define FLEET_USAGE		"usage/"
 #define FLEET_FORMAT		"apitoken-fleet"
 #define FLEET_VERSION		1
 
@@ -65,6 +69,8 @@ struct fleet_conf {
 	/* A host's report under <prefix>hosts/: its name, every seconds. */
 	const char	*host;
 	long		 report;
+	/* And its last uses under <prefix>usage/<host>/: every seconds. */
+	long		 usage;
 };
 
 enum fleet_key {
@@ -85,6 +91,25 @@ char	*fleet_host_key(const char *, const char *);
 /* A host name for a report: 1 to FLEET_HOST_MAX of [A-Za-z0-9._-]. */
 int	fleet_host_valid(const char *);
 char	*fleet_token_key(const char *, const unsigned char *);
+
+/*
+ * A host's last use of a token (tools/fleet_usage.c): the key (host "":
+ * the start of every host's; id NULL: of one host's), the value
+ * (allocated; NULL: no memory), and both back: 0, or -1 and *why (u->from
+ * allocated only on 0).
+ */
+#define FLEET_USE_FROM_MAX	1024
+#define FLEET_USE_VALUE_MAX	4096
+struct fleet_use {
+	char		 host[FLEET_HOST_MAX + 1];
+	unsigned char	 id[TOKEN_ID_BYTES];
+	int64_t		 when;
+	char		*from;
+};
+char	*fleet_usage_key(const char *, const char *, const unsigned char *);
+char	*fleet_usage_value(int64_t, const char *);
+int	fleet_usage_parse(const char *, const struct etcd_kv *,
+	    struct fleet_use *, const char **);
 
 /*
  * The policy settings the meta carries (apitoken config's keys; NULL:
