@@ -450,6 +450,8 @@ apply_events(const struct etcd_kv *kvs, size_t n, int64_t rev, void *arg)
 				r = store_delete(t, id);
 				if (r == ATK_ERR_NOTFOUND)
 					r = 0;
+				if (r == 0)
+					fleet_forget_use(f, id);
 			} else
 				r = fleet_put_token(f, t, id, &kvs[i],
 				    &applied);

@@ -65,6 +65,8 @@ int	fleet_put_token(const struct fleet *, struct store_txn *,
 int	fleet_uses_new(struct fleet_uses **);
 void	fleet_uses_free(struct fleet_uses *);
 void	fleet_uses_publish(struct fleet *, int);
+/* A token deleted: its key under usage/ is to go too. */
+void	fleet_forget_use(struct fleet *, const unsigned char *);
 
 /* fleet_read.c: everything under the prefix, applied or swapped in. */
 int	fleet_resync(struct fleet *, int64_t *, char *, size_t);

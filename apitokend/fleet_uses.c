@@ -6,7 +6,8 @@
  * txn at most once every --usage-report seconds, at most
  * ETCD_TXN_OPS_MAX tokens a txn, the newest use of each token alone.  So
  * a host writes at a bounded rate however many logins it serves; what
- * does not fit waits for the next txn, and what fails is tried again.
+ * does not fit waits for the next txn, and what fails is tried again.  A
+ * token deleted through the watch has its key deleted the same way.
  */
 #include "config.h"
 
@@ -27,9 +28,10 @@
 
 struct use {
 	unsigned char	 id[TOKEN_ID_BYTES];
-	int64_t		 when;
+	int64_t		 when;		/* FORGET: the key is to go. */
 	char		*from;
 };
+#define FORGET		(-1)
 
 struct fleet_uses {
 	pthread_mutex_t	 lock;
@@ -64,7 +66,10 @@ fleet_uses_free(struct fleet_uses *u)
 	free(u);
 }
 
-/* With the lock: the newer of the use and the one pending; from is taken. */
+/*
+ * With the lock: the newer of the use and the one pending, or a FORGET
+ * over anything; from is taken.
+ */
 static void
 note_locked(struct fleet_uses *u, const unsigned char *id, int64_t when,
     char *from)
@@ -82,7 +87,7 @@ note_locked(struct fleet_uses *u, const unsigned char *id, int64_t when,
 	if (i == u->n) {
 		u->n++;
 		memcpy(u->pending[i].id, id, TOKEN_ID_BYTES);
-	} else if (u->pending[i].when > when) {
+	} else if (when != FORGET && u->pending[i].when > when) {
 		free(from);
 		return;
 	} else
@@ -112,6 +117,18 @@ fleet_note_use(struct fleet *f, const char *idtext, int64_t when,
 		u->dropped++;
 	else
 		note_locked(u, id, when, copy);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void
+fleet_forget_use(struct fleet *f, const unsigned char *id)
+{
+	struct fleet_uses *u = f->uses;
+
+	if (f->conf.usage <= 0)
+		return;
+	pthread_mutex_lock(&u->lock);
+	note_locked(u, id, FORGET, NULL);
 	pthread_mutex_unlock(&u->lock);
 }
 
@@ -149,13 +166,14 @@ fleet_uses_publish(struct fleet *f, int now)
 	memset(values, 0, sizeof(values));
 	for (i = 0; i < k; i++) {
 		if ((keys[i] = fleet_usage_key(f->prefix, f->conf.host,
-		    batch[i].id)) == NULL || (values[i] =
-		    fleet_usage_value(batch[i].when, batch[i].from)) == NULL)
+		    batch[i].id)) == NULL || (batch[i].when != FORGET &&
+		    (values[i] = fleet_usage_value(batch[i].when,
+		    batch[i].from)) == NULL))
 			goto out;
 		ops[i].key = keys[i];
 		ops[i].keylen = strlen(keys[i]);
-		ops[i].value = values[i];
-		ops[i].valuelen = strlen(values[i]);
+		ops[i].value = values[i];	/* NULL: a delete. */
+		ops[i].valuelen = values[i] != NULL ? strlen(values[i]) : 0;
 	}
 	r = etcd_txn(f->probe, ops, k, &rev, why, sizeof(why));
 out:

@@ -84,6 +84,18 @@ EOT
 	# Each host wrote under its own name.
 	atf_check -o inline:"2\n" sh -c "./etcd/etcdctl get --keys-only \
 	    --prefix /apitoken/v1/usage/h3/ | grep -c ."
+	# A token deleted: each host that saw it deletes its key.
+	idb=$(cut -d_ -f2 b.tok)
+	atf_check -s exit:0 -e ignore ./admin delete -q b
+	i=0
+	while ./etcd/etcdctl get --keys-only --prefix /apitoken/v1/usage/ |
+	    grep -q "/$idb\$"; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "the last use of b is still in etcd"
+		sleep 0.1
+	done
+	atf_check -o match:"/apitoken/v1/usage/h3/" ./etcd/etcdctl get \
+	    --keys-only --prefix /apitoken/v1/usage/
 }
 three_hosts_cleanup() {
 	stop_all
