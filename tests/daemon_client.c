@@ -11,10 +11,12 @@
  *		Send FILE's bytes as they are (-s: then shut down the sending
  *		side) and print the reply's status number, or "closed" when
  *		the daemon closes without a reply.
- *	daemon_client ask [-u] [-s SECONDS[:allow]] SOCKET USER TOKENFILE
+ *	daemon_client ask [-u | -r RHOST] [-s SECONDS[:allow]] SOCKET USER
+ *	    TOKENFILE
  *		One VERIFY, as the module sends it; prints the status word.
- *		-u: with last_used, from the remote host ASK_RHOST; -s: with
- *		maxstale SECONDS and stale=deny (or allow).
+ *		-u: with last_used, from the remote host ASK_RHOST; -r: the
+ *		same from RHOST (any bytes); -s: with maxstale SECONDS and
+ *		stale=deny (or allow).
  *	daemon_client load SOCKET THREADS SECONDS USER:TOKENFILE:ok|refused...
  *		THREADS threads send HAS_TOKEN, VERIFY (with last_used) and,
  *		for an accepted token, ACCOUNT, in a loop for SECONDS; every
@@ -368,6 +370,7 @@ cmd_ask(int argc, char *argv[])
 {
 	struct proto_msg req, rep;
 	char tok[TOKEN_BUFSZ], why[WHY_BUFSZ], stale[32] = "";
+	const char *rhost = ASK_RHOST;
 	int used = 0, deny = 1, r;
 
 	for (;;) {
@@ -375,6 +378,11 @@ cmd_ask(int argc, char *argv[])
 			used = 1;
 			argc--;
 			argv++;
+		} else if (argc >= 6 && strcmp(argv[1], "-r") == 0) {
+			used = 1;
+			rhost = argv[2];
+			argc -= 2;
+			argv += 2;
 		} else if (argc >= 6 && strcmp(argv[1], "-s") == 0) {
 			snprintf(stale, sizeof(stale), "%s", argv[2]);
 			if (strchr(stale, ':') != NULL) {
@@ -394,7 +402,7 @@ cmd_ask(int argc, char *argv[])
 	req.service = SERVICE;
 	if (used) {
 		req.flags = PROTO_LAST_USED;
-		req.rhost = ASK_RHOST;
+		req.rhost = rhost;
 	}
 	if (stale[0] != '\0') {
 		req.maxstale = stale;
@@ -725,8 +733,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: daemon_client flood socket n seconds\n"
 	    "       daemon_client raw [-s] socket file\n"
-	    "       daemon_client ask [-u] [-s seconds[:allow]] socket user "
-	    "tokenfile\n"
+	    "       daemon_client ask [-u | -r rhost] [-s seconds[:allow]] "
+	    "socket user tokenfile\n"
 	    "       daemon_client load socket threads seconds "
 	    "user:tokenfile:ok|refused ...\n"
 	    "       daemon_client notify socket seconds\n"

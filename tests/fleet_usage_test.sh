@@ -184,6 +184,31 @@ garbage_cleanup() {
 	stop_all
 }
 
+atf_test_case rhost_bytes cleanup
+rhost_bytes_head() {
+	atf_set descr "a remote host that is not UTF-8 (PAM_RHOST is the" \
+	    "application's word) neither blocks the batch it is in nor" \
+	    "makes the host's export fail"
+	atf_set timeout 300
+}
+rhost_bytes_body() {
+	HOSTS=1
+	admin_up a b
+	host_start 1 --usage-report 1
+	until_all ok a
+	atf_check -s exit:0 -o inline:"ok\n" "$CLIENT" ask \
+	    -r "$(printf 'x\377\033y')" "$PWD/h1/sock" ci a.tok
+	use 1 b
+	printf 'a h1 x\\\\xff\\\\x1by\nb h1 fleet.example\n' > want
+	until_seen want
+	# The host's own store holds the bytes; its export escapes them.
+	atf_check -s exit:0 -o match:'"last_from":"x\\\\xff\\\\x1by"' \
+	    "$APITOKEN" --db "$PWD/h1/tokens.db" export
+}
+rhost_bytes_cleanup() {
+	stop_all
+}
+
 atf_test_case cluster_down cleanup
 cluster_down_head() {
 	atf_set descr "etcd out of reach: list and show say so in one line" \
@@ -215,5 +240,6 @@ atf_init_test_cases() {
 	atf_add_test_case three_hosts
 	atf_add_test_case bounded
 	atf_add_test_case garbage
+	atf_add_test_case rhost_bytes
 	atf_add_test_case cluster_down
 }

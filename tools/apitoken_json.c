@@ -122,8 +122,15 @@ jtext(const char *s, int raw)
 	json_t *j;
 	char *e;
 
-	if (s == NULL || raw)
+	if (s == NULL)
 		return jstr(s);
+	/*
+	 * Raw (export) where JSON can carry it; a remote host's bytes that
+	 * are not UTF-8 (PAM_RHOST is the application's word) escaped even
+	 * then, so that one login cannot make every export fail.
+	 */
+	if (raw && (j = jstr(s)) != NULL)
+		return j;
 	if ((e = escape_text(s)) == NULL)
 		return NULL;
 	j = json_string(e);

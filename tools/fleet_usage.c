@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "escape.h"
 #include "fleet.h"
 #include "rfc3339.h"
 #include "token.h"
@@ -36,13 +37,22 @@ fleet_usage_key(const char *prefix, const char *host, const unsigned char *id)
 char *
 fleet_usage_value(int64_t when, const char *from)
 {
-	char t[RFC3339_BUFSZ], *v;
+	char t[RFC3339_BUFSZ], *v, *e = NULL;
 	json_t *o;
 
-	if (rfc3339_format(when, t, sizeof(t)) != 0 ||
-	    (o = json_pack("{s:s, s:s}", "last_used", t, "last_from",
-	    from != NULL ? from : "-")) == NULL)
+	if (from == NULL)
+		from = "-";
+	if (rfc3339_format(when, t, sizeof(t)) != 0)
 		return NULL;
+	/* Bytes that are not UTF-8, which JSON cannot carry: escaped. */
+	if ((o = json_pack("{s:s, s:s}", "last_used", t, "last_from",
+	    from)) == NULL && ((e = escape_text(from)) == NULL ||
+	    (o = json_pack("{s:s, s:s}", "last_used", t, "last_from",
+	    e)) == NULL)) {
+		free(e);
+		return NULL;
+	}
+	free(e);
 	v = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return v;
