@@ -21,6 +21,10 @@
 #    jq, restore, which publishes them) and the time until that host
 #    refuses the last one published.  Peer: the same restore into a
 #    store that does not publish.
+# 4. The fleet's last use: BENCH_USE_HOSTS (10) hosts' last use of
+#    BENCH_USE_TOKENS (10000) tokens each under usage/, then "apitoken
+#    list" and "show" on that store reading them.  Peers: the same with
+#    --local, and "etcdctl get" of usage/.
 set -euo pipefail
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -394,4 +398,42 @@ awk -v n="$burst" -v c="$b_cmd" -v r="$b_reach" -v l="$b_local" \
 	printf "  host catching up: %.0f changes/s (start-up less)\n",
 	    (cu > up ? n / (cu - up) * 1000 : 0)
 }'
+# --- 4. the fleet's last use ----------------------------------------------
+
+# BENCH_USE_HOSTS hosts' last use of BENCH_USE_TOKENS of the store's tokens
+# each, as their daemons would have put them under usage/ (fleet_bench
+# uses); then list and show on the store with them (read from etcd) and,
+# the peer, without (--local).
+use_hosts=${BENCH_USE_HOSTS:-10}
+use_tokens=${BENCH_USE_TOKENS:-10000}
+runs=5
+tail -n +2 burst.in | jq -r '.id' | sed -n "1,${use_tokens}p" > use.ids
+fill_uses=$("$poller" uses "$ETCD_ENDPOINTS" "$sync_prefix" "$use_hosts" < use.ids)
+shown=$(syncdb list -o json | jq -s '[.[] | select(.last_host != null)] | length')
+[ "$shown" -eq "$(wc -l < use.ids)" ] ||
+    die "list shows the fleet's last use of $shown tokens, not $(wc -l < use.ids)"
+one=$(tail -n +2 burst.in | jq -r '.name' | sed -n 1p)
+: > l.txt; : > ll.txt; : > sh.txt; : > shl.txt; : > g.txt
+for i in $(seq "$runs"); do
+	t=$(now); syncdb list -o json > /dev/null; ms_since "$t" >> l.txt
+	t=$(now); syncdb list --local -o json > /dev/null; ms_since "$t" >> ll.txt
+	t=$(now); syncdb show -o json "$one" > /dev/null; ms_since "$t" >> sh.txt
+	t=$(now); syncdb show --local -o json "$one" > /dev/null; ms_since "$t" >> shl.txt
+	t=$(now); ctl get --prefix "${sync_prefix}usage/" -w json > /dev/null
+	ms_since "$t" >> g.txt
+done
+l=$(median < l.txt); ll=$(median < ll.txt)
+sh1=$(median < sh.txt); shl=$(median < shl.txt); g=$(median < g.txt)
+printf '\nthe fleet'"'"'s last use: %d hosts x %d tokens = %s keys under usage/, a store of %d tokens (load %s; medians of %d):\n' \
+    "$use_hosts" "$(wc -l < use.ids)" "$(echo "$fill_uses" | cut -d' ' -f2)" \
+    "$tokens" "$(load)" "$runs"
+printf '  %-50s %9.1f ms\n' \
+    "list -o json, the fleet's last use read" "$l" \
+    "  peer: list --local -o json" "$ll" \
+    "show -o json, the fleet's last use read" "$sh1" \
+    "  peer: show --local -o json" "$shl" \
+    "  peer: etcdctl get --prefix usage/ -w json" "$g" \
+    "(writing the keys: fleet_bench uses, txns of 128)" "$(echo "$fill_uses" | cut -d' ' -f4)"
+printf '  list: %sx its --local; show: %sx its --local, %sx etcdctl get\n' \
+    "$(ratio "$l" "$ll")" "$(ratio "$sh1" "$shl")" "$(ratio "$sh1" "$g")"
 echo "bench-fleet: load $(load); done" >&2

@@ -3,6 +3,7 @@
  *
  *	fleet_bench reach [-i INPUT] [-t SECONDS] TOKENFILE USER SOCKLIST CMD...
  *	fleet_bench wait [-t SECONDS] ok|refused TOKENFILE USER SOCKET
+ *	fleet_bench uses ENDPOINTS PREFIX HOSTS < IDS
  *
  * Each host is asked VERIFY for USER with the token in TOKENFILE over its
  * socket, as pam_apitoken.so asks (pam_apitoken/client.c's client_ask()),
@@ -22,6 +23,12 @@
  *
  * wait: until SOCKET answers ok (accepted) or refused; prints "ms T".
  *
+ * uses: what HOSTS hosts named u1, u2, ... would have published of their
+ * last use of each token id read from IDS (one a line): the keys
+ * PREFIXusage/uN/ID (tools/fleet.h), in etcd txns of ETCD_TXN_OPS_MAX
+ * puts, through the etcd client the tools use (lib/etcd.c).  Prints
+ * "keys K ms T".
+ *
  * Each gives up after SECONDS (60) with status 1.
  */
 #include "config.h"
@@ -39,6 +46,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "etcd.h"
 #include "number.h"
 #include "proto.h"
 #include "request.h"
@@ -68,7 +76,8 @@ usage(void)
 	fprintf(stderr, "usage: fleet_bench reach [-i INPUT] [-t SECONDS] "
 	    "TOKENFILE USER SOCKLIST CMD...\n"
 	    "       fleet_bench wait [-t SECONDS] ok|refused TOKENFILE USER "
-	    "SOCKET\n");
+	    "SOCKET\n"
+	    "       fleet_bench uses ENDPOINTS PREFIX HOSTS < IDS\n");
 	exit(2);
 }
 
@@ -270,6 +279,67 @@ wait_one(int argc, char **argv, uint64_t timeout)
 	return 0;
 }
 
+/* One txn of the n ops whose keys and values are in kv (2 a op). */
+static void
+put_all(struct etcd *e, char **kv, size_t n)
+{
+	struct etcd_op ops[ETCD_TXN_OPS_MAX];
+	char why[256];
+	int64_t rev;
+	size_t i;
+
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < n; i++) {
+		ops[i].key = kv[2 * i];
+		ops[i].keylen = strlen(kv[2 * i]);
+		ops[i].value = kv[2 * i + 1];
+		ops[i].valuelen = strlen(kv[2 * i + 1]);
+	}
+	if (etcd_txn(e, ops, n, &rev, why, sizeof(why)) != 0)
+		errx(1, "uses: %s", why);
+	for (i = 0; i < 2 * n; i++)
+		free(kv[i]);
+}
+
+static int
+uses(int argc, char **argv)
+{
+	struct etcd *e;
+	char why[256], line[256], *kv[2 * ETCD_TXN_OPS_MAX];
+	uint64_t hosts, h, t0, keys = 0;
+	size_t n = 0, len;
+
+	if (argc != 3 || number_parse(argv[2], 1, MAX_HOSTS, &hosts) != 0)
+		usage();
+	if (etcd_new(argv[0], NULL, &e, why, sizeof(why)) != 0)
+		errx(1, "uses: %s", why);
+	t0 = now_ns();
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		len = strcspn(line, "\n");
+		line[len] = '\0';
+		for (h = 1; h <= hosts; h++) {
+			if (asprintf(&kv[2 * n], "%susage/u%llu/%s", argv[1],
+			    (unsigned long long)h, line) == -1 ||
+			    asprintf(&kv[2 * n + 1], "{\"last_used\":"
+			    "\"2026-12-01T00:00:%02lluZ\",\"last_from\":"
+			    "\"10.0.%llu.1\"}", (unsigned long long)(h % 60),
+			    (unsigned long long)(h % 250)) == -1)
+				errx(1, "uses: out of memory");
+			keys++;
+			if (++n == ETCD_TXN_OPS_MAX) {
+				put_all(e, kv, n);
+				n = 0;
+			}
+		}
+	}
+	if (n > 0)
+		put_all(e, kv, n);
+	printf("keys %llu ms %.1f\n", (unsigned long long)keys,
+	    (double)(now_ns() - t0) / NS_PER_MS);
+	etcd_free(e);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -303,6 +373,8 @@ main(int argc, char *argv[])
 		r = reach(argc, argv, input, seconds * TIMING_NS_PER_S);
 	else if (strcmp(mode, "wait") == 0 && input == NULL)
 		r = wait_one(argc, argv, seconds * TIMING_NS_PER_S);
+	else if (strcmp(mode, "uses") == 0 && input == NULL)
+		r = uses(argc, argv);
 	else
 		usage();
 	explicit_bzero(token, sizeof(token));

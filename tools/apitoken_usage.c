@@ -20,7 +20,7 @@
 #include "fleet.h"
 #include "token.h"
 
-#define USAGE_PAGE	1000	/* Keys a range answer holds. */
+#define USAGE_PAGE	10000	/* Keys a range answer holds (about 2 MB). */
 #define USAGE_TIMEOUT	5L	/* Seconds a range may take. */
 #define WHY_MAX		512
 /* A use later than this past now is a host's clock gone wrong, or a lie. */
