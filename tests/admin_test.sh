@@ -339,7 +339,67 @@ EOF
 	usage_fails "bad duration \"P1X\": want ISO 8601" "$APITOKEN" list --expiring P1X
 }
 
+atf_test_case verify__token_argument
+verify__token_argument_head() {
+	atf_set descr "verify --user U TOKEN (and import --name N TOKEN) say in one line that the token is read from standard input, exit 2 and never print the token"
+}
+verify__token_argument_body() {
+	local t
+	store
+	mk v
+	t="$(cat v.tok)"
+	atf_check -s exit:2 -o empty -e save:err "$APITOKEN" verify --user u "$t"
+	atf_check -o inline:"apitoken: verify: the token is read from standard input, not the command line\n" cat err
+	atf_check -s exit:2 -o empty -e save:err "$APITOKEN" import --name w "$t"
+	atf_check -o inline:"apitoken: import: the token is read from standard input, not the command line\n" cat err
+	atf_check -s exit:1 grep -F -e "$t" err
+	atf_check -s exit:0 -o match:"accepted" -e empty "$APITOKEN" verify \
+	    --user "$(defuser v.tok)" <v.tok
+}
+
+atf_test_case token_file__powershell
+token_file__powershell_head() {
+	atf_set descr "A token saved by Windows PowerShell (UTF-16LE with a byte-order mark and CRLF, or UTF-8 with a mark and CRLF) imports, verifies and revokes --leaked as the plain text does"
+}
+# utf16 FILE: FILE's text as PowerShell 5.1's Set-Content writes it.
+utf16() {
+	printf '\377\376'
+	tr -d '\n' <"$1" | sed 's/./&\n/g' | while IFS= read -r c; do
+		printf '%s\000' "$c"
+	done
+	printf '\r\000\n\000'
+}
+token_file__powershell_body() {
+	store
+	mk n
+	u="$(defuser n.tok)"
+	utf16 n.tok >n.u16
+	printf '\357\273\277%s\r\n' "$(cat n.tok)" >n.u8
+	# The bytes are what PowerShell writes: FF FE, then 'a' 00 't' 00.
+	atf_check -o match:"^ ff fe 61 00 74 00 6b 00" -x "od -A n -t x1 n.u16"
+	ok n.u16 "$u"
+	ok n.u8 "$u"
+	# A foreign secret saved the same way imports as its text.
+	printf 'Keptn-0123456789abcdefXYZ==\n' >k.txt
+	utf16 k.txt >k.u16
+	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" import -q --name k \
+	    --user kuser <k.u16
+	ok k.txt kuser
+	ok k.u16 kuser
+	# Not ASCII in UTF-16LE, and half a code unit: refused, in one line.
+	printf '\377\376a\000\351\000\r\000\n\000' >bad.u16
+	fails "verify: standard input: not ASCII text" \
+	    "$APITOKEN" verify --user "$u" <bad.u16
+	printf '\377\376a\000b' >odd.u16
+	fails "verify: standard input: " "$APITOKEN" verify --user "$u" <odd.u16
+	# revoke --leaked reads it too.
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" revoke --leaked <n.u16
+	refused n.tok "$u" "revoked"
+}
+
 atf_init_test_cases() {
+	atf_add_test_case verify__token_argument
+	atf_add_test_case token_file__powershell
 	atf_add_test_case habits__kubectl
 	atf_add_test_case habits__help
 	atf_add_test_case habits__say_what_was_done

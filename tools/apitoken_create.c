@@ -127,8 +127,14 @@ create_parse(const char *cmd, int argc, char **argv, struct create_opts *o)
 			return usage_cmd(cmd);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		/* import's token goes to standard input: never print it. */
+		if (strcmp(cmd, "import") == 0) {
+			warnx("%s: %s", cmd, TOOL_TOKEN_ON_STDIN);
+			return EXIT_USAGE;
+		}
 		return usage_cmd(cmd);
+	}
 	if (o->name == NULL) {
 		warnx("%s: --name is required", cmd);
 		return usage_cmd(cmd);
