@@ -397,7 +397,41 @@ token_file__powershell_body() {
 	refused n.tok "$u" "revoked"
 }
 
+atf_test_case create__format_base64
+create__format_base64_head() {
+	atf_set descr "create --format base64 makes Keptn's token shape (16 random bytes in base64), stored as an imported token, shown once; native is the default; other formats refused"
+}
+create__format_base64_body() {
+	store
+	atf_check -s exit:0 -o save:k.tok -e save:err "$APITOKEN" create \
+	    --name k --format base64
+	atf_check -o ignore grep -F "will never be shown again" err
+	atf_check -o match:'^[A-Za-z0-9+/]{22}==$' cat k.tok
+	atf_check -o inline:"16\n" -x "base64 -d k.tok | wc -c | tr -d ' '"
+	ok k.tok "$(jshow k .user)"
+	# Listed as an imported token is: the same keys, imported true.
+	printf 'Keptn-0123456789abcdefXYZ==\n' >i.txt
+	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" import -q \
+	    --name i <i.txt
+	atf_check -o inline:"true\ntrue\n" -x \
+	    "\"$APITOKEN\" list -o json | jq -r .imported"
+	atf_check -o inline:"Imported:     yes\n" -x \
+	    "\"$APITOKEN\" show k | grep Imported"
+	# Made twice: two different tokens.
+	atf_check -s exit:0 -o save:k2.tok -e ignore "$APITOKEN" create -q \
+	    --name k2 --format base64
+	atf_check -s exit:1 cmp -s k.tok k2.tok
+	# native is the default and can be said.
+	atf_check -s exit:0 -o match:"$TOKEN_RE" -e ignore "$APITOKEN" create \
+	    -q --name n --format native
+	usage_fails '^apitoken: create: --format: "hex": want native or base64$' \
+	    "$APITOKEN" create --name x --format hex
+	usage_fails '^apitoken: import: --format: ' \
+	    "$APITOKEN" import --name x --format base64
+}
+
 atf_init_test_cases() {
+	atf_add_test_case create__format_base64
 	atf_add_test_case verify__token_argument
 	atf_add_test_case token_file__powershell
 	atf_add_test_case habits__kubectl

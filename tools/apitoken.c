@@ -63,7 +63,10 @@ static const struct command commands[] = {
 	{ "create", cmd_create, "create --name N [--user U] [--role R] "
 	    "[--policy P]... [--from CIDR]...\n"
 	    "\t[--expires DUR|DATE|never] [--description D] "
-	    "[--parent ID|NAME] [--new-role] [-q]", CREATE_OPTIONS },
+	    "[--parent ID|NAME] [--new-role]\n"
+	    "\t[--format native|base64] [-q]", CREATE_OPTIONS
+	    "  --format F       native (default), or base64: 16 random bytes "
+	    "as Keptn's\n" },
 	{ "list", cmd_list, "list [-o table|json] [--user U] [--role R] "
 	    "[--expired|--active] [--expiring DUR]",
 	    "  -o, --output F   table (default) or json, one object a line\n"
