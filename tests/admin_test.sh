@@ -430,7 +430,49 @@ create__format_base64_body() {
 	    "$APITOKEN" import --name x --format base64
 }
 
+atf_test_case denied__roots_store_hint
+denied__roots_store_hint_head() {
+	atf_set descr "A user not root whom the default store refuses (Permission denied) is told it is root's store and to use --db for one's own; another store gets no hint"
+	atf_set require.progs "setpriv unshare"
+}
+denied__roots_store_hint_body() {
+	local asnobody hint f
+	[ "$(id -u)" = 0 ] || atf_skip "needs root to run apitoken as nobody"
+	asnobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	$asnobody test -x "$APITOKEN" ||
+	    atf_skip "nobody cannot reach the build tree"
+	hint="(root's store: run apitoken as root, or use --db PATH for a store of your own)"
+	# The default store, in a /var/lib of this test's own mount
+	# namespace: the machine's is never touched.
+	cat >run.sh <<EOF
+set -e
+mount -t tmpfs -o mode=0755 tmpfs /var/lib
+mkdir -m 0700 /var/lib/apitoken
+unset APITOKEN_DB
+r=0; $asnobody "$APITOKEN" list 2>dir.err || r=\$?; echo \$r >dir.rc
+chmod 0755 /var/lib/apitoken
+"$APITOKEN" init -q
+r=0; $asnobody "$APITOKEN" list 2>file.err || r=\$?; echo \$r >file.rc
+mkdir -m 0700 /var/lib/other
+"$APITOKEN" --db /var/lib/other/t.db init -q
+r=0; $asnobody "$APITOKEN" --db /var/lib/other/t.db list 2>other.err ||
+    r=\$?; echo \$r >other.rc
+EOF
+	unshare --mount --propagation private sh -e run.sh ||
+	    atf_skip "no private mount namespace with a tmpfs here"
+	# The directory is root's only, then the file is.
+	for f in dir file; do
+		atf_check -o inline:"1\n" cat $f.rc
+		atf_check -o inline:"apitoken: /var/lib/apitoken/tokens.db: Permission denied $hint\n" \
+		    cat $f.err
+	done
+	atf_check -o inline:"1\n" cat other.rc
+	atf_check -o match:"Permission denied" cat other.err
+	atf_check -s exit:1 grep -F "root's store" other.err
+}
+
 atf_init_test_cases() {
+	atf_add_test_case denied__roots_store_hint
 	atf_add_test_case create__format_base64
 	atf_add_test_case verify__token_argument
 	atf_add_test_case token_file__powershell
