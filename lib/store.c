@@ -456,6 +456,35 @@ check_opened(struct store *st, const char *path, const struct stat *checked,
 }
 
 /*
+ * LMDB would create a missing lock file under the umask: make it 0600
+ * first.  With STORE_CHECK_SAFE the check has just seen it missing, and
+ * one that someone made since (O_EXCL failed) is checked now as the check
+ * would have, so that LMDB opens no lock file that was not checked.  A
+ * lock still missing after another failure is LMDB's to report: it fails
+ * alike.  Without STORE_CHECK_SAFE, LMDB's to judge as ever.  *made is
+ * set when this call made it.
+ */
+static int
+make_lock(const char *lock, int flags, int *made, char *why, size_t whysz)
+{
+	struct stat sb;
+	int fd;
+
+	*made = 0;
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, STORE_MODE)) >= 0) {
+		*made = 1;
+		(void)fchmod(fd, STORE_MODE);
+		(void)close(fd);
+		return 0;
+	}
+	if (!(flags & STORE_CHECK_SAFE) ||
+	    (errno != EEXIST && lstat(lock, &sb) != 0 && errno == ENOENT))
+		return 0;
+	return store_check_file(lock, geteuid(), 0, &sb, why, whysz);
+}
+
+/*
  * One try at opening the store at path whose file is real (resolved);
  * known is what lstat() said of path while resolving it.
  */
@@ -466,7 +495,7 @@ open_resolved(const char *path, const char *real, const struct stat *known,
 	struct store *st = NULL;
 	struct stat sb;
 	char *lock = NULL;
-	int dead, fd, lock_there = 0, made_lock = 0, r;
+	int dead, lock_there = 0, made_lock = 0, r;
 
 	*stp = NULL;
 	/*
@@ -490,20 +519,10 @@ open_resolved(const char *path, const char *real, const struct stat *known,
 		store_set_why(why, whysz, "%s: empty file", real);
 		return ATK_ERR_CORRUPT;
 	}
-	/*
-	 * LMDB would create a missing lock file under the umask: make it
-	 * 0600 first.  One that is there is left alone (a reader must not
-	 * touch it), and an error here is LMDB's to report.  The check has
-	 * just seen whether it is there.
-	 */
-	if ((r = store_lock_path(real, &lock)) != 0)
-		return r;
-	if (!lock_there && (fd = open(lock, O_RDWR | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, STORE_MODE)) >= 0) {
-		made_lock = 1;
-		(void)fchmod(fd, STORE_MODE);
-		(void)close(fd);
-	}
+	if ((r = store_lock_path(real, &lock)) != 0 ||
+	    (!lock_there && (r = make_lock(lock, flags, &made_lock, why,
+	    whysz)) != 0))
+		goto out;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		r = ATK_ERR_NOMEM;
 		goto out;

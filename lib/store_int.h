@@ -142,6 +142,12 @@ int	store_resolve(const char *, uid_t, int, char **, uint64_t *,
 	    struct stat *, char *, size_t);
 int	store_check_resolved(const char *, const char *, uid_t,
 	    const struct stat *, struct stat *, int *, char *, size_t);
+/*
+ * The file rules on what lstat() says of a path, kept in the stat; a
+ * missing file is fine when asked (st_mode 0).
+ */
+int	store_check_file(const char *, uid_t, int, struct stat *, char *,
+	    size_t);
 
 /* store_txn.c */
 int	store_rd_txn_begin(struct store *, MDB_txn **, char *, size_t);

@@ -29,10 +29,15 @@ owner_ok(const struct stat *sb, uid_t uid)
 
 /*
  * A directory nobody but root or uid can change entries in.  A link is
- * left to the walk of the real path, and said so in *link.
+ * left to the walk of the real path, and said so in *link.  A root-owned
+ * sticky directory writable by all (/tmp) lets others add names but not
+ * touch root's or uid's: fine on the way, but not as the holder, the
+ * directory the store is in, where the store's lock file and generations
+ * are made by name: a name someone else took first would be theirs.
  */
 static int
-check_dir(const char *dir, uid_t uid, int *link, char *why, size_t whysz)
+check_dir(const char *dir, int holder, uid_t uid, int *link, char *why,
+    size_t whysz)
 {
 	struct stat sb;
 
@@ -53,13 +58,18 @@ check_dir(const char *dir, uid_t uid, int *link, char *why, size_t whysz)
 		    (unsigned long)sb.st_uid);
 		return ATK_ERR_UNSAFE;
 	}
-	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
-	    !(sb.st_uid == 0 && (sb.st_mode & S_ISVTX) != 0)) {
-		store_set_why(why, whysz, "%s: writable by group or others",
-		    dir);
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	if (sb.st_uid == 0 && (sb.st_mode & S_ISVTX) != 0) {
+		if (!holder)
+			return 0;
+		store_set_why(why, whysz, "%s: sticky but writable by others: "
+		    "they could make the store's lock or generation files "
+		    "there first", dir);
 		return ATK_ERR_UNSAFE;
 	}
-	return 0;
+	store_set_why(why, whysz, "%s: writable by group or others", dir);
+	return ATK_ERR_UNSAFE;
 }
 
 /* Is the component that starts at s (up to '/' or the end) "." or ".."? */
@@ -74,9 +84,10 @@ dot_part(const char *s)
 
 /*
  * Check "/" and every directory on the way to, and including, dir (an
- * absolute path).  *canonical is set when no component was a link, "."
- * or "..": then dir is already its own real path (bar repeated slashes),
- * and its walk is the walk of the real path too.
+ * absolute path), dir as the store's holder.  *canonical is set when no
+ * component was a link, "." or "..": then dir is already its own real
+ * path (bar repeated slashes), and its walk is the walk of the real path
+ * too.
  */
 static int
 walk_dirs(const char *dir, uid_t uid, int *canonical, char *why,
@@ -88,7 +99,7 @@ walk_dirs(const char *dir, uid_t uid, int *canonical, char *why,
 	*canonical = 0;
 	if ((p = strdup(dir)) == NULL)
 		return ATK_ERR_NOMEM;
-	if ((r = check_dir("/", uid, &link, why, whysz)) != 0)
+	if ((r = check_dir("/", p[1] == '\0', uid, &link, why, whysz)) != 0)
 		goto out;
 	if (dot_part(p + 1))
 		link = 1;
@@ -96,10 +107,12 @@ walk_dirs(const char *dir, uid_t uid, int *canonical, char *why,
 		if (*s != '/' && *s != '\0')
 			continue;
 		if (s[-1] != '/') {
+			/* The last one, bar trailing slashes: the holder. */
+			int last = s[strspn(s, "/")] == '\0';
 			char c = *s;
 
 			*s = '\0';
-			r = check_dir(p, uid, &link, why, whysz);
+			r = check_dir(p, last, uid, &link, why, whysz);
 			*s = c;
 			if (r != 0)
 				goto out;
@@ -116,7 +129,11 @@ walk_dirs(const char *dir, uid_t uid, int *canonical, char *why,
 	return r;
 }
 
-/* A regular file, not a link, ours or root's, writable by nobody else. */
+/*
+ * A regular file, not a link, ours or root's, that nobody else may write
+ * or read (SPEC section 4): the store holds the key of its verifiers.  Its
+ * lock file is held to the same rules.
+ */
 int
 store_file_ok(const char *path, const struct stat *sb, uid_t uid, char *why,
     size_t whysz)
@@ -139,6 +156,11 @@ store_file_ok(const char *path, const struct stat *sb, uid_t uid, char *why,
 		    path);
 		return ATK_ERR_UNSAFE;
 	}
+	if ((sb->st_mode & (S_IRGRP | S_IROTH)) != 0) {
+		store_set_why(why, whysz, "%s: readable by group or others: "
+		    "chmod 600 it", path);
+		return ATK_ERR_UNSAFE;
+	}
 	return 0;
 }
 
@@ -146,9 +168,9 @@ store_file_ok(const char *path, const struct stat *sb, uid_t uid, char *why,
  * store_file_ok() on what lstat() says of path, kept in *sb.  When
  * missing_ok, a missing file is fine and leaves st_mode 0 in *sb.
  */
-static int
-check_file(const char *path, uid_t uid, int missing_ok, struct stat *sb,
-    char *why, size_t whysz)
+int
+store_check_file(const char *path, uid_t uid, int missing_ok,
+    struct stat *sb, char *why, size_t whysz)
 {
 	if (lstat(path, sb) != 0) {
 		if (errno == ENOENT && missing_ok) {
@@ -323,11 +345,12 @@ store_check_resolved(const char *path, const char *real, uid_t uid,
 		*filesb = *known;
 		r = store_file_ok(file, filesb, uid, why, whysz);
 	} else
-		r = check_file(file, uid, 0, filesb, why, whysz);
+		r = store_check_file(file, uid, 0, filesb, why, whysz);
 	if (r != 0)
 		goto out;
 	if ((r = store_lock_path(file, &lock)) != 0 ||
-	    (r = check_file(lock, uid, 1, &locksb, why, whysz)) != 0)
+	    (r = store_check_file(lock, uid, 1, &locksb, why,
+	    whysz)) != 0)
 		goto out;
 	*lock_there = S_ISREG(locksb.st_mode);
 	if ((dir = strdup(abs)) == NULL) {

@@ -141,3 +141,49 @@ textin_offset(const struct textin *t, uint64_t off)
 {
 	return t->bom + (t->enc == TEXTIN_UTF16LE ? off * UTF16_UNIT : off);
 }
+
+/* Append n bytes of text at text to out (outsz), at *w. */
+static int
+whole_put(unsigned char *out, size_t outsz, size_t *w,
+    const unsigned char *text, size_t n)
+{
+	if (n > outsz - *w)
+		return ATK_ERR_TOOLONG;
+	/* UTF-16LE text is made in place. */
+	if (n > 0 && text != out + *w)
+		memmove(out + *w, text, n);
+	*w += n;
+	return 0;
+}
+
+int
+textin_whole(const void *inv, size_t len, void *outv, size_t outsz,
+    size_t *outlen)
+{
+	const unsigned char *in = inv, *text;
+	unsigned char *out = outv;
+	struct textin t;
+	size_t w = 0, n;
+	int r = 0, tr;
+
+	*outlen = 0;
+	textin_init(&t);
+	while (len > 0) {
+		/* UTF-16LE text is made in out: no room left, too long. */
+		if (t.enc == TEXTIN_UTF16LE && w == outsz) {
+			r = ATK_ERR_TOOLONG;
+			goto out;
+		}
+		tr = textin_next(&t, &in, &len, &text, &n, out + w, outsz - w);
+		if ((r = whole_put(out, outsz, &w, text, n)) != 0 ||
+		    (r = tr) != 0)
+			goto out;
+	}
+	if ((r = textin_final(&t, &text, &n)) != 0 ||
+	    (r = whole_put(out, outsz, &w, text, n)) != 0)
+		goto out;
+	*outlen = w;
+ out:
+	explicit_bzero(&t, sizeof(t));
+	return r;
+}

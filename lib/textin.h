@@ -40,5 +40,12 @@ int	textin_next(struct textin *, const unsigned char **, size_t *,
 int	textin_final(struct textin *, const unsigned char **, size_t *);
 /* Offset in the original input of the text byte at offset off. */
 uint64_t textin_offset(const struct textin *, uint64_t);
+/*
+ * A whole input at once (a token file, say) as its text: the mark dropped,
+ * UTF-16LE made single bytes.  ATK_ERR_ENCODING for a byte-order mark of
+ * UTF-16BE, text that is not ASCII in UTF-16LE or half a code unit at the
+ * end; ATK_ERR_TOOLONG when the text is longer than outsz.
+ */
+int	textin_whole(const void *, size_t, void *, size_t, size_t *);
 
 #endif /* APITOKEN_TEXTIN_H */

@@ -339,7 +339,143 @@ EOF
 	usage_fails "bad duration \"P1X\": want ISO 8601" "$APITOKEN" list --expiring P1X
 }
 
+atf_test_case verify__token_argument
+verify__token_argument_head() {
+	atf_set descr "verify --user U TOKEN (and import --name N TOKEN) say in one line that the token is read from standard input, exit 2 and never print the token"
+}
+verify__token_argument_body() {
+	local t
+	store
+	mk v
+	t="$(cat v.tok)"
+	atf_check -s exit:2 -o empty -e save:err "$APITOKEN" verify --user u "$t"
+	atf_check -o inline:"apitoken: verify: the token is read from standard input, not the command line\n" cat err
+	atf_check -s exit:2 -o empty -e save:err "$APITOKEN" import --name w "$t"
+	atf_check -o inline:"apitoken: import: the token is read from standard input, not the command line\n" cat err
+	atf_check -s exit:1 grep -F -e "$t" err
+	atf_check -s exit:0 -o match:"accepted" -e empty "$APITOKEN" verify \
+	    --user "$(defuser v.tok)" <v.tok
+}
+
+atf_test_case token_file__powershell
+token_file__powershell_head() {
+	atf_set descr "A token saved by Windows PowerShell (UTF-16LE with a byte-order mark and CRLF, or UTF-8 with a mark and CRLF) imports, verifies and revokes --leaked as the plain text does"
+}
+# utf16 FILE: FILE's text as PowerShell 5.1's Set-Content writes it.
+utf16() {
+	printf '\377\376'
+	tr -d '\n' <"$1" | sed 's/./&\n/g' | while IFS= read -r c; do
+		printf '%s\000' "$c"
+	done
+	printf '\r\000\n\000'
+}
+token_file__powershell_body() {
+	store
+	mk n
+	u="$(defuser n.tok)"
+	utf16 n.tok >n.u16
+	printf '\357\273\277%s\r\n' "$(cat n.tok)" >n.u8
+	# The bytes are what PowerShell writes: FF FE, then 'a' 00 't' 00.
+	atf_check -o match:"^ ff fe 61 00 74 00 6b 00" -x "od -A n -t x1 n.u16"
+	ok n.u16 "$u"
+	ok n.u8 "$u"
+	# A foreign secret saved the same way imports as its text.
+	printf 'Keptn-0123456789abcdefXYZ==\n' >k.txt
+	utf16 k.txt >k.u16
+	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" import -q --name k \
+	    --user kuser <k.u16
+	ok k.txt kuser
+	ok k.u16 kuser
+	# Not ASCII in UTF-16LE, and half a code unit: refused, in one line.
+	printf '\377\376a\000\351\000\r\000\n\000' >bad.u16
+	fails "verify: standard input: not ASCII text" \
+	    "$APITOKEN" verify --user "$u" <bad.u16
+	printf '\377\376a\000b' >odd.u16
+	fails "verify: standard input: " "$APITOKEN" verify --user "$u" <odd.u16
+	# revoke --leaked reads it too.
+	atf_check -s exit:0 -o ignore -e ignore "$APITOKEN" revoke --leaked <n.u16
+	refused n.tok "$u" "revoked"
+}
+
+atf_test_case create__format_base64
+create__format_base64_head() {
+	atf_set descr "create --format base64 makes Keptn's token shape (16 random bytes in base64), stored as an imported token, shown once; native is the default; other formats refused"
+}
+create__format_base64_body() {
+	store
+	atf_check -s exit:0 -o save:k.tok -e save:err "$APITOKEN" create \
+	    --name k --format base64
+	atf_check -o ignore grep -F "will never be shown again" err
+	atf_check -o match:'^[A-Za-z0-9+/]{22}==$' cat k.tok
+	atf_check -o inline:"16\n" -x "base64 -d k.tok | wc -c | tr -d ' '"
+	ok k.tok "$(jshow k .user)"
+	# Listed as an imported token is: the same keys, imported true.
+	printf 'Keptn-0123456789abcdefXYZ==\n' >i.txt
+	atf_check -s exit:0 -o empty -e ignore "$APITOKEN" import -q \
+	    --name i <i.txt
+	atf_check -o inline:"true\ntrue\n" -x \
+	    "\"$APITOKEN\" list -o json | jq -r .imported"
+	atf_check -o inline:"Imported:     yes\n" -x \
+	    "\"$APITOKEN\" show k | grep Imported"
+	# Made twice: two different tokens.
+	atf_check -s exit:0 -o save:k2.tok -e ignore "$APITOKEN" create -q \
+	    --name k2 --format base64
+	atf_check -s exit:1 cmp -s k.tok k2.tok
+	# native is the default and can be said.
+	atf_check -s exit:0 -o match:"$TOKEN_RE" -e ignore "$APITOKEN" create \
+	    -q --name n --format native
+	usage_fails '^apitoken: create: --format: "hex": want native or base64$' \
+	    "$APITOKEN" create --name x --format hex
+	usage_fails '^apitoken: import: --format: ' \
+	    "$APITOKEN" import --name x --format base64
+}
+
+atf_test_case denied__roots_store_hint
+denied__roots_store_hint_head() {
+	atf_set descr "A user not root whom the default store refuses (Permission denied) is told it is root's store and to use --db for one's own; another store gets no hint"
+	atf_set require.progs "setpriv unshare"
+}
+denied__roots_store_hint_body() {
+	local asnobody hint f
+	[ "$(id -u)" = 0 ] || atf_skip "needs root to run apitoken as nobody"
+	asnobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	$asnobody test -x "$APITOKEN" ||
+	    atf_skip "nobody cannot reach the build tree"
+	hint="(root's store: run apitoken as root, or use --db PATH for a store of your own)"
+	# The default store, in a /var/lib of this test's own mount
+	# namespace: the machine's is never touched.
+	cat >run.sh <<EOF
+set -e
+mount -t tmpfs -o mode=0755 tmpfs /var/lib
+mkdir -m 0700 /var/lib/apitoken
+unset APITOKEN_DB
+r=0; $asnobody "$APITOKEN" list 2>dir.err || r=\$?; echo \$r >dir.rc
+chmod 0755 /var/lib/apitoken
+"$APITOKEN" init -q
+r=0; $asnobody "$APITOKEN" list 2>file.err || r=\$?; echo \$r >file.rc
+mkdir -m 0700 /var/lib/other
+"$APITOKEN" --db /var/lib/other/t.db init -q
+r=0; $asnobody "$APITOKEN" --db /var/lib/other/t.db list 2>other.err ||
+    r=\$?; echo \$r >other.rc
+EOF
+	unshare --mount --propagation private sh -e run.sh ||
+	    atf_skip "no private mount namespace with a tmpfs here"
+	# The directory is root's only, then the file is.
+	for f in dir file; do
+		atf_check -o inline:"1\n" cat $f.rc
+		atf_check -o inline:"apitoken: /var/lib/apitoken/tokens.db: Permission denied $hint\n" \
+		    cat $f.err
+	done
+	atf_check -o inline:"1\n" cat other.rc
+	atf_check -o match:"Permission denied" cat other.err
+	atf_check -s exit:1 grep -F "root's store" other.err
+}
+
 atf_init_test_cases() {
+	atf_add_test_case denied__roots_store_hint
+	atf_add_test_case create__format_base64
+	atf_add_test_case verify__token_argument
+	atf_add_test_case token_file__powershell
 	atf_add_test_case habits__kubectl
 	atf_add_test_case habits__help
 	atf_add_test_case habits__say_what_was_done

@@ -29,8 +29,8 @@ verify__newline_only		good	newline		V	1	no token on standard input
 verify__1mib			good	mib		V	1	token longer than 1023 characters
 verify__1mib_random		good	mib_random	V	1	token longer than 1023 characters
 verify__nul_inside		good	nul		V	1	refused: not a token
-verify__invalid_utf8		good	bad_utf8	V	1	refused: not a token
-verify__utf8_bom		good	bom		V	1	refused: not a token
+verify__invalid_utf8		good	bad_utf8	V	1	standard input: not ASCII text in UTF-16LE
+verify__utf8_bom		good	bom		V	0	-
 verify__crlf			good	crlf		V	0	-
 verify__two_lines		good	two_lines	V	1	more than one line on standard input
 verify__overlong_1024		good	len1024		V	1	token longer than 1023 characters
@@ -48,7 +48,7 @@ import__empty			good	empty		I	1	no token on standard input
 import__too_short		good	short		I	1	shorter than 16 characters
 import__1mib			good	mib		I	1	token longer than 1023 characters
 import__nul_inside		good	imp_nul		I	1	not 16 to 1023 printable ASCII characters
-import__invalid_utf8		good	imp_utf8	I	1	not 16 to 1023 printable ASCII characters
+import__invalid_utf8		good	imp_utf8	I	1	standard input: not ASCII text in UTF-16LE
 import__sshd_fake_password	good	sshd_fake	I	1	more than one line on standard input
 store__random_bytes_verify	random	right		V	1	MDB_INVALID: File is not an LMDB file
 store__random_bytes_create	random	none		C	1	MDB_INVALID: File is not an LMDB file

@@ -878,8 +878,23 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	ATF_CHECK(strstr(why, "writable") != NULL);
 	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
 	    0), ATK_ERR_UNSAFE);
-	ATF_REQUIRE(chmod(DB, 0604) == 0);	/* World-readable is fine. */
+	/* Readable by group or others: the key is in it (SPEC section 4). */
+	ATF_REQUIRE(chmod(DB, 0604) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_CHECK_MSG(strstr(why, DB ": readable by group or others: chmod "
+	    "600 it") != NULL, "%s", why);
+	ATF_CHECK_EQ(store_open(DB, STORE_RDONLY | STORE_CHECK_SAFE, &st, NULL,
+	    0), ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod(DB, 0640) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod(DB, 0400) == 0);
 	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)), 0);
+	ATF_REQUIRE(chmod(DB_LOCK, 0644) == 0);
+	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
+	    ATK_ERR_UNSAFE);
+	ATF_REQUIRE(chmod(DB_LOCK, 0600) == 0);
 	ATF_REQUIRE(chmod(DB, 0602) == 0);
 	ATF_CHECK_EQ(store_check_path(DB, geteuid(), why, sizeof(why)),
 	    ATK_ERR_UNSAFE);
@@ -930,10 +945,28 @@ ATF_TC_BODY(store_check_path__unsafe, tc)
 	    sizeof(why)), ATK_ERR_UNSAFE);
 	ATF_CHECK_EQ(store_open("deep/y.db", STORE_RDONLY | STORE_CHECK_SAFE,
 	    &st, NULL, 0), ATK_ERR_UNSAFE);
-	/* Sticky: safe only when root owns the directory. */
+	/*
+	 * Sticky and writable by all: on the way, safe only when root owns
+	 * the directory (/tmp); never the directory the store is in, where
+	 * others could make its lock or generation files first.
+	 */
 	ATF_REQUIRE(chmod("open", 01777) == 0);
 	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	if (geteuid() == 0)
+		ATF_CHECK_MSG(strstr(why, "/open: sticky but writable by "
+		    "others") != NULL, "%s", why);
+	ATF_CHECK_EQ(store_open("open/x.db", STORE_RDONLY | STORE_CHECK_SAFE,
+	    &st, NULL, 0), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_check_path("deep/y.db", geteuid(), why,
 	    sizeof(why)), geteuid() == 0 ? 0 : ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_check_path("open/in/y.db", geteuid(), why,
+	    sizeof(why)), geteuid() == 0 ? 0 : ATK_ERR_UNSAFE);
+	/* Reached through a link, and as ".": the holder all the same. */
+	ATF_CHECK_EQ(store_check_path("via/x.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
+	ATF_CHECK_EQ(store_check_path("open/in/../x.db", geteuid(), why,
+	    sizeof(why)), ATK_ERR_UNSAFE);
 	ATF_REQUIRE(chmod("open", 0700) == 0);
 	ATF_CHECK_EQ(store_check_path("open/x.db", geteuid(), why,
 	    sizeof(why)), 0);

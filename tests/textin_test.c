@@ -97,8 +97,50 @@ ATF_TC_BODY(textin_next__bad_utf16, tc)
 	CHECK_BAD("\xfe\xff\0Y", 0);
 }
 
+ATF_TC_WITHOUT_HEAD(textin_whole__powershell);
+ATF_TC_BODY(textin_whole__powershell, tc)
+{
+	/* "ab", CR, LF as Set-Content writes them: FF FE, then UTF-16LE. */
+	static const unsigned char u16[] = { 0xff, 0xfe, 'a', 0, 'b', 0,
+	    '\r', 0, '\n', 0 };
+	static const unsigned char u8[] = { 0xef, 0xbb, 0xbf, 'a', 'b', '\r',
+	    '\n' };
+	static const unsigned char bad[] = { 0xff, 0xfe, 'a', 0, 0xe9, 0 };
+	static const unsigned char odd[] = { 0xff, 0xfe, 'a', 0, 'b' };
+	static const unsigned char be[] = { 0xfe, 0xff, 0, 'a' };
+	char out[8];
+	size_t n;
+
+	ATF_CHECK_EQ(textin_whole(u16, sizeof(u16), out, sizeof(out), &n), 0);
+	ATF_CHECK(n == 4 && memcmp(out, "ab\r\n", 4) == 0);
+	ATF_CHECK_EQ(textin_whole(u8, sizeof(u8), out, sizeof(out), &n), 0);
+	ATF_CHECK(n == 4 && memcmp(out, "ab\r\n", 4) == 0);
+	ATF_CHECK_EQ(textin_whole("abc", 3, out, sizeof(out), &n), 0);
+	ATF_CHECK(n == 3 && memcmp(out, "abc", 3) == 0);
+	/* Short inputs that could have begun a mark are text. */
+	ATF_CHECK_EQ(textin_whole("\xef", 1, out, sizeof(out), &n), 0);
+	ATF_CHECK(n == 1 && out[0] == '\xef');
+	ATF_CHECK_EQ(textin_whole("", 0, out, sizeof(out), &n), 0);
+	ATF_CHECK_EQ(n, 0);
+	ATF_CHECK_EQ(textin_whole(bad, sizeof(bad), out, sizeof(out), &n),
+	    ATK_ERR_ENCODING);
+	ATF_CHECK_EQ(textin_whole(odd, sizeof(odd), out, sizeof(out), &n),
+	    ATK_ERR_ENCODING);
+	ATF_CHECK_EQ(textin_whole(be, sizeof(be), out, sizeof(out), &n),
+	    ATK_ERR_ENCODING);
+	/* Exactly full, and one more. */
+	ATF_CHECK_EQ(textin_whole(u16, sizeof(u16), out, 4, &n), 0);
+	ATF_CHECK_EQ(n, 4);
+	ATF_CHECK_EQ(textin_whole(u16, sizeof(u16), out, 3, &n),
+	    ATK_ERR_TOOLONG);
+	ATF_CHECK_EQ(textin_whole(u8, sizeof(u8), out, 3, &n),
+	    ATK_ERR_TOOLONG);
+	ATF_CHECK_EQ(textin_whole("abcd", 4, out, 3, &n), ATK_ERR_TOOLONG);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, textin_whole__powershell);
 	ATF_TP_ADD_TC(tp, textin_next__bad_utf16);
 	ATF_TP_ADD_TC(tp, textin_next__marks);
 	return atf_no_error();

@@ -11,6 +11,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,9 @@ struct command {
 };
 
 #define PROG		"apitoken"
+/* After "Permission denied" on the default store, for a user not root. */
+#define ROOT_STORE_HINT	" (root's store: run apitoken as root, or use " \
+	"--db PATH for a store of your own)"
 /* What create's and import's options do. */
 #define CREATE_OPTIONS \
 	"  --name N         a unique name (required)\n" \
@@ -63,7 +67,10 @@ static const struct command commands[] = {
 	{ "create", cmd_create, "create --name N [--user U] [--role R] "
 	    "[--policy P]... [--from CIDR]...\n"
 	    "\t[--expires DUR|DATE|never] [--description D] "
-	    "[--parent ID|NAME] [--new-role] [-q]", CREATE_OPTIONS },
+	    "[--parent ID|NAME] [--new-role]\n"
+	    "\t[--format native|base64] [-q]", CREATE_OPTIONS
+	    "  --format F       native (default), or base64: 16 random bytes "
+	    "as Keptn's\n" },
 	{ "list", cmd_list, "list [-o table|json] [--user U] [--role R] "
 	    "[--expired|--active] [--expiring DUR]\n"
 	    "\t[--local]",
@@ -263,6 +270,21 @@ tool_store_warn(const struct ctx *ctx, const char *what, int r,
 }
 
 /*
+ * What a user who is not root is told when the default store, root's, is
+ * out of reach: a "Permission denied" alone suggests something is broken.
+ * Asked of the file again, as the effective user, once the open failed.
+ */
+static const char *
+denied_hint(const struct ctx *ctx)
+{
+	if (geteuid() == 0 || strcmp(ctx->db, STORE_DEFAULT_PATH) != 0 ||
+	    faccessat(AT_FDCWD, ctx->db, R_OK, AT_EACCESS) == 0 ||
+	    errno != EACCES)
+		return "";
+	return ROOT_STORE_HINT;
+}
+
+/*
  * One line about the store: its path and why, the path once when the
  * reason begins with it (the store's own words name the file).
  */
@@ -270,13 +292,16 @@ void
 tool_why_warn(const struct ctx *ctx, const char *why, int r)
 {
 	size_t n = strlen(ctx->db);
+	const char *hint;
 
+	/* errno first: the hint's own look at the file changes it. */
 	if (why[0] == '\0')
-		warnx("%s: %s", ctx->db, tool_strerror(r));
-	else if (strncmp(why, ctx->db, n) == 0 && why[n] == ':')
-		warnx("%s", why);
+		why = tool_strerror(r);
+	hint = denied_hint(ctx);
+	if (strncmp(why, ctx->db, n) == 0 && why[n] == ':')
+		warnx("%s%s", why, hint);
 	else
-		warnx("%s: %s", ctx->db, why);
+		warnx("%s: %s%s", ctx->db, why, hint);
 }
 
 /*

@@ -15,6 +15,9 @@
 #include "store.h"
 
 #define EXIT_USAGE		2
+/* Said of a word after import's or verify's options: the token, likely. */
+#define TOOL_TOKEN_ON_STDIN \
+	"the token is read from standard input, not the command line"
 /* A write kept in the store but not published to etcd. */
 #define EXIT_UNPUBLISHED	3
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "apitoken.h"
+#include "base64.h"
 #include "cidr.h"
 #include "duration.h"
 #include "error.h"
@@ -45,14 +46,26 @@ struct create_opts {
 	size_t		 nfrom;
 	int		 quiet;
 	int		 new_role;	/* --new-role */
+	int		 format;	/* create --format: FORMAT_* */
 };
+
+/*
+ * create --format: a native token (SPEC section 3), or Keptn's shape: 16
+ * random bytes in standard base64, like "head -c 16 /dev/urandom | base64",
+ * stored as an imported token is.
+ */
+#define FORMAT_NATIVE		0
+#define FORMAT_BASE64		1
+#define FORMAT_NATIVE_NAME	"native"
+#define FORMAT_BASE64_NAME	"base64"
+#define BASE64_TOKEN_BYTES	16
 
 /* What an option parser returns when the command goes on. */
 #define TOOL_CONTINUE	(-1)
 
 enum {
 	OPT_NAME = 256, OPT_USER, OPT_ROLE, OPT_POLICY, OPT_FROM, OPT_EXPIRES,
-	OPT_DESCRIPTION, OPT_PARENT, OPT_NEW_ROLE,
+	OPT_DESCRIPTION, OPT_PARENT, OPT_NEW_ROLE, OPT_FORMAT,
 };
 
 static void
@@ -71,10 +84,31 @@ static const struct option create_longopts[] = {
 	{ "description", required_argument, NULL, OPT_DESCRIPTION },
 	{ "parent", required_argument, NULL, OPT_PARENT },
 	{ "new-role", no_argument, NULL, OPT_NEW_ROLE },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* A --format value of create: FORMAT_*, or -1 after saying why. */
+static int
+format_parse(const char *cmd, const char *v)
+{
+	struct shown sh;
+
+	if (strcmp(cmd, "import") == 0) {
+		warnx("import: --format: an imported token keeps the text it "
+		    "has");
+		return -1;
+	}
+	if (strcmp(v, FORMAT_NATIVE_NAME) == 0)
+		return FORMAT_NATIVE;
+	if (strcmp(v, FORMAT_BASE64_NAME) == 0)
+		return FORMAT_BASE64;
+	warnx("%s: --format: %s: want %s or %s", cmd, tool_shown(v, &sh),
+	    FORMAT_NATIVE_NAME, FORMAT_BASE64_NAME);
+	return -1;
+}
 
 static int
 create_parse(const char *cmd, int argc, char **argv, struct create_opts *o)
@@ -117,6 +151,10 @@ create_parse(const char *cmd, int argc, char **argv, struct create_opts *o)
 		case OPT_NEW_ROLE:
 			o->new_role = 1;
 			break;
+		case OPT_FORMAT:
+			if ((o->format = format_parse(cmd, optarg)) < 0)
+				return EXIT_USAGE;
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -127,8 +165,14 @@ create_parse(const char *cmd, int argc, char **argv, struct create_opts *o)
 			return usage_cmd(cmd);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		/* import's token goes to standard input: never print it. */
+		if (strcmp(cmd, "import") == 0) {
+			warnx("%s: %s", cmd, TOOL_TOKEN_ON_STDIN);
+			return EXIT_USAGE;
+		}
 		return usage_cmd(cmd);
+	}
 	if (o->name == NULL) {
 		warnx("%s: --name is required", cmd);
 		return usage_cmd(cmd);
@@ -562,6 +606,19 @@ fail:
 	return -1;
 }
 
+/* Keptn's token: BASE64_TOKEN_BYTES random bytes in standard base64. */
+static int
+base64_token(char *text, size_t size)
+{
+	unsigned char raw[BASE64_TOKEN_BYTES];
+	int r;
+
+	if ((r = random_buf(raw, sizeof(raw))) == 0)
+		r = base64_encode(raw, sizeof(raw), text, size, 0);
+	explicit_bzero(raw, sizeof(raw));
+	return r;
+}
+
 static int
 create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
     int import)
@@ -596,7 +653,16 @@ create_common(struct ctx *ctx, const char *cmd, int argc, char **argv,
 	    (rv = role_known(ctx, cmd, txn, rec.name, rec.role)) != 0)
 		goto out;
 	rv = 1;
-	if (import) {
+	if (!import && o.format == FORMAT_BASE64) {
+		/* Made here, then stored as the import of that text. */
+		if ((r = base64_token(text, sizeof(text))) != 0) {
+			warnx("%s %s: %s", cmd, rec.name, tool_strerror(r));
+			goto out;
+		}
+		if (import_token(cmd, s, txn, text, strlen(text), &tok,
+		    &rec) != 0)
+			goto out;
+	} else if (import) {
 		if (import_token(cmd, s, txn, in, inlen, &tok, &rec) != 0)
 			goto out;
 	} else {

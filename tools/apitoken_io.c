@@ -13,11 +13,14 @@
 #include <unistd.h>
 
 #include "apitoken.h"
+#include "error.h"
+#include "textin.h"
 
 /* Read all of fd into buf; -1 with errno, or -2 when it does not fit. */
 static ssize_t
-read_all(int fd, char *buf, size_t size)
+read_all(int fd, void *bufv, size_t size)
 {
+	unsigned char *buf = bufv;
 	size_t off = 0;
 	ssize_t n;
 
@@ -37,54 +40,64 @@ read_all(int fd, char *buf, size_t size)
 /*
  * A token from standard input (one line, the newline optional), or from a
  * prompt without echo when standard input is a terminal.  Never argv: it
- * would show in ps(1) and in shell history.  The caller wipes buf.
+ * would show in ps(1) and in shell history.  A file saved by Windows
+ * PowerShell (UTF-16LE with a byte-order mark, CRLF) or with a UTF-8 mark
+ * reads as its text, as apitoken-decode reads one.  The caller wipes buf.
  */
 int
 tool_read_token(const char *cmd, char *buf, size_t size, size_t *lenp)
 {
+	/* UTF-16LE: two bytes a character, and the mark. */
+	unsigned char raw[2 * TOOL_TOKEN_BUFSZ + TEXTIN_BOM_MAX];
 	ssize_t n;
-	size_t len;
+	size_t len = 0;
+	int r, rv = -1;
 
 	*lenp = 0;
 	if (isatty(STDIN_FILENO)) {
 		if (readpassphrase(TOOL_PROMPT, buf, size,
 		    RPP_ECHO_OFF | RPP_REQUIRE_TTY) == NULL) {
 			warn("%s: cannot read the token", cmd);
-			return -1;
+			goto out;
 		}
 		len = strlen(buf);
 	} else {
-		if ((n = read_all(STDIN_FILENO, buf, size - 1)) == -1) {
+		if ((n = read_all(STDIN_FILENO, raw, sizeof(raw))) == -1) {
 			warn("%s: standard input", cmd);
-			return -1;
+			goto out;
 		}
-		if (n == -2) {
+		r = n == -2 ? ATK_ERR_TOOLONG :
+		    textin_whole(raw, (size_t)n, buf, size - 1, &len);
+		if (r == ATK_ERR_TOOLONG) {
 			warnx("%s: token longer than %d characters", cmd,
 			    TOKEN_MAX_LEN);
-			return -1;
+			goto out;
 		}
-		len = (size_t)n;
+		if (r != 0) {
+			warnx("%s: standard input: not ASCII text in UTF-16LE",
+			    cmd);
+			goto out;
+		}
 		buf[len] = '\0';
 		if (len > 0 && buf[len - 1] == '\n')
 			buf[--len] = '\0';
 		if (len > 0 && buf[len - 1] == '\r')
 			buf[--len] = '\0';
 	}
-	if (len == 0) {
+	if (len == 0)
 		warnx("%s: no token on standard input", cmd);
-		return -1;
-	}
-	if (len > TOKEN_MAX_LEN) {
+	else if (len > TOKEN_MAX_LEN)
 		warnx("%s: token longer than %d characters", cmd,
 		    TOKEN_MAX_LEN);
-		return -1;
-	}
-	if (memchr(buf, '\n', len) != NULL) {
+	else if (memchr(buf, '\n', len) != NULL)
 		warnx("%s: more than one line on standard input", cmd);
-		return -1;
+	else {
+		*lenp = len;
+		rv = 0;
 	}
-	*lenp = len;
-	return 0;
+ out:
+	explicit_bzero(raw, sizeof(raw));
+	return rv;
 }
 
 /*

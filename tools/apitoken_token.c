@@ -559,8 +559,14 @@ cmd_verify(struct ctx *ctx, int argc, char **argv)
 			return usage_cmd("verify");
 		}
 	}
-	if (optind != argc)
-		return usage_cmd("verify");
+	/*
+	 * A word after the options is most likely the token itself: say
+	 * where it goes, and never print it back.
+	 */
+	if (optind != argc) {
+		warnx("verify: %s", TOOL_TOKEN_ON_STDIN);
+		return EXIT_USAGE;
+	}
 	if (req.user == NULL) {
 		warnx("verify: --user is required");
 		return usage_cmd("verify");
