@@ -356,7 +356,7 @@ list_json_body()
 	    --expires 2099-01-01 --description "CI deploys" --parent p
 	atf_check -s exit:0 -o save:out -e ignore "$APITOKEN" list -o json
 	atf_check -o inline:"2\n" -x "wc -l <out | tr -d ' '"
-	keys='["created","description","expires","from","id","imported","last_from","last_used","name","parent","policies","revoke_reason","revoked","role","user"]'
+	keys='["created","description","expires","from","id","imported","last_from","last_host","last_used","name","parent","policies","revoke_reason","revoked","role","user"]'
 	atf_check -o inline:"$keys\n$keys\n" jq -c 'keys' out
 	atf_check -o inline:'{"name":"j","role":"Administrator","policies":["sshd","su"],"from":["10.0.0.0/8"],"expires":"2099-01-01T00:00:00Z","description":"CI deploys","revoked":null,"revoke_reason":null,"last_used":null,"last_from":null,"imported":false}\n' \
 	    jq -c 'select(.name == "j") | {name, role, policies, from,
