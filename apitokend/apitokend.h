@@ -31,6 +31,7 @@
 #define DEFAULT_MAX_FAILURES	10	/* A user or a peer, a minute. */
 #define DEFAULT_REPORT		10	/* Seconds between fleet reports. */
 #define DEFAULT_USAGE_REPORT	5	/* Seconds between usage txns. */
+#define DEFAULT_PROBE		1	/* Seconds between freshness reads. */
 #define WHY_MAX			256
 
 struct fleet;
@@ -52,6 +53,7 @@ struct conf {
 	char		*etcd, *prefix, *cacert, *cert, *key, *trust, *host;
 	long		 report;	/* Seconds between reports; 0: none. */
 	long		 usage;		/* Between usage txns; 0: none. */
+	long		 probe;		/* Between freshness reads. */
 };
 
 struct daemon {

@@ -41,7 +41,6 @@
 
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
-#define PROBE_MS	1000	/* Freshness reads while the watch runs. */
 #define PROBE_TIMEOUT	2	/* Seconds one may take. */
 /* Failing probes for this long: the watch's member is given up. */
 #define WATCH_DEAD_MS	10000
@@ -290,7 +289,8 @@ probe_cb(const struct etcd_kv *kv, void *arg)
 }
 
 /*
- * While the watch runs, once every PROBE_MS: a linearizable read (which
+ * While the watch runs, once every --probe-interval (conf.probe seconds):
+ * a linearizable read (which
  * needs the cluster's quorum) through the watch's own member.  When it
  * answers, that member is in the cluster and its watch stream is not
  * behind by more than what is in flight: the store is fresh.
@@ -302,7 +302,7 @@ probe(struct fleet *f)
 	int64_t now = fleet_mono_ms(), rev;
 	int more;
 
-	if (now - f->probed_ms < PROBE_MS)
+	if (now - f->probed_ms < f->conf.probe * 1000)
 		return;
 	f->probed_ms = now;
 	etcd_pin(f->probe, etcd_current(f->etcd));

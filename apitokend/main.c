@@ -81,7 +81,8 @@ usage(FILE *f)
 	    "[--cacert FILE] [--cert FILE] [--key FILE]\n"
 	    "                  [--trust FILE] [--host-name NAME] "
 	    "[--report SECONDS]\n"
-	    "                  [--usage-report SECONDS]]\n", PROG);
+	    "                  [--usage-report SECONDS] "
+	    "[--probe-interval SECONDS]]\n", PROG);
 }
 
 /* Room for the connections: the soft descriptor limit up to the hard. */
@@ -253,7 +254,7 @@ group_id(const char *name)
 enum { OPT_DB = 256, OPT_SOCKET, OPT_ALLOW_GROUP, OPT_WORKERS,
     OPT_MAX_FAILURES, OPT_STDERR, OPT_VERSION, OPT_ETCD, OPT_PREFIX,
     OPT_CACERT, OPT_CERT, OPT_KEY, OPT_TRUST, OPT_HOST_NAME, OPT_REPORT,
-    OPT_USAGE_REPORT };
+    OPT_USAGE_REPORT, OPT_PROBE_INTERVAL };
 
 static const struct option longopts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -271,6 +272,7 @@ static const struct option longopts[] = {
 	{ "host-name", required_argument, NULL, OPT_HOST_NAME },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "usage-report", required_argument, NULL, OPT_USAGE_REPORT },
+	{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -294,6 +296,7 @@ parse_args(int argc, char *argv[], struct conf *c)
 	c->max_failures = DEFAULT_MAX_FAILURES;
 	c->report = DEFAULT_REPORT;
 	c->usage = DEFAULT_USAGE_REPORT;
+	c->probe = DEFAULT_PROBE;
 	c->self = geteuid();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -361,6 +364,12 @@ parse_args(int argc, char *argv[], struct conf *c)
 				    "here)");
 			c->usage = (long)n;
 			break;
+		case OPT_PROBE_INTERVAL:
+			if (number_parse(optarg, 1, 3600, &n) != 0)
+				errx(EXIT_USAGE, "--probe-interval: seconds, 1 "
+				    "to 3600");
+			c->probe = (long)n;
+			break;
 		case OPT_TRUST:
 			if (optarg[0] != '/')
 				errx(EXIT_USAGE, "--trust: an absolute path");
@@ -397,9 +406,10 @@ parse_args(int argc, char *argv[], struct conf *c)
 	if (c->etcd == NULL && (c->prefix != NULL || c->cacert != NULL ||
 	    c->cert != NULL || c->key != NULL || c->trust != NULL ||
 	    c->host != NULL || c->report != DEFAULT_REPORT ||
-	    c->usage != DEFAULT_USAGE_REPORT))
+	    c->usage != DEFAULT_USAGE_REPORT || c->probe != DEFAULT_PROBE))
 		errx(EXIT_USAGE, "--prefix, --cacert, --cert, --key, --trust, "
-		    "--host-name, --report and --usage-report go with --etcd");
+		    "--host-name, --report, --usage-report and --probe-interval "
+		    "go with --etcd");
 	if (c->etcd != NULL && c->host == NULL) {
 		/* The last byte stays the NUL of the static buffer. */
 		if (gethostname(hostbuf, sizeof(hostbuf) - 1) != 0 ||
@@ -463,6 +473,7 @@ main(int argc, char *argv[])
 		fc.host = conf.host;
 		fc.report = conf.report;
 		fc.usage = conf.usage;
+		fc.probe = conf.probe;
 		if (fc.trusted && fleet_trust_read(conf.trust, fc.trust, why,
 		    sizeof(why)) != 0)
 			errx(1, "--trust: %s", why);

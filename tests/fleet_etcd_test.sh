@@ -373,6 +373,28 @@ stale_cleanup() {
 	stop_all
 }
 
+atf_test_case probe_interval cleanup
+probe_interval_head() {
+	atf_set descr "--probe-interval 4: with nothing changing, a host is" \
+	    "confirmed in step every 4 s only, so maxstale=2 s finds it" \
+	    "stale for part of each period, and in step again"
+	atf_set timeout 300
+}
+probe_interval_body() {
+	HOSTS=1
+	etcd_start
+	setup_admin
+	token a
+	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
+	host_start 1 --probe-interval 4
+	until_stale ok 1 a 2
+	until_stale error 1 a 2
+	until_stale ok 1 a 2
+}
+probe_interval_cleanup() {
+	stop_all
+}
+
 atf_test_case status cleanup
 status_head() {
 	atf_set descr "apitoken status: every host reports its revision;" \
@@ -664,6 +686,12 @@ usage_errors_body() {
 	    --db "$PWD/x.db" --etcd http://a:1 --prefix x
 	atf_check -s exit:2 -e match:"go with --etcd" "$APITOKEND" \
 	    --db "$PWD/x.db" --cert /x
+	atf_check -s exit:2 -e match:"go with --etcd" "$APITOKEND" \
+	    --db "$PWD/x.db" --usage-report 9
+	atf_check -s exit:2 -e match:"^apitokend: --probe-interval: seconds, 1 to 3600$" \
+	    "$APITOKEND" --db "$PWD/x.db" --etcd http://a:1 --probe-interval 0
+	atf_check -s exit:2 -e match:"^apitokend: --usage-report: seconds" \
+	    "$APITOKEND" --db "$PWD/x.db" --etcd http://a:1 --usage-report -1
 	# A store that never published is not marked by a failed publish.
 	atf_check -s exit:1 -e match:"publish: " ./admin publish \
 	    --etcd http://127.0.0.1:1
@@ -680,6 +708,7 @@ atf_init_test_cases() {
 	atf_add_test_case new_key
 	atf_add_test_case signed
 	atf_add_test_case stale
+	atf_add_test_case probe_interval
 	atf_add_test_case status
 	atf_add_test_case settings
 	atf_add_test_case first_sync_killed

@@ -71,6 +71,8 @@ struct fleet_conf {
 	long		 report;
 	/* And its last uses under <prefix>usage/<host>/: every seconds. */
 	long		 usage;
+	/* A quorum read to confirm it is in step: every seconds. */
+	long		 probe;
 };
 
 enum fleet_key {
