@@ -382,10 +382,7 @@ probe_interval_head() {
 }
 probe_interval_body() {
 	HOSTS=1
-	etcd_start
-	setup_admin
-	token a
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
+	admin_up a
 	host_start 1 --probe-interval 4
 	until_stale ok 1 a 2
 	until_stale error 1 a 2
@@ -404,10 +401,7 @@ status_head() {
 }
 status_body() {
 	HOSTS=3
-	etcd_start
-	setup_admin
-	token a
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
+	admin_up a
 	hosts_start --report 1
 	until_all ok a
 	i=0

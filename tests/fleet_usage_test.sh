@@ -32,18 +32,6 @@ until_seen() {
 	done
 }
 
-# admin_up TOKEN...: the cluster, and the admin store with these tokens
-# published; no host yet.
-admin_up() {
-	local t
-	etcd_start
-	setup_admin
-	for t in "$@"; do
-		token "$t"
-	done
-	atf_check -s exit:0 -e ignore ./admin publish --etcd "$ETCD_ENDPOINTS"
-}
-
 # ---------------------------------------------------------------------------
 
 atf_test_case three_hosts cleanup
