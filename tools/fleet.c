@@ -85,15 +85,6 @@ fleet_host_key(const char *prefix, const char *host)
 	    NULL : k;
 }
 
-int
-fleet_host_valid(const char *h)
-{
-	size_t n = strlen(h);
-
-	return n > 0 && n <= FLEET_HOST_MAX && strspn(h, "ABCDEFGHIJKLMNOP"
-	    "QRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
-}
-
 char *
 fleet_token_key(const char *prefix, const unsigned char *id)
 {

@@ -6,7 +6,8 @@
  *					"last_from":"<remote host>"}
  *
  * and apitoken list and show on the admin store read them all back.  The
- * keys and values, shared by both sides.
+ * keys and values, shared by both sides; and the host names of the keys
+ * and of the hosts' reports.
  */
 #include "config.h"
 
@@ -20,6 +21,15 @@
 #include "fleet.h"
 #include "rfc3339.h"
 #include "token.h"
+
+int
+fleet_host_valid(const char *h)
+{
+	size_t n = strlen(h);
+
+	return n > 0 && n <= FLEET_HOST_MAX && strspn(h, "ABCDEFGHIJKLMNOP"
+	    "QRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
 
 char *
 fleet_usage_key(const char *prefix, const char *host, const unsigned char *id)
@@ -82,7 +92,8 @@ fleet_usage_parse(const char *prefix, const struct etcd_kv *kv,
 		return -1;
 	memcpy(u->host, k, hlen);
 	u->host[hlen] = '\0';
-	if (!fleet_host_valid(u->host) ||
+	/* A NUL in the key would make it another host's name. */
+	if (strlen(u->host) != hlen || !fleet_host_valid(u->host) ||
 	    kv->keylen - plen - ulen - hlen - 1 != TOKEN_ID_CHARS)
 		return -1;
 	memcpy(idtext, slash + 1, TOKEN_ID_CHARS);
