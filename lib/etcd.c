@@ -460,6 +460,20 @@ etcd_txn(struct etcd *e, const struct etcd_op *ops, size_t n, int64_t *revp,
 	return r;
 }
 
+int
+etcd_delete_range(struct etcd *e, const void *key, size_t keylen,
+    const void *end, size_t endlen, int64_t *revp, char *why, size_t whysz)
+{
+	char *body;
+	int r;
+
+	if ((body = etcd_delete_range_body(key, keylen, end, endlen)) == NULL)
+		return ATK_ERR_NOMEM;
+	r = request(e, "/v3/kv/txn", body, txn_decode, revp, why, whysz);
+	free(body);
+	return r;
+}
+
 /* A watch stream being read: lines decoded as they complete. */
 struct watch_ctx {
 	struct answer	 line;

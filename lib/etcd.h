@@ -99,6 +99,9 @@ int	etcd_newest(struct etcd *, const void *, size_t, const void *, size_t,
  */
 int	etcd_txn(struct etcd *, const struct etcd_op *, size_t, int64_t *,
 	    char *, size_t);
+/* Delete every key of [key, end), in a txn; *revp as etcd_txn(). */
+int	etcd_delete_range(struct etcd *, const void *, size_t, const void *,
+	    size_t, int64_t *, char *, size_t);
 
 /*
  * Watch [key, end) from revision start until stop(arg) says so or the
@@ -130,6 +133,7 @@ int	etcd_prefix_end(const void *, size_t, unsigned char *, size_t *);
 char	*etcd_range_body(const void *, size_t, const void *, size_t, int64_t,
 	    int64_t);
 char	*etcd_txn_body(const struct etcd_op *, size_t);
+char	*etcd_delete_range_body(const void *, size_t, const void *, size_t);
 /* A range of [key, end) asking for the key changed last, alone. */
 char	*etcd_newest_body(const void *, size_t, const void *, size_t);
 char	*etcd_watch_body(const void *, size_t, const void *, size_t, int64_t);

@@ -144,6 +144,28 @@ fail:
 }
 
 char *
+etcd_delete_range_body(const void *key, size_t keylen, const void *end,
+    size_t endlen)
+{
+	json_t *o, *a, *op, *req;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if ((a = json_array()) == NULL ||
+	    json_object_set_new(o, "success", a) != 0 ||
+	    (op = json_object()) == NULL ||
+	    json_array_append_new(a, op) != 0 ||
+	    (req = json_object()) == NULL ||
+	    json_object_set_new(op, "request_delete_range", req) != 0 ||
+	    set_b64(req, "key", key, keylen) != 0 ||
+	    set_b64(req, "range_end", end, endlen) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return dump(o);
+}
+
+char *
 etcd_watch_body(const void *key, size_t keylen, const void *end,
     size_t endlen, int64_t start)
 {

@@ -225,6 +225,11 @@ ATF_TC_BODY(bodies__golden, tc)
 	    "\"YQ==\"}},{\"request_put\":{\"key\":\"Yg==\",\"value\":"
 	    "\"aGVsbG8=\"}}]}");
 	free(s);
+	ATF_REQUIRE((s = etcd_delete_range_body("/p/", 3, "/p0", 3)) !=
+	    NULL);
+	ATF_CHECK_STREQ(s, "{\"success\":[{\"request_delete_range\":{\"key\":"
+	    "\"L3Av\",\"range_end\":\"L3Aw\"}}]}");
+	free(s);
 	ATF_REQUIRE((s = etcd_watch_body("/p/", 3, "/p0", 3, 12)) != NULL);
 	ATF_CHECK_STREQ(s, "{\"create_request\":{\"key\":\"L3Av\","
 	    "\"range_end\":\"L3Aw\",\"start_revision\":12}}");

@@ -197,6 +197,62 @@ rhost_bytes_cleanup() {
 	stop_all
 }
 
+# until_status PATTERN: apitoken status prints a line matching PATTERN.
+until_status() {
+	local i=0
+	until ./admin status 2>/dev/null | grep -q "$1"; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "status: no line like '$1'"
+		sleep 0.1
+	done
+}
+
+atf_test_case forget cleanup
+forget_head() {
+	atf_set descr "status --forget: a host gone for good loses its" \
+	    "report and its last uses; status counts it no more"
+	atf_set timeout 300
+}
+forget_body() {
+	HOSTS=2
+	admin_up a
+	hosts_start --report 1 --usage-report 1
+	until_all ok a
+	use 1 a
+	use 2 a
+	until_status "^h2 .*current"
+	i=0
+	until ./etcd/etcdctl get --keys-only --prefix /apitoken/v1/usage/h2/ |
+	    grep -q .; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "h2's last use not written"
+		sleep 0.1
+	done
+	# h2 goes away and misses a change: status is 1 for it.
+	host_stop 2
+	token b
+	HOSTS=1
+	until_all ok b
+	until_status "^h1 .*current"
+	atf_check -s exit:1 -o match:"^h2 .*behind" -e ignore ./admin status
+	atf_check -s exit:0 -o empty \
+	    -e inline:"forgot host h2: its report and its last uses\n" \
+	    ./admin status --forget h2
+	atf_check -s exit:0 -o not-match:"^h2 " -o match:"^h1 .*current" \
+	    -e match:"^1 host, 0 not current" ./admin status
+	atf_check -o empty ./etcd/etcdctl get --keys-only --prefix \
+	    /apitoken/v1/usage/h2/
+	atf_check -o not-empty ./etcd/etcdctl get --keys-only --prefix \
+	    /apitoken/v1/usage/h1/
+	# A name that is none, or none at all: refused.
+	atf_check -s exit:2 -e match:"not a host name" ./admin status \
+	    --forget 'bad!name'
+	atf_check -s exit:2 -e match:"usage: " ./admin status --forget
+}
+forget_cleanup() {
+	stop_all
+}
+
 atf_test_case cluster_down cleanup
 cluster_down_head() {
 	atf_set descr "etcd out of reach: list and show say so in one line" \
@@ -229,5 +285,6 @@ atf_init_test_cases() {
 	atf_add_test_case bounded
 	atf_add_test_case garbage
 	atf_add_test_case rhost_bytes
+	atf_add_test_case forget
 	atf_add_test_case cluster_down
 }

@@ -130,8 +130,11 @@ static const struct command commands[] = {
 	    "  -q, --quiet      do not say what was written\n"
 	    "Without --etcd: where the store publishes already.\n" },
 	{ "fleet-key", cmd_fleet_key, "fleet-key", NULL },
-	{ "status", cmd_status, "status [-o table|json]",
-	    "  -o, --output F   table (default) or json\n" },
+	{ "status", cmd_status, "status [-o table|json] | status --forget "
+	    "HOST...",
+	    "  -o, --output F   table (default) or json\n"
+	    "  --forget         remove the report and last uses of hosts gone "
+	    "for good\n" },
 	{ "config", cmd_config, "config [KEY [VALUE]] | config --unset KEY",
 	    "  --unset KEY      remove a setting\n"
 	    "Keys: default-lifetime, max-lifetime (a duration or never).\n" },

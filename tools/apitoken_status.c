@@ -3,7 +3,8 @@
  * apitokend --etcd reports under <prefix>hosts/<name> the revision it has
  * applied and when it was last in step with etcd; this reads those
  * reports, and the revision of the newest change of the store's tokens,
- * from the cluster the store publishes to.
+ * from the cluster the store publishes to.  With --forget, a host gone for
+ * good: its report and its last uses (<prefix>usage/<host>/) removed.
  */
 #include "config.h"
 
@@ -41,6 +42,54 @@ struct hosts {
 	size_t		 n;
 	int		 r;
 };
+
+/*
+ * status --forget HOST...: each host's report and last uses removed (a
+ * host still running reports again).  0, or 1 after saying why.
+ */
+static int
+forget(struct etcd *e, const char *prefix, char **hosts, int n)
+{
+	struct etcd_op op;
+	char why[WHY_MAX] = "", *key = NULL, *start = NULL, *end = NULL;
+	int64_t rev;
+	int i, r = 0;
+
+	for (i = 0; i < n; i++)
+		if (!fleet_host_valid(hosts[i])) {
+			warnx("status: --forget: not a host name: 1 to %d "
+			    "letters, digits, '.', '_' or '-'", FLEET_HOST_MAX);
+			return EXIT_USAGE;
+		}
+	for (i = 0; i < n && r == 0; i++) {
+		if ((key = fleet_host_key(prefix, hosts[i])) == NULL ||
+		    (start = fleet_usage_key(prefix, hosts[i], NULL)) == NULL ||
+		    (end = strdup(start)) == NULL)
+			r = ATK_ERR_NOMEM;
+		else {
+			end[strlen(end) - 1]++;		/* "h1/" -> "h10" */
+			memset(&op, 0, sizeof(op));
+			op.key = key;
+			op.keylen = strlen(key);
+			if ((r = etcd_txn(e, &op, 1, &rev, why,
+			    sizeof(why))) == 0 &&
+			    (r = etcd_delete_range(e, start, strlen(start), end,
+			    strlen(end), &rev, why, sizeof(why))) == 0)
+				fprintf(stderr, "forgot host %s: its report and "
+				    "its last uses\n", hosts[i]);
+		}
+		free(key);
+		free(start);
+		free(end);
+		key = start = end = NULL;
+	}
+	if (r != 0) {
+		warnx("status: --forget: %s", why[0] != '\0' ? why :
+		    tool_strerror(r));
+		return 1;
+	}
+	return 0;
+}
 
 static int
 host_cb(const struct etcd_kv *kv, void *arg)
@@ -100,6 +149,7 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "forget", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -112,7 +162,7 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 	char a[32], b[32], hend[FLEET_PREFIX_MAX + 16];
 	int64_t newest, rev, got;
 	size_t i, behind = 0;
-	int ch, json = 0, more, rv = 1, r;
+	int ch, json = 0, forgetting = 0, more, rv = 1, r;
 
 	memset(&conf, 0, sizeof(conf));
 	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
@@ -125,6 +175,9 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'F':
+			forgetting = 1;
+			break;
 		case 'h':
 			return help_cmd("status");
 		default:
@@ -132,7 +185,7 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 			return usage_cmd("status");
 		}
 	}
-	if (optind != argc)
+	if (forgetting ? optind == argc || json : optind != argc)
 		return usage_cmd("status");
 	if (tool_open(ctx, STORE_RDONLY, &s) != 0)
 		goto out;
@@ -158,6 +211,14 @@ cmd_status(struct ctx *ctx, int argc, char **argv)
 	}
 	snprintf(hend, sizeof(hend), "%s", from);
 	hend[strlen(hend) - 1]++;		/* "hosts/" -> "hosts0" */
+	if (forgetting) {
+		if ((r = fleet_client(&conf, &e, why, sizeof(why))) != 0)
+			warnx("status: %s", why);
+		else
+			rv = forget(e, conf.prefix, argv + optind,
+			    argc - optind);
+		goto out;
+	}
 	if ((r = fleet_client(&conf, &e, why, sizeof(why))) != 0 ||
 	    (r = etcd_newest(e, meta, strlen(meta), end, strlen(end), &newest,
 	    &rev, why, sizeof(why))) != 0 ||
