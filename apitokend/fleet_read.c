@@ -331,6 +331,9 @@ apply_snap(struct fleet *f, struct snap *sn, size_t *count, char *why,
 		goto out;
 	r = store_txn_commit(t, why, whysz);
 	t = NULL;
+	/* The tokens gone: this host's usage/ keys of them too. */
+	for (size_t i = 0; r == 0 && i < st.n; i++)
+		fleet_forget_use(f, st.ids + i * TOKEN_ID_BYTES);
 out:
 	store_txn_abort(t);
 	shared_release(f->shared);

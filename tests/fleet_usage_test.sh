@@ -197,6 +197,48 @@ rhost_bytes_cleanup() {
 	stop_all
 }
 
+# until_key GONE|THERE KEY: the key is gone from etcd, or there, in the wait.
+until_key() {
+	local i=0
+	while :; do
+		if ./etcd/etcdctl get --keys-only "$2" | grep -q .; then
+			[ "$1" = THERE ] && return 0
+		else
+			[ "$1" = GONE ] && return 0
+		fi
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "$2 is not $1"
+		sleep 0.1
+	done
+}
+
+atf_test_case deleted_while_away cleanup
+deleted_while_away_head() {
+	atf_set descr "a token deleted while its host was down, past a" \
+	    "compaction: the host reads everything again and deletes its" \
+	    "usage/ key of it"
+	atf_set timeout 300
+}
+deleted_while_away_body() {
+	HOSTS=1
+	admin_up a b
+	host_start 1 --usage-report 1
+	until_all ok b
+	use 1 b
+	idb=$(cut -d_ -f2 b.tok)
+	until_key THERE "/apitoken/v1/usage/h1/$idb"
+	host_stop 1
+	atf_check -s exit:0 -e ignore ./admin delete -q b
+	etcd_compact
+	host_start 1 --usage-report 1
+	until_all refused b
+	until_key GONE "/apitoken/v1/usage/h1/$idb"
+	atf_check -o match:"revision compacted" cat h1/log
+}
+deleted_while_away_cleanup() {
+	stop_all
+}
+
 # until_status PATTERN: apitoken status prints a line matching PATTERN.
 until_status() {
 	local i=0
@@ -286,5 +328,6 @@ atf_init_test_cases() {
 	atf_add_test_case garbage
 	atf_add_test_case rhost_bytes
 	atf_add_test_case forget
+	atf_add_test_case deleted_while_away
 	atf_add_test_case cluster_down
 }
