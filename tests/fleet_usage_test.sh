@@ -32,6 +32,25 @@ until_seen() {
 	done
 }
 
+# within_wait WHAT CMD...: CMD succeeds within the wait, else fail: WHAT.
+within_wait() {
+	local what=$1 i=0
+	shift
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -lt $WAIT ] || atf_fail "$what"
+		sleep 0.1
+	done
+}
+
+# has_keys PREFIX [PATTERN]: etcd holds a key under PREFIX (that matches).
+has_keys() {
+	./etcd/etcdctl get --keys-only --prefix "$1" | grep -q "${2:-.}"
+}
+no_keys() {
+	! has_keys "$@"
+}
+
 # ---------------------------------------------------------------------------
 
 atf_test_case three_hosts cleanup
@@ -75,13 +94,8 @@ EOT
 	# A token deleted: each host that saw it deletes its key.
 	idb=$(cut -d_ -f2 b.tok)
 	atf_check -s exit:0 -e ignore ./admin delete -q b
-	i=0
-	while ./etcd/etcdctl get --keys-only --prefix /apitoken/v1/usage/ |
-	    grep -q "/$idb\$"; do
-		i=$((i + 1))
-		[ $i -lt $WAIT ] || atf_fail "the last use of b is still in etcd"
-		sleep 0.1
-	done
+	within_wait "the last use of b is still in etcd" \
+	    no_keys /apitoken/v1/usage/ "/$idb\$"
 	atf_check -o match:"/apitoken/v1/usage/h3/" ./etcd/etcdctl get \
 	    --keys-only --prefix /apitoken/v1/usage/
 }
@@ -197,21 +211,6 @@ rhost_bytes_cleanup() {
 	stop_all
 }
 
-# until_key GONE|THERE KEY: the key is gone from etcd, or there, in the wait.
-until_key() {
-	local i=0
-	while :; do
-		if ./etcd/etcdctl get --keys-only "$2" | grep -q .; then
-			[ "$1" = THERE ] && return 0
-		else
-			[ "$1" = GONE ] && return 0
-		fi
-		i=$((i + 1))
-		[ $i -lt $WAIT ] || atf_fail "$2 is not $1"
-		sleep 0.1
-	done
-}
-
 atf_test_case deleted_while_away cleanup
 deleted_while_away_head() {
 	atf_set descr "a token deleted while its host was down, past a" \
@@ -226,27 +225,24 @@ deleted_while_away_body() {
 	until_all ok b
 	use 1 b
 	idb=$(cut -d_ -f2 b.tok)
-	until_key THERE "/apitoken/v1/usage/h1/$idb"
+	within_wait "the last use of b not written" \
+	    has_keys "/apitoken/v1/usage/h1/$idb"
 	host_stop 1
 	atf_check -s exit:0 -e ignore ./admin delete -q b
 	etcd_compact
 	host_start 1 --usage-report 1
 	until_all refused b
-	until_key GONE "/apitoken/v1/usage/h1/$idb"
+	within_wait "the last use of b is still in etcd" \
+	    no_keys "/apitoken/v1/usage/h1/$idb"
 	atf_check -o match:"revision compacted" cat h1/log
 }
 deleted_while_away_cleanup() {
 	stop_all
 }
 
-# until_status PATTERN: apitoken status prints a line matching PATTERN.
-until_status() {
-	local i=0
-	until ./admin status 2>/dev/null | grep -q "$1"; do
-		i=$((i + 1))
-		[ $i -lt $WAIT ] || atf_fail "status: no line like '$1'"
-		sleep 0.1
-	done
+# status_has PATTERN: apitoken status prints a line matching PATTERN.
+status_has() {
+	./admin status 2>/dev/null | grep -q "$1"
 }
 
 atf_test_case forget cleanup
@@ -262,20 +258,14 @@ forget_body() {
 	until_all ok a
 	use 1 a
 	use 2 a
-	until_status "^h2 .*current"
-	i=0
-	until ./etcd/etcdctl get --keys-only --prefix /apitoken/v1/usage/h2/ |
-	    grep -q .; do
-		i=$((i + 1))
-		[ $i -lt $WAIT ] || atf_fail "h2's last use not written"
-		sleep 0.1
-	done
+	within_wait "status: h2 not current" status_has "^h2 .*current"
+	within_wait "h2's last use not written" has_keys /apitoken/v1/usage/h2/
 	# h2 goes away and misses a change: status is 1 for it.
 	host_stop 2
 	token b
 	HOSTS=1
 	until_all ok b
-	until_status "^h1 .*current"
+	within_wait "status: h1 not current" status_has "^h1 .*current"
 	atf_check -s exit:1 -o match:"^h2 .*behind" -e ignore ./admin status
 	atf_check -s exit:0 -o empty \
 	    -e inline:"forgot host h2: its report and its last uses\n" \
