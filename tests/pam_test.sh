@@ -660,7 +660,38 @@ harness__pam_slots_body() {
 	atf_check -s exit:1 grep -q "went on" out
 }
 
+atf_test_case harness__pam_dirs_clean
+harness__pam_dirs_clean_head() {
+	atf_set descr "stop_daemon removes what pam_wrapper left of this case" \
+	    "(its program gone, its service naming this directory), and" \
+	    "nothing of a live program or of another run"
+}
+harness__pam_dirs_clean_body() {
+	local dead
+	mkdir pool
+	PAM_DIRS="$PWD/pool/pam.?"
+	sh -c 'echo $$ > dead.pid'
+	dead=$(cat dead.pid)
+	alive "$dead" && atf_skip "pid $dead taken again"
+	mkdir pool/pam.a pool/pam.b pool/pam.c pool/pam.d
+	# Ours, its program gone: removed.
+	echo "$dead" > pool/pam.a/pid
+	echo "auth required x.so socket=$PWD/d.sock" > pool/pam.a/atktest
+	# Another run's, its program gone: left.
+	echo "$dead" > pool/pam.b/pid
+	echo "auth required x.so socket=/tmp/kyua.other/1/work/d.sock" \
+	    > pool/pam.b/atktest
+	# Ours, its program alive (this shell): left.
+	echo $$ > pool/pam.c/pid
+	echo "auth required x.so socket=$PWD/d.sock" > pool/pam.c/atktest
+	# Being made (no pid yet): left.
+	echo "auth required x.so socket=$PWD/d.sock" > pool/pam.d/atktest
+	stop_daemon
+	atf_check -o inline:"pam.b\npam.c\npam.d\n" ls pool
+}
+
 atf_init_test_cases() {
+	atf_add_test_case harness__pam_dirs_clean
 	atf_add_test_case harness__pam_slots
 	atf_add_test_case log__fields_escaped
 	atf_add_test_case auth__right_token
