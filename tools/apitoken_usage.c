@@ -138,11 +138,10 @@ collect_fleet_usage(const struct ctx *ctx, const char *cmd,
 	/* Page after page, every one at the revision of the first. */
 	do {
 		m.seen = 0;
-		r = m.last == NULL ?
-		    etcd_range(e, start, strlen(start), end, strlen(end), rev,
-		    USAGE_PAGE, use_cb, &m, &got, &more, why, sizeof(why)) :
-		    etcd_range(e, m.last, m.lastlen, end, strlen(end), rev,
-		    USAGE_PAGE, use_cb, &m, &got, &more, why, sizeof(why));
+		/* The request is made before use_cb() moves m.last. */
+		r = etcd_range(e, m.last != NULL ? m.last : start,
+		    m.last != NULL ? m.lastlen : strlen(start), end, strlen(end),
+		    rev, USAGE_PAGE, use_cb, &m, &got, &more, why, sizeof(why));
 		if (r == 0 && m.err != 0)
 			r = m.err;
 		if (rev == 0)
