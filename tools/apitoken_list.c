@@ -1,6 +1,6 @@
 /*
- * The apitoken commands that read many tokens or one: list and show; and
- * the walk over the store they share with prune (tools/collect.h).
+ * apitoken list, what it shares with show (tools/apitoken_show.c), and the
+ * walk over the store both share with prune (tools/collect.h).
  */
 #include "config.h"
 
@@ -16,10 +16,8 @@
 
 #include "apitoken.h"
 #include "collect.h"
-#include "cidr.h"
 #include "duration.h"
 #include "error.h"
-#include "escape.h"
 #include "fleet.h"
 #include "number.h"
 #include "opterr.h"
@@ -33,8 +31,6 @@ enum {
 	OPT_LOCAL,
 };
 
-enum format { FMT_TABLE, FMT_JSON };
-
 /* Columns of the list table. */
 enum {
 	COL_NAME, COL_ID, COL_USER, COL_ROLE, COL_EXPIRES, COL_USED, COL_AGE,
@@ -44,8 +40,6 @@ static const char *const col_head[NCOLS] = {
 	"NAME", "ID", "USER", "ROLE", "EXPIRES", "LAST-USED", "AGE"
 };
 #define COL_GAP		2
-#define CELL_BUFSZ	(RFC3339_BUFSZ + DURATION_AGE_BUFSZ + \
-			    sizeof(" on ") + FLEET_HOST_MAX)
 
 /*
  * Fitting the table to a terminal: the width when the terminal does not
@@ -75,8 +69,8 @@ struct term {
 };
 
 
-static int
-is_expired(const struct record *rec, int64_t now)
+int
+list_is_expired(const struct record *rec, int64_t now)
 {
 	return rec->expires != 0 && rec->expires <= now;
 }
@@ -103,10 +97,10 @@ wanted(const struct record *rec, const struct collect *c)
 		return 0;
 	if (c->role != NULL && strcmp(rec->role, c->role) != 0)
 		return 0;
-	if (c->state == ST_EXPIRED && !is_expired(rec, c->now))
+	if (c->state == ST_EXPIRED && !list_is_expired(rec, c->now))
 		return 0;
 	if (c->state == ST_ACTIVE &&
-	    (rec->revoked != 0 || is_expired(rec, c->now)))
+	    (rec->revoked != 0 || list_is_expired(rec, c->now)))
 		return 0;
 	if (c->until != 0 && (rec->revoked != 0 || rec->expires == 0 ||
 	    rec->expires <= c->now || rec->expires > c->until))
@@ -184,8 +178,8 @@ collect(struct store_txn *txn, struct collect *c, int usage)
 }
 
 /* -o table|json */
-static int
-parse_format(const char *cmd, const char *s, enum format *f)
+int
+list_format_parse(const char *cmd, const char *s, enum format *f)
 {
 	struct shown sh;
 
@@ -204,16 +198,16 @@ parse_format(const char *cmd, const char *s, enum format *f)
 	return 0;
 }
 
-static void
-age_text(int64_t secs, const char *suffix, char *buf, size_t size)
+void
+list_age_text(int64_t secs, const char *suffix, char *buf, size_t size)
 {
 	if (duration_format_age(secs, buf, size - strlen(suffix)) != 0)
 		strlcpy(buf, "?", size);
 	strlcat(buf, suffix, size);
 }
 
-static void
-time_text(int64_t t, char *buf, size_t size)
+void
+list_time_text(int64_t t, char *buf, size_t size)
 {
 	if (rfc3339_format(t, buf, size) != 0)
 		strlcpy(buf, "?", size);
@@ -225,32 +219,32 @@ time_text(int64_t t, char *buf, size_t size)
  */
 static void
 row_cells(const struct item *it, int64_t now, int short_dates,
-    const char **cell, char id[TOKEN_ID_BUFSZ], char exp[CELL_BUFSZ],
-    char used[CELL_BUFSZ], char age[CELL_BUFSZ])
+    const char **cell, char id[TOKEN_ID_BUFSZ], char exp[LIST_CELL_BUFSZ],
+    char used[LIST_CELL_BUFSZ], char age[LIST_CELL_BUFSZ])
 {
 	token_id_format(it->rec.id, id);
 	if (it->rec.revoked != 0)
-		strlcpy(exp, "revoked", CELL_BUFSZ);
+		strlcpy(exp, "revoked", LIST_CELL_BUFSZ);
 	else if (it->rec.expires == 0)
-		strlcpy(exp, DURATION_NEVER, CELL_BUFSZ);
-	else if (is_expired(&it->rec, now))
-		strlcpy(exp, "expired", CELL_BUFSZ);
+		strlcpy(exp, DURATION_NEVER, LIST_CELL_BUFSZ);
+	else if (list_is_expired(&it->rec, now))
+		strlcpy(exp, "expired", LIST_CELL_BUFSZ);
 	else {
-		time_text(it->rec.expires, exp, CELL_BUFSZ);
+		list_time_text(it->rec.expires, exp, LIST_CELL_BUFSZ);
 		if (short_dates && strlen(exp) > DATE_LEN)
 			exp[DATE_LEN] = '\0';
 	}
 	if (it->used == 0)
-		strlcpy(used, DURATION_NEVER, CELL_BUFSZ);
+		strlcpy(used, DURATION_NEVER, LIST_CELL_BUFSZ);
 	else {
-		age_text(now - it->used, " ago", used, CELL_BUFSZ);
+		list_age_text(now - it->used, " ago", used, LIST_CELL_BUFSZ);
 		/* Seen by another host of the fleet: which. */
 		if (it->host != NULL) {
-			strlcat(used, " on ", CELL_BUFSZ);
-			strlcat(used, it->host, CELL_BUFSZ);
+			strlcat(used, " on ", LIST_CELL_BUFSZ);
+			strlcat(used, it->host, LIST_CELL_BUFSZ);
 		}
 	}
-	age_text(now - it->rec.created, "", age, CELL_BUFSZ);
+	list_age_text(now - it->rec.created, "", age, LIST_CELL_BUFSZ);
 	cell[COL_NAME] = it->rec.name;
 	cell[COL_ID] = id;
 	cell[COL_USER] = it->rec.user;
@@ -264,7 +258,7 @@ row_cells(const struct item *it, int64_t now, int short_dates,
 static const char *
 expires_colour(const struct record *rec, int64_t now)
 {
-	if (rec->revoked != 0 || is_expired(rec, now))
+	if (rec->revoked != 0 || list_is_expired(rec, now))
 		return SGR_RED;
 	if (rec->expires != 0 && rec->expires - now <= LIST_SOON)
 		return SGR_YELLOW;
@@ -305,8 +299,8 @@ static void
 table_widths(const struct collect *c, int short_dates, size_t w[NCOLS])
 {
 	const char *cell[NCOLS];
-	char id[TOKEN_ID_BUFSZ], exp[CELL_BUFSZ], used[CELL_BUFSZ];
-	char age[CELL_BUFSZ];
+	char id[TOKEN_ID_BUFSZ], exp[LIST_CELL_BUFSZ], used[LIST_CELL_BUFSZ];
+	char age[LIST_CELL_BUFSZ];
 	size_t i, k, len;
 
 	for (k = 0; k < NCOLS; k++)
@@ -393,8 +387,8 @@ static void
 print_table(const struct collect *c, const struct term *t)
 {
 	const char *cell[NCOLS];
-	char id[TOKEN_ID_BUFSZ], exp[CELL_BUFSZ], used[CELL_BUFSZ];
-	char age[CELL_BUFSZ];
+	char id[TOKEN_ID_BUFSZ], exp[LIST_CELL_BUFSZ], used[LIST_CELL_BUFSZ];
+	char age[LIST_CELL_BUFSZ];
 	size_t w[NCOLS], i, k;
 	int short_dates = 0;
 
@@ -420,8 +414,8 @@ print_table(const struct collect *c, const struct term *t)
 	}
 }
 
-static int
-print_json(const struct item *it)
+int
+list_print_json(const struct item *it)
 {
 	json_t *o;
 	int r;
@@ -468,7 +462,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
-			if (parse_format("list", optarg, &fmt) != 0)
+			if (list_format_parse("list", optarg, &fmt) != 0)
 				return usage_cmd("list");
 			break;
 		case OPT_USER:
@@ -522,7 +516,7 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	}
 	else
 		for (i = 0; i < c.n; i++)
-			if (print_json(&c.items[i]) != 0) {
+			if (list_print_json(&c.items[i]) != 0) {
 				warnx("list: cannot write JSON");
 				goto out;
 			}
@@ -533,171 +527,6 @@ cmd_list(struct ctx *ctx, int argc, char **argv)
 	rv = 0;
 out:
 	collect_free(&c);
-	store_txn_abort(txn);
-	store_close(s);
-	return rv;
-}
-
-/*
- * One "Label: value" line of show; stored text escaped (escape.h), so
- * that an ESC or a CR in it cannot rewrite the admin's terminal.
- */
-static void
-field(const char *label, const char *value)
-{
-	char *e;
-
-	e = escape_text(value);
-	printf("%-13s %s\n", label, e != NULL ? e : "(?)");
-	free(e);
-}
-
-static void
-show_list(const char *label, char *const *words, size_t n, const char *none)
-{
-	size_t i;
-
-	printf("%-13s ", label);
-	if (n == 0)
-		fputs(none, stdout);
-	for (i = 0; i < n; i++)
-		printf("%s%s", i > 0 ? ", " : "", words[i]);
-	putchar('\n');
-}
-
-static void
-show_table(struct store_txn *txn, const struct item *it, int64_t now)
-{
-	const struct record *rec = &it->rec;
-	struct record parent;
-	char buf[CELL_BUFSZ], age[CELL_BUFSZ], net[CIDR_BUFSZ];
-	char id[TOKEN_ID_BUFSZ], *from;
-	size_t i;
-
-	token_id_format(rec->id, id);
-	field("Name:", rec->name);
-	field("ID:", id);
-	field("Token:", "(not stored; shown only at creation)");
-	field("Status:", rec->revoked != 0 ? "revoked" :
-	    is_expired(rec, now) ? "expired" : "active");
-	field("Description:", rec->description != NULL ?
-	    rec->description : "(none)");
-	field("User:", rec->user);
-	field("Role:", rec->role);
-	show_list("Policies:", rec->policies, rec->npolicies, "(none)");
-	printf("%-13s ", "From:");
-	if (rec->nfrom == 0)
-		fputs("any", stdout);
-	for (i = 0; i < rec->nfrom; i++)
-		if (cidr_format(&rec->from[i], net, sizeof(net)) == 0)
-			printf("%s%s", i > 0 ? ", " : "", net);
-	putchar('\n');
-	time_text(rec->created, buf, sizeof(buf));
-	age_text(now - rec->created, " ago", age, sizeof(age));
-	printf("%-13s %s (%s)\n", "Created:", buf, age);
-	if (rec->expires == 0)
-		field("Expires:", DURATION_NEVER);
-	else {
-		time_text(rec->expires, buf, sizeof(buf));
-		printf("%-13s %s%s\n", "Expires:", buf,
-		    is_expired(rec, now) ? " (expired)" : "");
-	}
-	if (rec->revoked == 0)
-		field("Revoked:", "no");
-	else {
-		time_text(rec->revoked, buf, sizeof(buf));
-		printf("%-13s %s\n", "Revoked:", buf);
-		field("Reason:", rec->revoke_reason != NULL ?
-		    rec->revoke_reason : "(none given)");
-	}
-	if (it->used == 0)
-		field("Last used:", DURATION_NEVER);
-	else {
-		time_text(it->used, buf, sizeof(buf));
-		from = it->from != NULL && *it->from != '\0' ?
-		    escape_text(it->from) : NULL;
-		printf("%-13s %s from %s%s%s\n", "Last used:", buf,
-		    from != NULL ? from : "(unknown)", it->host != NULL ?
-		    " on host " : "", it->host != NULL ? it->host : "");
-		free(from);
-	}
-	if (!rec->has_parent)
-		field("Parent:", "(none)");
-	else {
-		token_id_format(rec->parent, id);
-		memset(&parent, 0, sizeof(parent));
-		if (store_get(txn, rec->parent, &parent) == 0)
-			printf("%-13s %s (%s)\n", "Parent:", parent.name, id);
-		else
-			printf("%-13s %s (deleted)\n", "Parent:", id);
-		record_free(&parent);
-	}
-	field("Imported:", rec->imported ? "yes" : "no");
-	if (rec->old_until > now) {
-		time_text(rec->old_until, buf, sizeof(buf));
-		printf("%-13s works until %s\n", "Old secret:", buf);
-	}
-}
-
-int
-cmd_show(struct ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "local", no_argument, NULL, OPT_LOCAL },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct item it;
-	struct store *s = NULL;
-	struct store_txn *txn = NULL;
-	enum format fmt = FMT_TABLE;
-	int ch, local = 0, rv = 1, r;
-
-	memset(&it, 0, sizeof(it));
-	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'o':
-			if (parse_format("show", optarg, &fmt) != 0)
-				return usage_cmd("show");
-			break;
-		case OPT_LOCAL:
-			local = 1;
-			break;
-		case 'h':
-			return help_cmd("show");
-		default:
-			opt_error(argv[0], ch, argv, opts);
-			return usage_cmd("show");
-		}
-	}
-	if (optind + 1 != argc)
-		return usage_cmd("show");
-	if (tool_open_txn(ctx, STORE_RDONLY, &s, &txn) != 0 ||
-	    tool_find(ctx, txn, argv[optind], &it.rec) != 0)
-		goto out;
-	errno = 0;
-	if ((r = store_usage(txn, it.rec.id, &it.used, &it.from)) != 0) {
-		tool_store_warn(ctx, it.rec.name, r, NULL);
-		goto out;
-	}
-	if (!local && collect_fleet_usage(ctx, "show", txn, &it, 1) != 0)
-		goto out;
-	if (fmt == FMT_TABLE)
-		show_table(txn, &it, ctx->now);
-	else if (print_json(&it) != 0) {
-		warnx("show: cannot write JSON");
-		goto out;
-	}
-	if (fflush(stdout) == EOF) {
-		warn("show: standard output");
-		goto out;
-	}
-	rv = 0;
-out:
-	record_free(&it.rec);
-	free(it.from);
-	free(it.host);
 	store_txn_abort(txn);
 	store_close(s);
 	return rv;

@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #include "duration.h"
+#include "fleet.h"
 #include "record.h"
+#include "rfc3339.h"
 #include "store.h"
 
 enum state { ST_ANY, ST_EXPIRED, ST_ACTIVE };
@@ -41,6 +43,21 @@ struct collect {
  */
 int	collect(struct store_txn *, struct collect *, int);
 void	collect_free(struct collect *);
+
+/*
+ * What list and show share (tools/apitoken_list.c): -o table|json (0, or
+ * after saying why), whether a token has expired by now, a time as RFC
+ * 3339 and an age ("5m" and a suffix) into a cell, one item as a JSON
+ * line (-1: it could not be written).
+ */
+enum format { FMT_TABLE, FMT_JSON };
+#define LIST_CELL_BUFSZ	(RFC3339_BUFSZ + DURATION_AGE_BUFSZ + \
+			    sizeof(" on ") + FLEET_HOST_MAX)
+int	list_format_parse(const char *, const char *, enum format *);
+int	list_is_expired(const struct record *, int64_t);
+void	list_time_text(int64_t, char *, size_t);
+void	list_age_text(int64_t, const char *, char *, size_t);
+int	list_print_json(const struct item *);
 
 /*
  * tools/apitoken_usage.c: on a store that publishes, the newest of each
